@@ -1,0 +1,106 @@
+# stp - the STP self-play theorem prover as a pipeline of small C tools
+#
+#   make                 build every tool into bin/
+#   make check           install missing Debian packages, build, run the C unit
+#                        tests and the bats tests (tests/)
+#   make deps            install missing Debian packages (tools/deps)
+#   make SANITIZE=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make data            build data/mm-pc/ from Debian's set.mm
+#   make bench-verify    run bench/verify
+#
+# Developer builds: make DEVELOPER=1 adds -Werror.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+STP_WARN  = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wpointer-arith -Wformat=2
+ifeq ($(DEVELOPER),1)
+STP_WARN += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+BUILD     = build/san
+else
+BUILD     = build/opt
+endif
+
+PKGS      = jansson yaml-0.1 libxxhash zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(STP_WARN) $(PKG_CFLAGS) $(CFLAGS)
+LIBS       = $(PKG_LIBS) -lpthread -lm
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# The trusted Metamath kernel depends on libc alone; it is its own archive.
+MM_SRC    = $(wildcard lib/mm/*.c)
+LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c)
+MM_OBJ    = $(MM_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOLS     = $(patsubst %/main.c,%,$(wildcard stp-*/main.c tools/*/main.c))
+BINS      = $(addprefix bin/,$(notdir $(TOOLS)))
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libmm.a: $(MM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libstp.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# build/flavour records which build bin/ holds, so that switching between
+# SANITIZE=1 and a plain build relinks the tools.
+FLAVOUR_NOW := $(shell cat build/flavour 2>/dev/null)
+ifneq ($(FLAVOUR_NOW),$(BUILD))
+$(shell mkdir -p build && echo $(BUILD) > build/flavour)
+endif
+
+# A tool is its folder's main.c (and any other .c in the folder).
+define tool_rule
+bin/$(notdir $(1)): $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard $(1)/*.c)) $(BUILD)/libstp.a $(BUILD)/libmm.a build/flavour
+	@mkdir -p bin
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstp.a $(BUILD)/libmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; $$t; done
+
+# check installs what is missing first, then builds in a fresh make (so that
+# pkg-config sees the packages just installed).
+check:
+	tools/deps
+	$(MAKE) all unit
+	bats tests
+
+deps:
+	tools/deps
+
+data: data/mm-pc/statements.jsonl
+
+data/mm-pc/statements.jsonl: bin/stp-mmdata
+	bin/stp-mmdata --set-mm /usr/share/metamath/databases/set.mm --out data/mm-pc
+
+bench-verify: all
+	bench/verify
+
+clean:
+	rm -rf build bin/stp-*
+
+.PHONY: all unit check deps data clean bench-verify
+
+-include $(shell find build -name '*.d' 2>/dev/null)

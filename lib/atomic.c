@@ -1,0 +1,299 @@
+/*
+ * atomic.c - write an output file under a temporary name, then rename it
+ * (see atomic.h)
+ *
+ * The registry of open temporaries is the one piece of global mutable state
+ * in the library: exit() and a fatal signal must find the temporaries to
+ * remove them. The signal handler may run at any moment, in any thread, so it
+ * only reads: each slot holds a name in preallocated storage and an atomic
+ * state, a slot's name is written only while its state keeps the handler
+ * away, and the handler calls nothing but getpid(), unlink(), signal() and
+ * raise(), all async-signal-safe.
+ */
+#include "atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+#define ATOMIC_SLOTS  64         /* temporaries open at once, per process */
+#define ATOMIC_TRIES  100        /* names tried before giving up (EEXIST) */
+#define ATOMIC_STDIO  (64u << 10) /* stdio buffer of an atomic file, bytes */
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_LIVE };
+
+/*
+ * state: SLOT_FREE (unused), SLOT_BUSY (being claimed or released: the
+ * handler keeps off) or SLOT_LIVE (name is a temporary to remove). owner is
+ * the pid that created it, so that a forked child's exit() leaves its
+ * parent's temporaries alone.
+ */
+static struct slot {
+	atomic_int state;
+	pid_t owner;
+	char name[PATH_MAX];
+} slots[ATOMIC_SLOTS];
+
+static atomic_uint tmp_counter;       /* N in ".NAME.tmp.PID.N" */
+static atomic_flag hooks_done = ATOMIC_FLAG_INIT;
+
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+static void
+remove_live(void)
+{
+	pid_t self = getpid();
+	int i;
+
+	for (i = 0; i < ATOMIC_SLOTS; i++)
+		if (atomic_load(&slots[i].state) == SLOT_LIVE && slots[i].owner == self)
+			unlink(slots[i].name);
+}
+
+static void
+on_exit_remove(void)
+{
+	remove_live();
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	remove_live();
+	/* Die of the same signal, so the parent sees how we ended. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+	errno = saved;
+}
+
+/*
+ * Install the exit and signal hooks once. A signal that was ignored when the
+ * hooks were installed (nohup's SIGHUP, a parent's SIG_IGN for SIGPIPE) stays
+ * ignored, and one the program handles itself keeps its handler: only
+ * signals at their default action are taken over.
+ */
+static void
+install_hooks(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	if (atomic_flag_test_and_set(&hooks_done))
+		return;
+	if (atexit(on_exit_remove) != 0)
+		die(EX_OSERR, "cannot register an exit handler");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaddset(&sa.sa_mask, fatal_signals[i]);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
+		if (sigaction(fatal_signals[i], NULL, &old) != 0)
+			continue;
+		if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
+/* Claim a free slot for name; returns its index. Dies when all are taken. */
+static int
+slot_claim(const char *name)
+{
+	int i, expect;
+
+	for (i = 0; i < ATOMIC_SLOTS; i++) {
+		expect = SLOT_FREE;
+		if (atomic_compare_exchange_strong(&slots[i].state, &expect, SLOT_BUSY)) {
+			strcpy(slots[i].name, name);   /* fits: checked by the caller */
+			slots[i].owner = getpid();
+			atomic_store(&slots[i].state, SLOT_LIVE);
+			return i;
+		}
+	}
+	die(EX_SOFTWARE, "more than %d atomic output files open at once", ATOMIC_SLOTS);
+}
+
+static void
+slot_release(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ATOMIC_SLOTS; i++) {
+		if (atomic_load(&slots[i].state) == SLOT_LIVE &&
+		    slots[i].owner == getpid() && strcmp(slots[i].name, name) == 0) {
+			atomic_store(&slots[i].state, SLOT_BUSY);
+			slots[i].name[0] = '\0';
+			atomic_store(&slots[i].state, SLOT_FREE);
+			return;
+		}
+	}
+}
+
+/*
+ * Create the temporary for path and set af->path, af->tmp (both owned by af)
+ * and af->fp. On failure dies with EX_CANTCREAT: "cannot create 'PATH': ...".
+ * The temporary is registered before it exists, so no signal can leave it
+ * behind unregistered; its mode is 0666 less the umask, like any new file.
+ */
+void
+atomic_open(struct atomic_file *af, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	char tmp[PATH_MAX];
+	int fd = -1, tries, n, saved;
+
+	memset(af, 0, sizeof(*af));
+	if (!*base) {
+		errno = EISDIR;
+		die(EX_CANTCREAT, "cannot create '%s':", path);
+	}
+	install_hooks();
+	for (tries = 0; tries < ATOMIC_TRIES; tries++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%ld.%u", dirlen, path, base,
+		             (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
+		if (n < 0 || (size_t)n >= sizeof(tmp)) {
+			errno = ENAMETOOLONG;
+			die(EX_CANTCREAT, "cannot create '%s':", path);
+		}
+		slot_claim(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			break;
+		saved = errno;
+		slot_release(tmp);
+		if (saved != EEXIST) {
+			errno = saved;
+			die(EX_CANTCREAT, "cannot create '%s':", path);
+		}
+	}
+	if (fd < 0)
+		die(EX_CANTCREAT, "cannot create '%s': temporary names all taken", path);
+	af->fp = fdopen(fd, "w");
+	if (!af->fp) {
+		close(fd);
+		unlink(tmp);
+		slot_release(tmp);
+		die(EX_OSERR, "out of memory (stream for '%s')", path);
+	}
+	setvbuf(af->fp, NULL, _IOFBF, ATOMIC_STDIO);
+	af->path = xstrdup(path);
+	af->tmp = xstrdup(tmp);
+}
+
+static void
+forget(struct atomic_file *af)
+{
+	free(af->path);
+	free(af->tmp);
+	af->path = af->tmp = NULL;
+	af->fp = NULL;
+}
+
+/*
+ * fsync the directory holding path so that the rename itself is durable.
+ * Best effort: some file systems refuse to fsync a directory, and the data
+ * is already safe in the file.
+ */
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+	                  : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
+ * On success af is reset (its strings freed, fp NULL). On failure the
+ * temporary is removed and the process dies with EX_IOERR, e.g.
+ * "cannot write 'out.jsonl': No space left on device".
+ */
+void
+atomic_commit(struct atomic_file *af)
+{
+	int bad, saved;
+
+	if (!af->tmp)
+		die(EX_SOFTWARE, "atomic_commit: no open file");
+	/* ferror() catches a write that failed earlier and left no trace in fflush(). */
+	errno = 0;
+	bad = fflush(af->fp) != 0 || ferror(af->fp);
+	if (!bad && fsync(fileno(af->fp)) != 0)
+		bad = 1;
+	if (bad && errno == 0)
+		errno = EIO;
+	saved = errno;
+	if (fclose(af->fp) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	af->fp = NULL;
+	if (!bad && rename(af->tmp, af->path) != 0) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		unlink(af->tmp);
+		slot_release(af->tmp);
+		errno = saved;
+		die(EX_IOERR, "cannot write '%s':", af->path);
+	}
+	slot_release(af->tmp);
+	sync_dir(af->path);
+	forget(af);
+}
+
+/* Close and remove the temporary; a no-op on a committed, aborted or zeroed af. */
+void
+atomic_abort(struct atomic_file *af)
+{
+	if (!af->tmp)
+		return;
+	if (af->fp)
+		fclose(af->fp);
+	unlink(af->tmp);
+	slot_release(af->tmp);
+	forget(af);
+}
+
+void
+out_open(struct out *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	if (!path || strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		o->is_stdout = 1;
+		return;
+	}
+	atomic_open(&o->af, path);
+	o->fp = o->af.fp;
+}
+
+/* Commit the file, or flush and close stdout; dies with EX_IOERR on a write error. */
+void
+out_close(struct out *o)
+{
+	if (o->is_stdout)
+		close_stdout();
+	else
+		atomic_commit(&o->af);
+	o->fp = NULL;
+}

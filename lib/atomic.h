@@ -1,0 +1,42 @@
+/*
+ * atomic.h - write an output file under a temporary name, then rename it
+ *
+ * atomic_open() creates "DIR/.NAME.tmp.PID.N" beside the target; atomic_commit()
+ * flushes, fsyncs, closes and renames it over the target, so a reader never
+ * sees a half-written file and an interrupted stage leaves only a temporary
+ * that the next run ignores. Open temporaries are removed on exit() and on
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE (the handler then re-raises the signal).
+ */
+#ifndef STP_ATOMIC_H
+#define STP_ATOMIC_H
+
+#include <stdio.h>
+
+struct atomic_file {
+	char *path;   /* the target */
+	char *tmp;    /* the temporary name */
+	FILE *fp;     /* open for writing on tmp */
+};
+
+/* Open; on failure dies with EX_CANTCREAT (73) naming the file. */
+void atomic_open(struct atomic_file *af, const char *path);
+/* Commit; on any write, flush, fsync or rename error removes the temporary and
+ * dies with EX_IOERR naming the file (a full disk is not success). */
+void atomic_commit(struct atomic_file *af);
+/* Abandon: close and remove the temporary. Safe on a committed file (no-op). */
+void atomic_abort(struct atomic_file *af);
+
+/*
+ * Convenience for tools with "-o FILE": returns stdout when path is NULL or
+ * "-", otherwise an atomic file's stream. out_close() commits (or, for stdout,
+ * calls close_stdout()).
+ */
+struct out {
+	struct atomic_file af;
+	FILE *fp;
+	int is_stdout;
+};
+void out_open(struct out *o, const char *path);
+void out_close(struct out *o);
+
+#endif

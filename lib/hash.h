@@ -1,0 +1,42 @@
+/*
+ * hash.h - xxh3 ids and hashes (libxxhash)
+ *
+ * Ids and keys that name content are XXH3 hashes; where several fields are
+ * hashed together each is preceded by its length, so ("ab","c") and ("a","bc")
+ * differ.
+ */
+#ifndef STP_HASH_H
+#define STP_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hash128 {
+	uint64_t lo, hi;
+};
+
+uint64_t hash64(const void *data, size_t len);                 /* XXH3_64bits, seed 0 */
+uint64_t hash64_seed(const void *data, size_t len, uint64_t seed);
+struct hash128 hash128(const void *data, size_t len);          /* XXH3_128bits */
+
+/* Streaming hash of several fields, each length-prefixed. */
+struct hash_fields;  /* opaque; holds an XXH3 state */
+struct hash_fields *hash_fields_new(void);
+void hash_fields_reset(struct hash_fields *h);
+void hash_fields_add(struct hash_fields *h, const void *data, size_t len);
+void hash_fields_add_str(struct hash_fields *h, const char *s);  /* NULL adds a distinct "absent" marker */
+uint64_t hash_fields_64(struct hash_fields *h);
+struct hash128 hash_fields_128(struct hash_fields *h);
+void hash_fields_free(struct hash_fields *h);
+
+/* Lowercase hex, zero padded: 16 digits (+NUL) and 32 digits (+NUL). */
+void hash64_hex(uint64_t h, char out[17]);
+void hash128_hex(struct hash128 h, char out[33]);
+
+/*
+ * Whitespace-normalised copy of s: runs of spaces, tabs and newlines become one
+ * space, leading and trailing whitespace dropped. Caller frees.
+ */
+char *hash_normalize_ws(const char *s);
+
+#endif
