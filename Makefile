@@ -25,7 +25,7 @@ else
 BUILD     = build/opt
 endif
 
-PKGS      = jansson yaml-0.1 libxxhash zlib
+PKGS      = jansson yaml-0.1 libxxhash zlib openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(STP_WARN) $(PKG_CFLAGS) $(CFLAGS)
@@ -36,7 +36,7 @@ LIBS       = $(PKG_LIBS) -lpthread -lm
 
 # The trusted Metamath kernel depends on libc alone; it is its own archive.
 MM_SRC    = $(wildcard lib/mm/*.c)
-LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c)
+LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c lib/model/*.c)
 MM_OBJ    = $(MM_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOLS     = $(patsubst %/main.c,%,$(wildcard stp-*/main.c tools/*/main.c))
@@ -77,14 +77,19 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstp.a $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
 
+# Unit tests that need the mm-pc database find it through STP_PC_MM
+# (make check builds it first).
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; $$t; done
+	@set -e; export STP_PC_MM=$${STP_PC_MM:-$(CURDIR)/data/mm-pc/pc.mm}; \
+	for t in $(UNIT_BIN); do echo "unit: $$t"; $$t; done
 
 # check installs what is missing first, then builds in a fresh make (so that
 # pkg-config sees the packages just installed).
 check:
 	tools/deps
-	$(MAKE) all unit
+	$(MAKE) all
+	$(MAKE) data
+	$(MAKE) unit
 	bats tests
 
 deps:
@@ -92,8 +97,11 @@ deps:
 
 data: data/mm-pc/statements.jsonl
 
+SET_MM ?= /usr/share/metamath/databases/set.mm
+
 data/mm-pc/statements.jsonl: bin/stp-mmdata
-	bin/stp-mmdata --set-mm /usr/share/metamath/databases/set.mm --out data/mm-pc
+	@test -r $(SET_MM) || { echo "make data: $(SET_MM) missing: install the Debian package metamath-databases (make deps)" >&2; exit 66; }
+	bin/stp-mmdata --set-mm $(SET_MM) --out data/mm-pc
 
 bench-verify: all
 	bench/verify

@@ -597,7 +597,8 @@ ilist_add(struct reader *r, const int32_t *v, size_t n)
 		return 0;
 	}
 	mm_grow(&db->ilist, &r->capilist, off + n, sizeof *db->ilist);
-	memcpy(db->ilist + off, v, n * sizeof *v);
+	if (n)   /* v and the pool may still be NULL */
+		memcpy(db->ilist + off, v, n * sizeof *v);
 	db->nilist += n;
 	return (uint32_t)off;
 }
@@ -613,7 +614,8 @@ dvpool_add(struct reader *r, const uint64_t *v, size_t n)
 		return 0;
 	}
 	mm_grow(&db->dvpool, &r->capdv, off + n, sizeof *db->dvpool);
-	memcpy(db->dvpool + off, v, n * sizeof *v);
+	if (n)
+		memcpy(db->dvpool + off, v, n * sizeof *v);
 	db->ndvpool += n;
 	return (uint32_t)off;
 }

@@ -231,6 +231,8 @@ apply(struct mm_work *w, const struct goal *g, size_t sp, int32_t a, uint32_t st
 		        step, st->label, n, sp);
 		return -1;
 	}
+	if (sp == w->capstack)   /* n == 0: the result takes a new entry */
+		mm_grow(&w->stack, &w->capstack, sp + 1, sizeof *w->stack);
 	base = sp - n;
 	args = w->stack + base;
 
@@ -641,6 +643,11 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 			mm_fail(res, (int32_t)step, -1,
 			        "bad compressed proof: step %u refers to saved step %llu of %zu",
 			        step, (unsigned long long)(num - m - nlist), nsaved);
+			return 0;
+		}
+		if (w->unfold && w->lim.max_steps && w->nout > w->lim.max_steps) {
+			mm_fail(res, (int32_t)step, -1,
+			        "unfolded proof longer than the limit of %u steps", w->lim.max_steps);
 			return 0;
 		}
 		num = 0;

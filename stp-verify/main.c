@@ -1,0 +1,203 @@
+/*
+ * stp-verify - check proof attempts
+ *
+ * usage: stp-verify [-k] [-j N] [-c CONFIG] [-o FILE] [--db FILE] [--cache FILE]
+ *                   [--max-steps N] [--max-tokens N] [--timeout SEC] [--wall-time]
+ *                   [FILE...]
+ *        stp-verify --check-db FILE [-j N]
+ *
+ * In: attempt records (JSONL; files or stdin, plain or gzip). Out: the same
+ * records, in the same order, with ok, error (when not ok), lemmas, length
+ * and verify_ms added. A proof that fails to check is data (exit 0); a
+ * malformed record is an error (exit 65) that names FILE:LINE and the field.
+ * With --check-db, verify every proof of a Metamath database and report.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "msg.h"
+#include "verify.h"
+
+static const char usage_text[] =
+	"usage: stp-verify [-k] [-j N] [-c CONFIG] [-o FILE] [--db FILE] [--cache FILE]\n"
+	"                  [--max-steps N] [--max-tokens N] [--timeout SEC] [--wall-time]\n"
+	"                  [FILE...]\n"
+	"       stp-verify --check-db FILE [-j N]\n"
+	"\n"
+	"Check proof attempts: attempt records in (JSONL), verdicts out, in input order.\n"
+	"\n"
+	"  -j, --jobs N        worker threads (default: the number of CPUs)\n"
+	"  -k, --keep-going    skip a malformed record with a warning, go on, exit 65 at the end\n"
+	"  -c, --config FILE   YAML configuration (section 'verify'); flags override it\n"
+	"  -o, --output FILE   write verdicts to FILE (atomically) instead of stdout\n"
+	"      --db FILE       Metamath database (default: data/mm-pc/pc.mm)\n"
+	"      --cache FILE    verdict cache: an attempt seen before is not verified again\n"
+	"      --max-steps N   limit on a proof's steps after expansion (default 100000)\n"
+	"      --max-tokens N  limit on a proof's tokens as written (default 20000)\n"
+	"      --timeout SEC   wall-clock limit per attempt (default 10)\n"
+	"      --wall-time     verify_ms is the measured time, not the deterministic cost\n"
+	"      --check-db FILE verify every proof of a database; exit 65 if any fails\n"
+	"  -q, --quiet         no progress messages\n"
+	"  -h, --help          this help\n";
+
+static void
+usage(int status)
+{
+	if (status == 0) {
+		fputs(usage_text, stdout);
+		close_stdout();
+		exit(0);
+	}
+	fputs(usage_text, stderr);
+	exit(EX_USAGE);
+}
+
+enum {
+	OPT_DB = 256, OPT_CACHE, OPT_MAX_STEPS, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_WALL,
+	OPT_CHECK_DB,
+};
+
+static const struct option longopts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "keep-going", no_argument, NULL, 'k' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "max-steps", required_argument, NULL, OPT_MAX_STEPS },
+	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "wall-time", no_argument, NULL, OPT_WALL },
+	{ "check-db", required_argument, NULL, OPT_CHECK_DB },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A whole number in [min, max] from a flag, or exit 64. */
+static long
+num_arg(const char *flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
+		    max, s);
+	return v;
+}
+
+static double
+real_arg(const char *flag, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
+	return v;
+}
+
+static const char *const config_keys[] = {
+	"db", "cache", "jobs", "max_steps", "max_tokens", "max_symbols", "timeout",
+	"wall_time", NULL,
+};
+
+/* Settings from the configuration file's 'verify' section. */
+static void
+apply_config(struct verify_opts *o, const char *path)
+{
+	struct config *c = config_load(path);
+	const char *s;
+	long v;
+	double d;
+	int b;
+
+	config_check_keys(c, "verify", config_keys);
+	if (config_str(c, "verify.db", &s))
+		o->db = xstrdup(s);
+	if (config_str(c, "verify.cache", &s))
+		o->cache = xstrdup(s);
+	if (config_int(c, "verify.jobs", &v, 1, 1024))
+		o->jobs = (int)v;
+	if (config_int(c, "verify.max_steps", &v, 1, 100000000))
+		o->max_steps = (uint32_t)v;
+	if (config_int(c, "verify.max_tokens", &v, 1, 100000000))
+		o->max_tokens = (uint32_t)v;
+	if (config_int(c, "verify.max_symbols", &v, 1024, 1L << 30))
+		o->max_symbols = (size_t)v;
+	if (config_double(c, "verify.timeout", &d, 0.001, 86400))
+		o->timeout = d;
+	if (config_bool(c, "verify.wall_time", &b))
+		o->wall_time = b;
+	config_free(c);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct verify_opts o;
+	const char *check_db = NULL, *config = NULL;
+	int c;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.db = "data/mm-pc/pc.mm";
+	o.jobs = ncpus();
+	o.max_steps = 100000;
+	o.max_tokens = 20000;
+	o.max_symbols = (size_t)1 << 22;
+	o.max_symbols_db = (size_t)1 << 26;
+	o.timeout = 10;
+
+	/* the configuration first, so that flags override it */
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+	if (config)
+		apply_config(&o, config);
+
+	while ((c = getopt_long(argc, argv, "j:kc:o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.jobs = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'k': o.keep_going = 1; break;
+		case 'c': break;   /* read above */
+		case 'o': o.out = optarg; break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': usage(0); break;
+		case OPT_DB: o.db = optarg; break;
+		case OPT_CACHE: o.cache = optarg; break;
+		case OPT_MAX_STEPS:
+			o.max_steps = (uint32_t)num_arg("--max-steps", optarg, 1, 100000000);
+			break;
+		case OPT_MAX_TOKENS:
+			o.max_tokens = (uint32_t)num_arg("--max-tokens", optarg, 1, 100000000);
+			break;
+		case OPT_TIMEOUT: o.timeout = real_arg("--timeout", optarg, 0.001, 86400); break;
+		case OPT_WALL: o.wall_time = 1; break;
+		case OPT_CHECK_DB: check_db = optarg; break;
+		default: usage(EX_USAGE);
+		}
+	}
+	o.files = argv + optind;
+	o.nfiles = argc - optind;
+
+	if (check_db) {
+		int status;
+		if (o.nfiles)
+			die(EX_USAGE, "--check-db takes no input files");
+		status = checkdb_run(check_db, &o);
+		close_stdout();
+		return status;
+	}
+	return attempts_run(&o);
+}

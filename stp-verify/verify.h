@@ -1,0 +1,33 @@
+/*
+ * verify.h - stp-verify's parts: options, --check-db, the attempt stream
+ */
+#ifndef STP_VERIFY_H
+#define STP_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct verify_opts {
+	const char *db;            /* --db: the Metamath database */
+	const char *cache;         /* --cache: verdict cache file, or NULL */
+	const char *out;           /* -o: output file, or NULL for stdout */
+	int jobs;                  /* -j */
+	int keep_going;            /* -k */
+	int wall_time;             /* --wall-time: verify_ms measured, not modelled */
+	uint32_t max_steps;        /* per attempt: normal proof steps after expansion */
+	uint32_t max_tokens;       /* per attempt: tokens of the proof as written */
+	size_t max_symbols;        /* per attempt: kernel work area, in symbols */
+	size_t max_symbols_db;     /* --check-db: work area per proof */
+	double timeout;            /* per attempt, seconds (a safety net; see the man page) */
+	size_t max_line;           /* longest input record, bytes */
+	char **files;              /* input files */
+	int nfiles;
+};
+
+/* --check-db: returns the exit status. */
+int checkdb_run(const char *path, const struct verify_opts *o);
+
+/* Attempts in, verdicts out: returns the exit status. */
+int attempts_run(const struct verify_opts *o);
+
+#endif
