@@ -527,16 +527,13 @@ put_string(struct dumpbuf *b, const char *str, size_t n)
 	put(b, "\"", 1);
 }
 
-/* The shortest of %.15g..%.17g that reads back exactly; always with a '.'
- * or an exponent, so that it reads back as a real. */
-static void
-put_real(struct dumpbuf *b, double v)
+size_t
+jsonl_format_real(double v, char buf[40])
 {
-	char buf[40];
 	int n = 0;
 
 	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, sizeof buf - 3, "%.*g", prec, v);
+		n = snprintf(buf, 37, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			break;
 	}
@@ -544,7 +541,16 @@ put_real(struct dumpbuf *b, double v)
 		memcpy(buf + n, ".0", 3);
 		n += 2;
 	}
-	put(b, buf, (size_t)n);
+	return (size_t)n;
+}
+
+static void
+put_real(struct dumpbuf *b, double v)
+{
+	char buf[40];
+	size_t n = jsonl_format_real(v, buf);
+
+	put(b, buf, n);
 }
 
 static void

@@ -89,6 +89,13 @@ int jsonl_get_strarray(json_t *obj, const char *key, int required, json_t **out,
  */
 char *jsonl_dump(const json_t *obj, size_t *len);
 
+/*
+ * A real as jsonl_dump() writes it: the shortest of %.15g, %.16g, %.17g that
+ * reads back to the same double, always with a '.' or an exponent ("2.0",
+ * "0.1", "1e+300"). Returns its length; buf is NUL-terminated.
+ */
+size_t jsonl_format_real(double v, char buf[40]);
+
 /* Write obj as one line to fp; returns 0, or -1 with errno set on a write error. */
 int jsonl_write(FILE *fp, const json_t *obj);
 

@@ -194,6 +194,33 @@ ncpus(void)
 	return n < 1 ? 1 : (int)n;
 }
 
+const char *
+default_db(void)
+{
+	static char path[4096];
+	const char *env = getenv("STP_DB");
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", path, sizeof path - 32);
+	if (n > 0) {
+		path[n] = '\0';
+		slash = strrchr(path, '/');
+		if (slash) {
+			*slash = '\0';
+			slash = strrchr(path, '/');
+			if (slash && strcmp(slash, "/bin") == 0) {
+				strcpy(slash, "/data/mm-pc/pc.mm");
+				if (access(path, F_OK) == 0)
+					return path;
+			}
+		}
+	}
+	return "data/mm-pc/pc.mm";
+}
+
 double
 now_seconds(void)
 {

@@ -57,6 +57,14 @@ void close_stdout(void);
 /* Number of online CPUs, at least 1. */
 int ncpus(void);
 
+/*
+ * The default Metamath database: $STP_DB if set; else data/mm-pc/pc.mm beside
+ * the bin/ holding this program (the repository's own data); else
+ * data/mm-pc/pc.mm from the current directory. Returns a string that lives
+ * as long as the program.
+ */
+const char *default_db(void);
+
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 

@@ -99,6 +99,8 @@ batch_run(struct batch *b, struct engine *e)
 	for (size_t i = 0; i < b->n; i++) {
 		int ok = 0;
 		b->outoff[i] = b->outlen;
+		if (b->err[i].status)   /* the reader already failed this one */
+			continue;
 		if (engine_line(e, b->in + b->off[i], b->len[i], b->file[i], b->lineno[i],
 		                &b->out, &b->outlen, &b->outcap, &ok, &b->err[i]) == 0) {
 			if (ok)
@@ -231,7 +233,7 @@ attempts_run(const struct verify_opts *o)
 				if (r < 0) {
 					/* a reader error (a bad file, an overlong line) is
 					 * a bad record in its turn */
-					batch_add(b, "", 0, file, lineno);
+					batch_add(b, "", 0, "", 0);
 					b->err[b->n - 1] = err;
 					if (err.status == 0)
 						b->err[b->n - 1].status = EX_DATAERR;

@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"  -k, --keep-going    skip a malformed record with a warning, go on, exit 65 at the end\n"
 	"  -c, --config FILE   YAML configuration (section 'verify'); flags override it\n"
 	"  -o, --output FILE   write verdicts to FILE (atomically) instead of stdout\n"
-	"      --db FILE       Metamath database (default: data/mm-pc/pc.mm)\n"
+	"      --db FILE       Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
 	"      --cache FILE    verdict cache: an attempt seen before is not verified again\n"
 	"      --max-steps N   limit on a proof's steps after expansion (default 100000)\n"
 	"      --max-tokens N  limit on a proof's tokens as written (default 20000)\n"
@@ -149,7 +149,7 @@ main(int argc, char **argv)
 
 	msg_init(argv[0]);
 	memset(&o, 0, sizeof o);
-	o.db = "data/mm-pc/pc.mm";
+	o.db = default_db();
 	o.jobs = ncpus();
 	o.max_steps = 100000;
 	o.max_tokens = 20000;
