@@ -173,6 +173,7 @@ struct tok {
 
 struct scope {
 	size_t nahyp, naess, navar, nadv;
+	struct tok open;       /* the "${", for a message if it is never closed */
 };
 
 struct reader {
@@ -425,15 +426,19 @@ tok_comment(struct reader *r, struct tok *open)
 			rfail(r, open, "comment not closed with '$)'");
 			return;
 		}
-		if ((p == b || (cls[(unsigned char)p[-1]] & C_WS)) &&
-		    (p + 2 == end || (cls[(unsigned char)p[2]] & C_WS))) {
-			if (p[1] == ')')
+		if (p[1] == ')' || p[1] == '(') {
+			struct tok t = { p, 2, (uint32_t)(p - b), s->file };
+			int alone = (p == b || (cls[(unsigned char)p[-1]] & C_WS)) &&
+			            (p + 2 == end || (cls[(unsigned char)p[2]] & C_WS));
+			if (p[1] == ')' && alone)
 				break;
-			if (p[1] == '(') {
-				struct tok t = { p, 2, (uint32_t)(p - b), s->file };
+			/* metamath.exe ends a comment at any "$)" and opens a nested
+			 * one at any "$(", in a word or not: both are errors here */
+			if (p[1] == '(')
 				rfail(r, &t, "nested comments are not allowed");
-				return;
-			}
+			else
+				rfail(r, &t, "'$)' inside a word in a comment");
+			return;
 		}
 		p++;
 	}
@@ -988,21 +993,63 @@ read_proof(struct reader *r, int32_t s, const struct tok *eq)
 			rfail(r, eq, "compressed proof of '%s' has no ')'", db->stmts[s].label);
 			return;
 		}
-		/* The letters run to the next "$." token. Comments cannot occur
-		 * inside them without being read as letters, as in metamath.exe. */
+		/* The letters run to the next "$." token; comments between them
+		 * are skipped (as metamath.exe skips them), in which case the
+		 * letters are copied without them. */
 		start = sr->buf + sr->pos;
-		for (p = start;; p++) {
-			p = memchr(p, '$', (size_t)(sr->buf + sr->len - p));
-			if (!p) {
-				rfail(r, eq, "proof of '%s' not ended with '$.'", db->stmts[s].label);
-				return;
+		{
+			const char *seg = start, *bufend = sr->buf + sr->len;
+			char *copy = NULL;
+			size_t ncopy = 0, capcopy = 0;
+			int commented = 0;
+			for (p = start;; p++) {
+				p = memchr(p, '$', (size_t)(bufend - p));
+				if (!p) {
+					rfail(r, eq, "proof of '%s' not ended with '$.'", db->stmts[s].label);
+					free(copy);
+					return;
+				}
+				if (p[1] == '.' && (p == start || (cls[(unsigned char)p[-1]] & C_WS)) &&
+				    (p + 2 == bufend || (cls[(unsigned char)p[2]] & C_WS)))
+					break;
+				if (p[1] == '(' && (p == start || (cls[(unsigned char)p[-1]] & C_WS)) &&
+				    (p + 2 == bufend || (cls[(unsigned char)p[2]] & C_WS))) {
+					struct tok open = { p, 2, (uint32_t)(p - sr->buf), sr->file };
+					mm_grow(&copy, &capcopy, ncopy + (size_t)(p - seg) + 2, 1);
+					memcpy(copy + ncopy, seg, (size_t)(p - seg));
+					ncopy += (size_t)(p - seg);
+					copy[ncopy++] = ' ';
+					sr->pos = (size_t)(p + 2 - sr->buf);
+					tok_comment(r, &open);
+					if (r->failed) {
+						free(copy);
+						return;
+					}
+					seg = sr->buf + sr->pos;
+					p = (char *)seg - 1;
+					commented = 1;
+					continue;
+				}
+				{
+					struct tok bad = { p, 2, (uint32_t)(p - sr->buf), sr->file };
+					rfail(r, &bad, "unexpected '$%c' in the compressed proof of '%s'",
+					      p[1] > ' ' ? p[1] : '?', db->stmts[s].label);
+					free(copy);
+					return;
+				}
 			}
-			if (p[1] == '.' && (cls[(unsigned char)p[-1]] & C_WS) &&
-			    (p + 2 == sr->buf + sr->len || (cls[(unsigned char)p[2]] & C_WS)))
-				break;
+			if (commented) {
+				mm_grow(&copy, &capcopy, ncopy + (size_t)(p - seg) + 1, 1);
+				memcpy(copy + ncopy, seg, (size_t)(p - seg));
+				ncopy += (size_t)(p - seg);
+				ps.letters = intern(r, copy, ncopy);
+				ps.nletters = (uint32_t)ncopy;
+				free(copy);
+			} else {
+				ps.letters = start;
+				ps.nletters = (uint32_t)(p - start);
+			}
 		}
-		ps.letters = start;
-		ps.nletters = (uint32_t)(p - start);
 		sr->pos = (size_t)(p + 2 - sr->buf);
 		ps.compressed = 1;
 	} else if (!tok_is(&t, "$.")) {
@@ -1111,10 +1158,10 @@ do_labelled(struct reader *r, const struct tok *label)
 }
 
 static void
-scope_open(struct reader *r)
+scope_open(struct reader *r, const struct tok *t)
 {
 	mm_grow(&r->scopes, &r->capscopes, r->nscopes + 1, sizeof *r->scopes);
-	r->scopes[r->nscopes++] = (struct scope){ r->nahyp, r->naess, r->navar, r->nadv };
+	r->scopes[r->nscopes++] = (struct scope){ r->nahyp, r->naess, r->navar, r->nadv, *t };
 }
 
 /* spec 4.2.1: at "$}" the block's variables, hypotheses and $d statements
@@ -1209,7 +1256,7 @@ load(const char *name, char *buf, size_t len, char *err, size_t errlen, int *io_
 	while (!r.failed && next_tok(&r, &t)) {
 		if (t.len == 2 && t.s[0] == '$') {
 			switch (t.s[1]) {
-			case '{': scope_open(&r); continue;
+			case '{': scope_open(&r, &t); continue;
 			case '}': scope_close(&r, &t); continue;
 			case 'c': do_c(&r, &t); continue;
 			case 'v': do_v(&r, &t); continue;
@@ -1228,8 +1275,7 @@ load(const char *name, char *buf, size_t len, char *err, size_t errlen, int *io_
 		do_labelled(&r, &first);
 	}
 	if (!r.failed && r.nscopes > 0)
-		rfail(&r, NULL, "%zu block%s opened with '${' not closed with '$}'",
-		      r.nscopes, r.nscopes == 1 ? "" : "s");
+		rfail(&r, &r.scopes[r.nscopes - 1].open, "block opened with '${' not closed with '$}'");
 	free((char *)r.dir);
 	if (io_error)
 		*io_error = r.io_error;

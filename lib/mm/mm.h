@@ -38,7 +38,8 @@ struct mm_symbol {
 	const char *name;      /* NUL-terminated; owned by the database */
 	uint8_t kind;          /* MM_CONST or MM_VAR */
 	int32_t global_f;      /* MM_VAR: the outermost-scope $f of this variable, or -1 */
-	int32_t decl;          /* statement count when first declared (for context checks) */
+	int32_t decl;          /* statement count when first declared: a candidate with
+	                          context c may use the symbol iff decl <= c */
 };
 
 /* Kinds of labelled statements. */
@@ -50,7 +51,8 @@ enum mm_kind {
 };
 
 /* stmt flags */
-#define MM_SYNTAX   0x01   /* an assertion whose typecode is a variable type (wff, class...) */
+#define MM_SYNTAX   0x01   /* an assertion whose typecode is a variable type (wff, class...):
+	                      syntax axioms, and syntax theorems ($p) such as set.mm's weq */
 #define MM_GLOBAL   0x02   /* declared in the outermost scope */
 
 struct mm_stmt {
@@ -146,7 +148,8 @@ struct mm_result {
 	int32_t step;          /* 1-based proof step of the failure, 0 if none */
 	int32_t label;         /* statement at that step, -1 if none */
 	char msg[320];         /* why, e.g. "step 3 (ax-mp): hypothesis 'maj' does not match" */
-	uint32_t nsteps;       /* proof steps processed (normal form count) */
+	uint32_t nsteps;       /* proof steps processed, as written (a compressed proof's
+	                          saved-step references count one each) */
 	uint64_t work;         /* symbols written and compared: a deterministic cost */
 };
 
@@ -223,7 +226,8 @@ struct mm_cand {
 
 /*
  * Tokenise a candidate's text: "|- ( ph -> ps )" into out (capacity cap).
- * Returns the number of symbols, or -1 with res->msg set: an undeclared
+ * Returns the number of symbols, or -1 with res->msg set (and res->step the
+ * 1-based symbol at fault): an undeclared
  * symbol, a symbol not declared before the context, a Metamath keyword
  * ("$."), a variable without an outermost-scope $f, more than cap symbols.
  * The first symbol must be a constant (the typecode).

@@ -409,30 +409,36 @@ cand_ref_ok(const struct mm_db *db, const struct goal *g, int32_t ref, uint32_t 
             struct mm_result *res)
 {
 	const struct mm_stmt *st;
+	char where[48];
 
+	/* step 0: a label in a compressed proof's label list */
+	if (step)
+		snprintf(where, sizeof where, "step %u", step);
+	else
+		snprintf(where, sizeof where, "label list");
 	if (ref == MM_REF_UNKNOWN) {
-		mm_fail(res, (int32_t)step, -1, "step %u: '?': the proof is incomplete", step);
+		mm_fail(res, (int32_t)step, -1, "%s: '?': the proof is incomplete", where);
 		return 0;
 	}
 	if (ref <= MM_REF_CANDHYP(0)) {
 		if ((uint32_t)(-ref - 16) < g->cand->nhyps)
 			return 1;
-		mm_fail(res, (int32_t)step, -1, "step %u: no hypothesis H%d", step, -ref - 16 + 1);
+		mm_fail(res, (int32_t)step, -1, "%s: no hypothesis H%d", where, -ref - 16 + 1);
 		return 0;
 	}
 	if (ref < 0 || ref >= db->nstmts) {
-		mm_fail(res, (int32_t)step, -1, "step %u: bad step reference", step);
+		mm_fail(res, (int32_t)step, -1, "%s: bad step reference", where);
 		return 0;
 	}
 	st = &db->stmts[ref];
 	if (ref >= g->context) {
-		mm_fail(res, (int32_t)step, ref, "step %u: '%s' does not come before the context",
-		        step, st->label);
+		mm_fail(res, (int32_t)step, ref, "%s: '%s' does not come before the context", where,
+		        st->label);
 		return 0;
 	}
 	if (st->kind == MM_E || (st->kind == MM_F && !(st->flags & MM_GLOBAL))) {
-		mm_fail(res, (int32_t)step, ref, "step %u: hypothesis '%s' is not available here",
-		        step, st->label);
+		mm_fail(res, (int32_t)step, ref, "%s: hypothesis '%s' is not available here", where,
+		        st->label);
 		return 0;
 	}
 	return 1;
@@ -556,7 +562,8 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 	uint32_t m = g->nmand, step = 0;
 	size_t sp = 0, nsaved = 0;
 	uint64_t num = 0;
-	int have_digits = 0, can_save = 0;
+	int have_digits = 0;
+	int can_save = 0;      /* 1 after an assertion step, -1 after another step */
 	unsigned char bad = 0;
 
 	for (uint32_t i = 0; i < nletters; i++) {
@@ -572,9 +579,14 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 			continue;
 		}
 		if (c == 'Z') {
-			if (!can_save || have_digits) {
-				mm_fail(res, (int32_t)step, -1,
-				        "bad compressed proof: 'Z' does not follow a step");
+			if (can_save <= 0 || have_digits) {
+				if (can_save < 0 && !have_digits)
+					mm_fail(res, (int32_t)step, -1,
+					        "bad compressed proof: 'Z' after step %u, which is not an assertion",
+					        step);
+				else
+					mm_fail(res, (int32_t)step, -1,
+					        "bad compressed proof: 'Z' does not follow a step");
 				return 0;
 			}
 			mm_grow(&w->saved, &w->capsaved, nsaved + 1, sizeof *w->saved);
@@ -603,6 +615,9 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 		                     (w->lim.max_steps && step > w->lim.max_steps), 0) &&
 		    limits_hit(w, step, t0, res))
 			return 0;
+		/* metamath.exe: only an assertion step may be saved by 'Z' (a
+		 * hypothesis or a saved step is at hand already) */
+		can_save = -1;
 		if (num <= m) {
 			sp = push_hyp(w, g, sp, g->mand[num - 1]);
 		} else if (num <= (uint64_t)m + nlist) {
@@ -620,6 +635,7 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 				if (r < 0)
 					return 0;
 				sp = (size_t)r;
+				can_save = 1;
 			}
 		} else if (num - m - nlist <= nsaved) {
 			struct ent e = w->saved[num - m - nlist - 1];
@@ -652,7 +668,6 @@ run_compressed(struct mm_work *w, const struct goal *g, const int32_t *list, uin
 		}
 		num = 0;
 		have_digits = 0;
-		can_save = 1;
 	}
 	if (have_digits) {
 		mm_fail(res, (int32_t)step, -1,
@@ -748,31 +763,31 @@ mm_cand_tokens(const struct mm_db *db, int32_t context, const char *text, mm_sym
 		while (*p && !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f'))
 			p++;
 		if (memchr(t, '$', (size_t)(p - t))) {
-			mm_fail(res, 0, -1, "'%.*s' is a Metamath keyword, not a math symbol",
+			mm_fail(res, (int32_t)n + 1, -1, "'%.*s' is a Metamath keyword, not a math symbol",
 			        (int)(p - t > 40 ? 40 : p - t), t);
 			return -1;
 		}
 		for (const char *q = t; q < p; q++)
 			if ((unsigned char)*q < 33 || (unsigned char)*q > 126) {
-				mm_fail(res, 0, -1, "illegal character (code %d) in a math symbol",
+				mm_fail(res, (int32_t)n + 1, -1, "illegal character (code %d) in a math symbol",
 				        (unsigned char)*q);
 				return -1;
 			}
 		s = mm_db_sym(db, t, (size_t)(p - t));
 		if (s < 0) {
-			mm_fail(res, 0, -1, "math symbol '%.*s' is not declared",
+			mm_fail(res, (int32_t)n + 1, -1, "math symbol '%.*s' is not declared",
 			        (int)(p - t > 40 ? 40 : p - t), t);
 			return -1;
 		}
 		if (db->syms[s].decl > context) {
-			mm_fail(res, 0, -1, "math symbol '%s' is declared after the context",
+			mm_fail(res, (int32_t)n + 1, -1, "math symbol '%s' is declared after the context",
 			        db->syms[s].name);
 			return -1;
 		}
 		if (db->symkind[s] == MM_VAR) {
 			int32_t f = db->syms[s].global_f;
 			if (f < 0 || f >= context) {
-				mm_fail(res, 0, -1, "variable '%s' has no $f statement before the context",
+				mm_fail(res, (int32_t)n + 1, -1, "variable '%s' has no $f statement before the context",
 				        db->syms[s].name);
 				return -1;
 			}
@@ -780,17 +795,17 @@ mm_cand_tokens(const struct mm_db *db, int32_t context, const char *text, mm_sym
 			/* a constant typecode: fine */
 		}
 		if (n == cap) {
-			mm_fail(res, 0, -1, "expression longer than %zu symbols", cap);
+			mm_fail(res, (int32_t)n + 1, -1, "expression longer than %zu symbols", cap);
 			return -1;
 		}
 		out[n++] = s;
 	}
 	if (n == 0) {
-		mm_fail(res, 0, -1, "empty expression");
+		mm_fail(res, (int32_t)n + 1, -1, "empty expression");
 		return -1;
 	}
 	if (db->symkind[out[0]] != MM_CONST) {
-		mm_fail(res, 0, -1, "the typecode '%s' is not a constant", db->syms[out[0]].name);
+		mm_fail(res, (int32_t)n + 1, -1, "the typecode '%s' is not a constant", db->syms[out[0]].name);
 		return -1;
 	}
 	return (int)n;

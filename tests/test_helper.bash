@@ -1,0 +1,75 @@
+# test_helper.bash - shared setup for the bats tests in tests/
+#
+# Load it from a .bats file with:  load test_helper
+# It loads bats-support and bats-assert, puts the repository's bin/ first on
+# PATH (so that "stp-verify" is the one just built) and defines helpers.
+# Tests may run from any directory: paths are built from $BATS_TEST_DIRNAME.
+
+bats_require_minimum_version 1.5.0   # run --separate-stderr
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+STP_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+PATH="$STP_ROOT/bin:$PATH"
+export STP_ROOT PATH
+
+# The tools under test; override with e.g. STP_VERIFY=/path/to/stand-in.
+: "${STP_VERIFY:=stp-verify}"
+
+# assert_stderr EXPECTED: the captured stderr of "run --separate-stderr" is
+# exactly EXPECTED (bats-assert has no assertion for stderr).
+assert_stderr() {
+	if [[ "$stderr" != "$1" ]]; then
+		batslib_print_kv_single_or_multi 8 'expected' "$1" 'actual' "$stderr" |
+			batslib_decorate 'stderr differs' |
+			fail
+	fi
+}
+
+# assert_stderr_regexp REGEXP: the captured stderr matches the extended regexp.
+assert_stderr_regexp() {
+	if ! [[ "$stderr" =~ $1 ]]; then
+		batslib_print_kv_single_or_multi 8 'regexp' "$1" 'stderr' "$stderr" |
+			batslib_decorate 'stderr does not match' |
+			fail
+	fi
+}
+
+# require_metamath: Debian's metamath is the independent cross-check. Without
+# it a test skips, except in CI (CI set), where a missing cross-check fails.
+require_metamath() {
+	if ! command -v metamath >/dev/null 2>&1; then
+		if [[ -n "${CI:-}" ]]; then
+			fail "metamath is not installed (CI must install the Debian package 'metamath')"
+		fi
+		skip "metamath is not installed (apt-get install metamath)"
+	fi
+}
+
+# mm_verdict FILE: what metamath.exe thinks of the database FILE (read
+# relative to the current directory, as metamath.exe reads includes): prints
+# "ok", or "error: " and the first error or warning. metamath.exe always exits
+# 0, so its output is read: all white space (its line wrapping too) is
+# collapsed to single spaces first, so that a wrapped "?Error" line cannot
+# hide. Any "?Error", "?Warning", "Warning:" (an incomplete proof) or a source
+# that was not read is a rejection; "ok" also needs the line saying that every
+# proof was verified. MM_WIDTH sets metamath.exe's screen width (default 9999,
+# which keeps most messages on one line).
+mm_verdict() {
+	local file=$1 out first
+
+	out=$(metamath "set width ${MM_WIDTH:-9999}" "read \"$file\"" "verify proof *" exit \
+		</dev/null 2>&1)
+	out=$(printf '%s' "$out" | tr -s ' \t\r\n' '    ')
+	first=$(printf '%s\n' "$out" |
+		sed -e 's/\(?Error\|?Warning\|Warning:\|?Source was not read\|MM> \)/\n\1/g' |
+		grep -m 1 -E '^(\?Error|\?Warning|Warning:|\?Source was not read)')
+	if [[ -n "$first" ]]; then
+		printf 'error: %s\n' "${first% }"
+	elif [[ "$out" == *"All proofs in the database were verified"* ]]; then
+		printf 'ok\n'
+	else
+		printf 'error: metamath did not verify the proofs: %s\n' "$out"
+	fi
+}
