@@ -541,3 +541,34 @@ out:
 	free(mpath);
 	return ret;
 }
+
+char **
+shard_list(const char *dir, const char *prefix, int *n, char *msg, size_t msglen)
+{
+	char *mpath;
+	json_t *m, *shards;
+	json_error_t je;
+	char **files;
+	size_t i, k;
+
+	*n = 0;
+	if (shard_verify(dir, prefix, msg, msglen) < 0)
+		return NULL;
+	mpath = xasprintf("%s/%s.manifest.json", dir, prefix);
+	m = json_load_file(mpath, JSON_REJECT_DUPLICATES, &je);
+	free(mpath);
+	if (!m) {   /* it verified a moment ago: the file changed under us */
+		vfail(msg, msglen, "%s.manifest.json: %s", prefix, je.text);
+		return NULL;
+	}
+	shards = json_object_get(m, "shards");
+	k = json_array_size(shards);
+	files = xcalloc(k + 1, sizeof *files);
+	for (i = 0; i < k; i++)
+		files[i] = xasprintf("%s/%s", dir,
+		                     json_string_value(json_object_get(json_array_get(shards, i),
+		                                                       "file")));
+	json_decref(m);
+	*n = (int)k;
+	return files;
+}

@@ -39,4 +39,11 @@ void shard_writer_close(struct shard_writer *w);
  */
 int shard_verify(const char *dir, const char *prefix, char *msg, size_t msglen);
 
+/*
+ * The shard files of a set, verified first (shard_verify): "DIR/FILE" paths in
+ * manifest order, a malloc'd NULL-terminated array of malloc'd strings (the
+ * caller frees each and the array), *n of them. NULL with msg on failure.
+ */
+char **shard_list(const char *dir, const char *prefix, int *n, char *msg, size_t msglen);
+
 #endif

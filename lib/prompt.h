@@ -1,0 +1,85 @@
+/*
+ * prompt.h - the prompt formats: one function per role and system, used both
+ * when sampling and when training
+ *
+ * Metamath (the built-in model; whitespace tokens, special tokens in <>):
+ *
+ *   prover       <bos> <prover> <hyp> HYP1 ... <hyp> HYPk <statement> STMT <proof>
+ *                target: the steps proof, then <eos>
+ *   conjecturer  <bos> <conjecturer> <lemma> LABEL <hyp> ... <statement> LEMMA
+ *                <theorem> <hyp> ... <statement> X <proof> X's steps proof <conjecture>
+ *                target: <hyp> ... <statement> Y, then <eos>
+ *   label        <bos> <lemma> LABEL
+ *                target: <hyp> ... <statement> LABEL's statement, then <eos>
+ *
+ * Lean (an external model trained by STP, driven through an OpenAI-compatible
+ * server): STP's own formats, with the <lemma>, <easy theorem> and
+ * <hard theorem> markers (prompt_lean_*). NEEDSWORK: the exact wording follows
+ * the STP paper's description; check it against the released model's
+ * training data before relying on it at scale.
+ *
+ * Every function appends to a growable buffer (struct pbuf) and returns its
+ * new length; strings are copied, nothing is retained.
+ */
+#ifndef STP_PROMPT_H
+#define STP_PROMPT_H
+
+#include <stddef.h>
+
+struct pbuf {
+	char *s;
+	size_t len, cap;
+};
+
+void pbuf_reset(struct pbuf *b);
+void pbuf_free(struct pbuf *b);
+
+/* A statement with its hypotheses. */
+struct pstmt {
+	const char *statement;        /* "|- ( ph -> ps )" */
+	const char *const *hyps;      /* k strings */
+	size_t nhyps;
+};
+
+/* Metamath prover prompt, ending in "<proof>". */
+size_t prompt_mm_prover(struct pbuf *b, const struct pstmt *s);
+/* Its training target: the proof then "<eos>". */
+size_t prompt_mm_prover_target(struct pbuf *b, const char *proof);
+
+/* Metamath conjecturer prompt, ending in "<conjecture>": the lemma (label and
+ * statement) and a theorem that uses it, with its proof. */
+size_t prompt_mm_conjecturer(struct pbuf *b, const char *lemma_label,
+                             const struct pstmt *lemma, const struct pstmt *theorem,
+                             const char *theorem_proof);
+/* Its training target: the new statement ("<hyp> ... <statement> ...") then "<eos>". */
+size_t prompt_mm_conjecturer_target(struct pbuf *b, const struct pstmt *conj);
+
+/* Label teaching: "<bos> <lemma> LABEL", target as the conjecturer's (the
+ * label's statement): what the lemma part of a conjecturer prompt says. */
+size_t prompt_mm_label(struct pbuf *b, const char *label);
+
+/*
+ * Parse a generated conjecture ("<hyp> A <hyp> B <statement> C", the text the
+ * model wrote after "<conjecture>", "<eos>" not included) into its hypotheses
+ * and statement: writes into the caller's arrays (each string malloc'd;
+ * prompt_conj_free releases them). Returns 0, or -1 with a reason in err
+ * (no "<statement>", an empty part, a marker out of place, more than maxhyps
+ * hypotheses).
+ */
+struct pconj {
+	char *statement;
+	char **hyps;
+	size_t nhyps;
+};
+int prompt_mm_parse_conjecture(const char *text, size_t maxhyps, struct pconj *out, char *err,
+                               size_t errlen);
+void prompt_conj_free(struct pconj *c);
+
+/* Lean: the prover completes "theorem ... := by" after the header. */
+size_t prompt_lean_prover(struct pbuf *b, const char *header, const char *statement);
+/* Lean: the conjecturer sees the lemma and an easy theorem (with its proof)
+ * that uses it, and writes a hard theorem. */
+size_t prompt_lean_conjecturer(struct pbuf *b, const char *header, const char *lemma,
+                               const char *easy_theorem);
+
+#endif

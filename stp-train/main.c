@@ -1,0 +1,235 @@
+/*
+ * stp-train - train the model on weighted examples
+ *
+ * usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]
+ *                  [--shards DIR] [--shards-only] [--steps N] [--epochs X]
+ *                  [--seed N] [-j N] [FILE...]
+ *
+ * In: training examples (JSONL: role, the fields its prompt is built from,
+ * target, weight). First writes them, formatted by the prompt functions, as
+ * gzip JSONL shards with a manifest (DIR/examples-NNNNN.jsonl.gz,
+ * DIR/examples.manifest.json; --shards-only stops there, for an external
+ * trainer); then trains on the shards: weighted cross-entropy on the target
+ * tokens only, from --init or from scratch, and writes CHECKPOINT
+ * (safetensors) atomically. Progress on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "msg.h"
+#include "train.h"
+
+static const char usage_text[] =
+	"usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]\n"
+	"                 [--shards DIR] [--shards-only] [--steps N] [--epochs X]\n"
+	"                 [--seed N] [-j N] [FILE...]\n"
+	"\n"
+	"Train the model on weighted examples (JSONL): write them as shards, then train.\n"
+	"\n"
+	"  -o, --output FILE   the checkpoint to write (safetensors)\n"
+	"      --init FILE     continue from this checkpoint (its vocabulary and shape)\n"
+	"      --db FILE       Metamath database: the vocabulary of a new model, and the\n"
+	"                      variables for renaming (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --shards DIR    where the shards go (default: CHECKPOINT.shards)\n"
+	"      --shards-only   write the shards and stop (for an external trainer)\n"
+	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
+	"      --epochs X      passes over the examples (when no steps are set)\n"
+	"      --seed N        random seed (train.seed)\n"
+	"  -j, --threads N     threads (default: the number of CPUs)\n"
+	"  -k, --keep-going    skip a malformed example with a warning, exit 65 at the end\n"
+	"  -c, --config FILE   YAML configuration (sections 'model' and 'train')\n"
+	"  -q, --quiet         no progress messages\n"
+	"  -h, --help          this help\n";
+
+static void
+usage(int status)
+{
+	if (status == 0) {
+		fputs(usage_text, stdout);
+		close_stdout();
+		exit(0);
+	}
+	fputs(usage_text, stderr);
+	exit(EX_USAGE);
+}
+
+enum { OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED };
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "keep-going", no_argument, NULL, 'k' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "init", required_argument, NULL, OPT_INIT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "shards", required_argument, NULL, OPT_SHARDS },
+	{ "shards-only", no_argument, NULL, OPT_SHARDS_ONLY },
+	{ "steps", required_argument, NULL, OPT_STEPS },
+	{ "epochs", required_argument, NULL, OPT_EPOCHS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ NULL, 0, NULL, 0 },
+};
+
+static long
+num_arg(const char *flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
+		    max, s);
+	return v;
+}
+
+static double
+real_arg(const char *flag, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
+	return v;
+}
+
+static const char *const model_keys[] = {
+	"width", "layers", "heads", "hidden", "ctx", "tie", NULL,
+};
+static const char *const train_keys[] = {
+	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "weight_decay", "clip", "seed",
+	"threads", "rename_prob", "log_every", "shard_bytes", NULL,
+};
+
+static void
+apply_config(struct train_opts *o, const char *path)
+{
+	struct config *c = config_load(path);
+	long v;
+	double d;
+	int b;
+
+	config_check_keys(c, "model", model_keys);
+	config_check_keys(c, "train", train_keys);
+	if (config_int(c, "model.width", &v, 8, 8192))
+		o->width = (int)v;
+	if (config_int(c, "model.layers", &v, 1, 256))
+		o->layers = (int)v;
+	if (config_int(c, "model.heads", &v, 1, 1024))
+		o->heads = (int)v;
+	if (config_int(c, "model.hidden", &v, 8, 65536))
+		o->hidden = (int)v;
+	if (config_int(c, "model.ctx", &v, 8, 65536))
+		o->ctx = (int)v;
+	if (config_bool(c, "model.tie", &b))
+		o->tie = b;
+	if (config_int(c, "train.batch", &v, 1, 65536))
+		o->batch = (int)v;
+	if (config_int(c, "train.steps", &v, 0, 1L << 40))
+		o->steps = v;
+	if (config_double(c, "train.epochs", &d, 0, 1e9))
+		o->epochs = d;
+	if (config_double(c, "train.lr", &d, 0, 10))
+		o->lr = d;
+	if (config_double(c, "train.lr_min", &d, 0, 10))
+		o->lr_min = d;
+	if (config_int(c, "train.warmup", &v, 0, 1L << 30))
+		o->warmup = (int)v;
+	if (config_double(c, "train.weight_decay", &d, 0, 10))
+		o->weight_decay = d;
+	if (config_double(c, "train.clip", &d, 0, 1e9))
+		o->clip = d;
+	if (config_int(c, "train.seed", &v, 0, 1L << 62))
+		o->seed = (uint64_t)v;
+	if (config_int(c, "train.threads", &v, 1, 1024))
+		o->threads = (int)v;
+	if (config_double(c, "train.rename_prob", &d, 0, 1))
+		o->rename_prob = d;
+	if (config_int(c, "train.log_every", &v, 0, 1L << 40))
+		o->log_every = v;
+	if (config_int(c, "train.shard_bytes", &v, 0, 1L << 40))
+		o->shard_bytes = (size_t)v;
+	config_free(c);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct train_opts o;
+	const char *config = NULL;
+	char *dir;
+	int c, status;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.db = default_db();
+	o.shard_bytes = 64u << 20;
+	o.width = 128;
+	o.layers = 3;
+	o.ctx = 256;
+	o.tie = 1;
+	o.batch = 32;
+	o.epochs = 1;
+	o.lr = 3e-3;
+	o.lr_min = 3e-4;
+	o.warmup = 100;
+	o.weight_decay = 0.1;
+	o.clip = 1.0;
+	o.seed = 1;
+	o.threads = ncpus();
+	o.rename_prob = 0;
+
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+	if (config)
+		apply_config(&o, config);
+
+	while ((c = getopt_long(argc, argv, "o:j:kc:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'j': o.threads = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'k': o.keep_going = 1; break;
+		case 'c': break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': usage(0); break;
+		case OPT_INIT: o.init = optarg; break;
+		case OPT_DB: o.db = optarg; break;
+		case OPT_SHARDS: o.shards = optarg; break;
+		case OPT_SHARDS_ONLY: o.shards_only = 1; break;
+		case OPT_STEPS: o.steps = num_arg("--steps", optarg, 1, 1L << 40); break;
+		case OPT_EPOCHS:
+			o.epochs = real_arg("--epochs", optarg, 1e-9, 1e9);
+			o.steps = 0;
+			break;
+		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		default: usage(EX_USAGE);
+		}
+	}
+	o.files = argv + optind;
+	o.nfiles = argc - optind;
+	if (!o.out && !(o.shards_only && o.shards))
+		die(EX_USAGE, "no checkpoint to write: give -o FILE (or --shards-only --shards DIR)");
+
+	dir = o.shards ? xstrdup(o.shards) : xasprintf("%s.shards", o.out);
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		die(EX_CANTCREAT, "cannot create '%s':", dir);
+	status = examples_to_shards(&o, dir);
+	if (status == 0 && !o.shards_only)
+		status = train_run(&o, dir);
+	free(dir);
+	close_stdout();
+	return status;
+}

@@ -1,0 +1,485 @@
+/*
+ * train.c - shards in, a model out: weighted cross-entropy on the target
+ * tokens only (Σ w·CE / Σ w over each batch, lib/model)
+ *
+ * The examples are read back from the shards (checked against their
+ * manifest), tokenised, and cut into batches: each epoch shuffles them
+ * (seeded), sorts windows of 64 batches' worth by length, so that a batch
+ * holds sequences of about one length (little padding), and shuffles the
+ * batches. A sequence is prompt + target; position t predicts token t + 1 and
+ * carries the example's weight when token t + 1 is part of the target, 0
+ * otherwise. With --init the model continues from a checkpoint (its
+ * vocabulary and configuration); otherwise the vocabulary is the database's
+ * (every math symbol, every assertion label, H1..Hk) plus the specials and
+ * any other token of the examples.
+ *
+ * Augmentation: with probability rename_prob an example's variables are
+ * renamed consistently (a random injective map onto variables of the same
+ * type), prompt and target alike: the same proof of the same statement up to
+ * renaming, which a small model otherwise has to learn once per name.
+ *
+ * Deterministic: the order, the renaming and the weights depend on the seed
+ * only, never on the thread count.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonl.h"
+#include "msg.h"
+#include "mm/mm.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "shard.h"
+#include "train.h"
+
+struct example {
+	uint32_t off;          /* tokens[off .. off + plen + tlen) */
+	uint16_t plen, tlen;
+	float weight;
+};
+
+struct data {
+	int *tokens;
+	size_t ntokens, cap;
+	struct example *ex;
+	size_t n, capex;
+	long skipped_long;     /* longer than the context */
+	long ntarget;          /* target tokens in all */
+};
+
+/* Variables by type, as vocabulary ids, for renaming. */
+struct renamer {
+	int *type_of;          /* (V) -1, or the variable's type class */
+	int **vars;            /* (ntypes) ids of the variables of each class */
+	int *nvars;
+	int ntypes;
+	int *map;              /* (V) scratch */
+	int V;
+};
+
+static uint64_t
+mix(uint64_t a, uint64_t b)
+{
+	uint64_t w[2] = { a, b };
+	return model_rng_seed(w, 2);
+}
+
+/* The vocabulary of a new model: specials, the database's symbols and
+ * assertion labels and H1..Hk, then the examples' other tokens. */
+static struct tokenizer *
+build_vocab(const struct mm_db *db, const char *dir, char **files, int nfiles)
+{
+	struct tok_counter *c = tok_counter_new();
+	struct tokenizer *t;
+	struct jsonl_in *in;
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r, maxh = 10;
+
+	if (db) {
+		for (int32_t i = 0; i < db->nsyms; i++)
+			tok_counter_add(c, db->syms[i].name, strlen(db->syms[i].name), 1000000);
+		for (int32_t s = 0; s < db->nstmts; s++) {
+			const struct mm_stmt *st = &db->stmts[s];
+			int ne = 0;
+			if (!mm_is_assertion(st) || (st->flags & MM_SYNTAX))
+				continue;
+			tok_counter_add(c, st->label, strlen(st->label), 1000);
+			for (uint32_t k = 0; k < st->nhyps; k++)
+				ne += db->frames[st->frame + k].var < 0;
+			if (ne > maxh)
+				maxh = ne;
+		}
+		for (int k = 11; k <= maxh; k++) {
+			char h[16];
+			snprintf(h, sizeof h, "H%d", k);
+			tok_counter_add(c, h, strlen(h), 1000);
+		}
+	}
+	(void)dir;
+	in = jsonl_in_open(files, nfiles, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *o;
+		const char *p, *tg;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		o = jsonl_parse(line, len, file, lineno, &err);
+		if (!o)
+			die(err.status, "%s", err.msg);
+		if (jsonl_get_str(o, "prompt", 1, &p, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "target", 1, &tg, file, lineno, &err) < 0)
+			die(err.status, "%s", err.msg);
+		tok_counter_add_text(c, p);
+		tok_counter_add_text(c, tg);
+		json_decref(o);
+	}
+	jsonl_in_close(in);
+	t = tokenizer_build(NULL, c, 1);
+	tok_counter_free(c);
+	return t;
+}
+
+static void
+load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles, int ctx)
+{
+	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *o;
+		const char *p, *tg;
+		double w;
+		int *pi = NULL, *ti = NULL, np = 0, nt = 0;
+		char *unk = NULL;
+
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		o = jsonl_parse(line, len, file, lineno, &err);
+		if (!o || jsonl_get_str(o, "prompt", 1, &p, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "target", 1, &tg, file, lineno, &err) < 0 ||
+		    jsonl_get_num(o, "weight", 1, &w, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		if (tokenizer_encode(tok, p, &pi, &np, &unk) < 0 ||
+		    tokenizer_encode(tok, tg, &ti, &nt, &unk) < 0)
+			die(EX_DATAERR, "%s:%ld: token '%s' is not in the model's vocabulary", file, lineno,
+			    unk);
+		if (np + nt > ctx + 1 || np < 1 || nt < 1 || np > 65535 || nt > 65535) {
+			d->skipped_long++;
+		} else {
+			xgrow(&d->tokens, &d->cap, d->ntokens + (size_t)(np + nt), sizeof *d->tokens);
+			xgrow(&d->ex, &d->capex, d->n + 1, sizeof *d->ex);
+			d->ex[d->n].off = (uint32_t)d->ntokens;
+			d->ex[d->n].plen = (uint16_t)np;
+			d->ex[d->n].tlen = (uint16_t)nt;
+			d->ex[d->n].weight = (float)w;
+			memcpy(d->tokens + d->ntokens, pi, (size_t)np * sizeof *pi);
+			memcpy(d->tokens + d->ntokens + np, ti, (size_t)nt * sizeof *ti);
+			d->ntokens += (size_t)(np + nt);
+			d->ntarget += nt;
+			d->n++;
+		}
+		free(pi);
+		free(ti);
+		json_decref(o);
+	}
+	jsonl_in_close(in);
+}
+
+/* Variables of the database by type ($f typecode), as vocabulary ids. */
+static void
+renamer_init(struct renamer *rn, const struct mm_db *db, const struct tokenizer *tok)
+{
+	mm_sym types[64];
+
+	memset(rn, 0, sizeof *rn);
+	rn->V = tokenizer_size(tok);
+	rn->type_of = xmalloc((size_t)rn->V * sizeof *rn->type_of);
+	rn->map = xmalloc((size_t)rn->V * sizeof *rn->map);
+	for (int i = 0; i < rn->V; i++)
+		rn->type_of[i] = -1;
+	if (!db)
+		return;
+	for (int32_t v = 0; v < db->nsyms; v++) {
+		int32_t f = db->syms[v].global_f;
+		mm_sym tc;
+		int id, k;
+		if (db->symkind[v] != MM_VAR || f < 0)
+			continue;
+		id = tokenizer_id(tok, db->syms[v].name, strlen(db->syms[v].name));
+		if (id < 0)
+			continue;
+		tc = db->pool[db->stmts[f].expr];
+		for (k = 0; k < rn->ntypes && types[k] != tc; k++)
+			;
+		if (k == rn->ntypes) {
+			if (k == 64)
+				continue;
+			types[k] = tc;
+			rn->ntypes++;
+			rn->vars = xreallocarray(rn->vars, (size_t)rn->ntypes, sizeof *rn->vars);
+			rn->nvars = xreallocarray(rn->nvars, (size_t)rn->ntypes, sizeof *rn->nvars);
+			rn->vars[k] = NULL;
+			rn->nvars[k] = 0;
+		}
+		rn->vars[k] = xreallocarray(rn->vars[k], (size_t)rn->nvars[k] + 1, sizeof **rn->vars);
+		rn->vars[k][rn->nvars[k]++] = id;
+		rn->type_of[id] = k;
+	}
+}
+
+static void
+renamer_free(struct renamer *rn)
+{
+	for (int k = 0; k < rn->ntypes; k++)
+		free(rn->vars[k]);
+	free(rn->vars);
+	free(rn->nvars);
+	free(rn->type_of);
+	free(rn->map);
+}
+
+/* Rename the variables of seq[0..n) in place: each variable of a class maps
+ * to a distinct variable of the same class, drawn with r. */
+static void
+rename_vars(struct renamer *rn, int *seq, int n, struct model_rng *r)
+{
+	for (int k = 0; k < rn->ntypes; k++) {
+		int nv = rn->nvars[k];
+		int *perm;
+		if (nv < 2)
+			continue;
+		/* a random permutation of the class (Fisher-Yates) */
+		perm = xmalloc((size_t)nv * sizeof *perm);
+		for (int i = 0; i < nv; i++)
+			perm[i] = rn->vars[k][i];
+		for (int i = nv - 1; i > 0; i--) {
+			int j = (int)(model_rng_next(r) % (uint64_t)(i + 1)), t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		for (int i = 0; i < nv; i++)
+			rn->map[rn->vars[k][i]] = perm[i];
+		for (int i = 0; i < n; i++)
+			if (seq[i] >= 0 && seq[i] < rn->V && rn->type_of[seq[i]] == k)
+				seq[i] = rn->map[seq[i]];
+		free(perm);
+	}
+}
+
+static int
+cmp_len(const void *a, const void *b, void *arg)
+{
+	const struct data *d = arg;
+	const struct example *x = &d->ex[*(const uint32_t *)a], *y = &d->ex[*(const uint32_t *)b];
+	int lx = x->plen + x->tlen, ly = y->plen + y->tlen;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static void
+shuffle_u32(uint32_t *v, size_t n, struct model_rng *r)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(model_rng_next(r) % i);
+		uint32_t t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* The batches of one epoch: order[] gets the example indices, batch b is
+ * order[b * B .. (b + 1) * B) (the last may be short). */
+static void
+epoch_order(const struct data *d, uint32_t *order, int B, uint64_t seed, long epoch)
+{
+	struct model_rng r;
+	size_t win = (size_t)B * 64, nb;
+	uint32_t *bidx, *tmp;
+
+	model_rng_init(&r, mix(seed, (uint64_t)epoch));
+	for (size_t i = 0; i < d->n; i++)
+		order[i] = (uint32_t)i;
+	shuffle_u32(order, d->n, &r);
+	for (size_t s = 0; s < d->n; s += win)
+		qsort_r(order + s, d->n - s < win ? d->n - s : win, sizeof *order, cmp_len,
+		        (void *)d);
+	/* shuffle whole batches, so that lengths do not come in waves */
+	nb = (d->n + (size_t)B - 1) / (size_t)B;
+	bidx = xmalloc((nb + 1) * sizeof *bidx);
+	tmp = xmalloc((d->n + 1) * sizeof *tmp);
+	for (size_t b = 0; b < nb; b++)
+		bidx[b] = (uint32_t)b;
+	shuffle_u32(bidx, nb, &r);
+	{
+		size_t k = 0;
+		for (size_t b = 0; b < nb; b++)
+			for (size_t i = (size_t)bidx[b] * (size_t)B;
+			     i < ((size_t)bidx[b] + 1) * (size_t)B && i < d->n; i++)
+				tmp[k++] = order[i];
+	}
+	memcpy(order, tmp, d->n * sizeof *order);
+	free(tmp);
+	free(bidx);
+}
+
+static void
+fmt_time(double s, char buf[32])
+{
+	long t = s < 0 ? 0 : (long)(s + 0.5);
+	snprintf(buf, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+int
+train_run(const struct train_opts *o, const char *dir)
+{
+	struct tokenizer *tok = NULL;
+	struct model *m = NULL;
+	struct mm_db *db = NULL;
+	struct renamer rn;
+	struct data d;
+	char err[1024], **files;
+	int nfiles, B = o->batch, T, ctx;
+	long steps, step = 0, epoch = 0;
+	size_t pos = 0;
+	uint32_t *order;
+	int *tokens, *targets;
+	float *weights;
+	double t0 = now_seconds(), last = t0, loss_sum = 0, toks = 0;
+	long loss_n = 0;
+
+	files = shard_list(dir, "examples", &nfiles, err, sizeof err);
+	if (!files)
+		die(EX_DATAERR, "%s/%s", dir, err);
+	if (o->db) {
+		int io = 0;
+		db = mm_db_load(o->db, err, sizeof err, &io);
+		if (!db)
+			die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+	}
+	if (o->init) {
+		int st = model_load(o->init, o->threads, &m, &tok, err, sizeof err);
+		if (st)
+			die(st, "%s", err);
+	} else {
+		struct model_config cfg;
+		const char *bad;
+		tok = build_vocab(db, dir, files, nfiles);
+		cfg = model_config_default(tokenizer_size(tok), o->width, o->layers, o->ctx);
+		if (o->heads)
+			cfg.heads = o->heads;
+		if (o->hidden)
+			cfg.hidden = o->hidden;
+		cfg.tie = o->tie;
+		bad = model_config_check(&cfg);
+		if (bad)
+			die(EX_CONFIG, "model configuration: %s", bad);
+		m = model_new(&cfg, mix(o->seed, 0x6d6f64656cULL), o->threads);
+	}
+	ctx = model_config(m)->ctx;
+	load_data(&d, tok, files, nfiles, ctx);
+	if (d.skipped_long)
+		warn("%ld example%s longer than the context (%d tokens) skipped", d.skipped_long,
+		     d.skipped_long == 1 ? "" : "s", ctx);
+	if (d.n == 0)
+		die(EX_DATAERR, "no examples to train on");
+	renamer_init(&rn, db, tok);
+
+	steps = o->steps;
+	if (steps <= 0)
+		steps = (long)ceil(o->epochs * (double)d.n / (double)B);
+	if (steps < 1)
+		steps = 1;
+	{
+		struct model_opt *opt = model_optimizer(m);
+		opt->lr = (float)o->lr;
+		opt->lr_min = (float)o->lr_min;
+		opt->warmup = o->warmup;
+		opt->steps = (int)steps;
+		opt->weight_decay = (float)o->weight_decay;
+		opt->clip = (float)o->clip;
+	}
+	progress("training: %zu examples (%ld target tokens), %zu parameters, %ld steps of %d, "
+	         "%d thread%s", d.n, d.ntarget, model_config_nparams(model_config(m)), steps, B,
+	         model_threads(m), model_threads(m) == 1 ? "" : "s");
+
+	order = xmalloc((d.n + 1) * sizeof *order);
+	tokens = xmalloc((size_t)B * (size_t)ctx * sizeof *tokens);
+	targets = xmalloc((size_t)B * (size_t)ctx * sizeof *targets);
+	weights = xmalloc((size_t)B * (size_t)ctx * sizeof *weights);
+	epoch_order(&d, order, B, o->seed, epoch);
+
+	for (step = 0; step < steps; step++) {
+		int nb = 0;
+		float loss, lr;
+		size_t first = pos;
+
+		if (pos >= d.n) {
+			epoch++;
+			epoch_order(&d, order, B, o->seed, epoch);
+			pos = first = 0;
+		}
+		nb = (int)(d.n - pos < (size_t)B ? d.n - pos : (size_t)B);
+		T = 1;
+		for (int b = 0; b < nb; b++) {
+			const struct example *e = &d.ex[order[pos + (size_t)b]];
+			if (e->plen + e->tlen - 1 > T)
+				T = e->plen + e->tlen - 1;
+		}
+		for (int b = 0; b < nb; b++) {
+			uint32_t i = order[pos + (size_t)b];
+			const struct example *e = &d.ex[i];
+			int len = e->plen + e->tlen, *seq = tokens + (size_t)b * (size_t)T;
+			int tmp[65536 + 1];
+			struct model_rng r;
+
+			memcpy(tmp, d.tokens + e->off, (size_t)len * sizeof *tmp);
+			model_rng_init(&r, mix(mix(o->seed, (uint64_t)epoch), (uint64_t)i));
+			if (o->rename_prob > 0 && model_rng_float(&r) < o->rename_prob)
+				rename_vars(&rn, tmp, len, &r);
+			for (int t = 0; t < T; t++) {
+				size_t k = (size_t)b * (size_t)T + (size_t)t;
+				if (t < len - 1) {
+					seq[t] = tmp[t];
+					targets[k] = tmp[t + 1];
+					weights[k] = t + 1 >= e->plen ? e->weight : 0.0f;
+				} else {
+					seq[t] = 0;   /* <pad> */
+					targets[k] = 0;
+					weights[k] = 0.0f;
+				}
+			}
+			toks += len - 1;
+		}
+		pos += (size_t)nb;
+		(void)first;
+
+		model_zero_grad(m);
+		loss = model_forward(m, tokens, targets, weights, nb, T);
+		model_backward(m);
+		lr = model_lr(model_optimizer(m), (int)step);
+		model_update(m, lr, (int)step + 1);
+		loss_sum += loss;
+		loss_n++;
+
+		if (msg_verbosity >= 1 &&
+		    ((o->log_every > 0 && (step + 1) % o->log_every == 0) ||
+		     (o->log_every <= 0 && now_seconds() - last >= 10) || step + 1 == steps)) {
+			double now = now_seconds(), el = now - t0;
+			char e1[32], e2[32];
+			fmt_time(el, e1);
+			fmt_time(el / (double)(step + 1) * (double)(steps - step - 1), e2);
+			progress("step %ld/%ld  loss %.4f  lr %.2e  %.0f tokens/s  elapsed %s  left %s",
+			         step + 1, steps, loss_sum / (double)loss_n, lr, toks / el, e1, e2);
+			loss_sum = 0;
+			loss_n = 0;
+			last = now;
+		}
+	}
+
+	model_save(m, tok, o->out);
+	progress("wrote %s (%ld steps, %ld epochs and a part)", o->out, steps, epoch);
+	free(order);
+	free(tokens);
+	free(targets);
+	free(weights);
+	free(d.tokens);
+	free(d.ex);
+	renamer_free(&rn);
+	for (int i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	model_free(m);
+	tokenizer_free(tok);
+	mm_db_free(db);
+	return 0;
+}

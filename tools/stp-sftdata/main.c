@@ -1,0 +1,337 @@
+/*
+ * stp-sftdata - the supervised examples of iteration 0 (SFT), from the human proofs
+ *
+ * usage: stp-sftdata [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-o FILE]
+ *                    VERDICTS
+ *
+ * In: verdicts of the `train` human proofs (stp-verify data/mm-pc/proofs.jsonl:
+ * each record has its statement, hyps, proof and the lemmas it uses). Out:
+ * training examples for stp-train:
+ *   - prover: every proof (statement, hyps -> proof);
+ *   - conjecturer, as STP builds them from its proof library: (lemma L,
+ *     theorem X, theorem Y) where X and Y both use L and X comes before Y;
+ *     target Y's statement. set.mm is one file where STP had Mathlib's many, so
+ *     each (L, Y) gets one X, drawn among the earlier theorems using L; a
+ *     lemma gives at most --lemma-cap examples (default 0.1 n, n the dataset
+ *     size, as SPEC §1 caps seeds), a random subset beyond that; and with
+ *     probability 0.5 a Y also gets a trivial-lemma example, X drawn among the
+ *     eight theorems before it;
+ *   - with --labels: label -> statement for every axiom and dataset theorem
+ *     (never a `test` one), to teach what a label states.
+ * Deterministic under --seed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "mm/mm.h"
+#include "model/model.h"
+
+struct proof {
+	json_t *rec;           /* the verdict record */
+	int32_t stmt;          /* its theorem in the database */
+	int32_t *lemmas;
+	int nlemmas;
+};
+
+static const char usage_text[] =
+	"usage: stp-sftdata [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-o FILE] VERDICTS\n"
+	"\n"
+	"SFT examples (prover, conjecturer, optionally label) from verified human proofs.\n";
+
+static uint64_t
+rnd(uint64_t seed, uint64_t a, uint64_t b)
+{
+	uint64_t w[3] = { seed, a, b };
+	return model_rng_seed(w, 3);
+}
+
+static int
+cmp_proof(const void *a, const void *b)
+{
+	const struct proof *x = a, *y = b;
+	return x->stmt < y->stmt ? -1 : x->stmt > y->stmt;
+}
+
+static json_t *
+hyps_of(const struct mm_db *db, int32_t s)
+{
+	const struct mm_stmt *st = &db->stmts[s];
+	json_t *a = json_array();
+	char buf[65536];
+
+	for (uint32_t i = 0; i < st->nhyps; i++) {
+		const struct mm_hyp *h = &db->frames[st->frame + i];
+		if (h->var >= 0)
+			continue;
+		mm_expr_str(db, db->pool + h->expr, h->len, buf, sizeof buf);
+		json_array_append_new(a, json_string(buf));
+	}
+	return a;
+}
+
+static json_t *
+stmt_str(const struct mm_db *db, int32_t s)
+{
+	char buf[65536];
+
+	mm_expr_str(db, db->pool + db->stmts[s].expr, db->stmts[s].len, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static void
+emit(FILE *fp, json_t *o)
+{
+	if (jsonl_write(fp, o) < 0)
+		die(EX_IOERR, "write error:");
+	json_decref(o);
+}
+
+static void
+conj_example(FILE *fp, const struct mm_db *db, const char *lemma, int32_t ls,
+             const struct proof *x, const struct proof *y)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "role", json_string("conjecturer"));
+	json_object_set_new(o, "lemma", json_string(lemma));
+	json_object_set_new(o, "lemma_statement", ls >= 0 ? stmt_str(db, ls) : json_string(""));
+	json_object_set_new(o, "lemma_hyps", ls >= 0 ? hyps_of(db, ls) : json_array());
+	json_object_set(o, "theorem", json_object_get(x->rec, "statement"));
+	json_object_set(o, "theorem_hyps", json_object_get(x->rec, "hyps"));
+	json_object_set(o, "theorem_proof", json_object_get(x->rec, "proof"));
+	json_object_set(o, "target", json_object_get(y->rec, "statement"));
+	json_object_set(o, "target_hyps", json_object_get(y->rec, "hyps"));
+	json_object_set_new(o, "weight", json_real(1.0));
+	emit(fp, o);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "lemma-cap", required_argument, NULL, 'L' },
+		{ "labels", no_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dbpath = default_db(), *out = NULL, *statements = NULL;
+	uint64_t seed = 1;
+	long cap = -1, nprover = 0, nconj = 0, ntriv = 0, nlabel = 0;
+	int labels = 0, c;
+	struct mm_db *db;
+	char err[1024];
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	struct proof *pr = NULL;
+	size_t npr = 0, cappr = 0;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r, io;
+	struct out o;
+	uint8_t *is_test;
+
+	msg_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbpath = optarg; break;
+		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'L': cap = strtol(optarg, NULL, 10); break;
+		case 'l': labels = 1; break;
+		case 'o': out = optarg; break;
+		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
+		default: fputs(usage_text, stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1 && optind != argc - 2) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	if (optind == argc - 2)
+		statements = argv[argc - 1];
+	db = mm_db_load(dbpath, err, sizeof err, &io);
+	if (!db)
+		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+	is_test = xcalloc((size_t)db->nstmts + 1, 1);
+
+	/* the verified proofs, in database order */
+	in = jsonl_in_open(argv + optind, 1, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec, *lem;
+		const char *ctx, *split;
+		struct proof p;
+		if (r < 0)
+			die(jerr.status, "%s", jerr.msg);
+		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0 ||
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0)
+			die(EX_DATAERR, "%s", jerr.msg);
+		if (!json_is_true(json_object_get(rec, "ok")))
+			die(EX_DATAERR, "%s:%ld: the proof is not verified ok", file, lineno);
+		if (strcmp(split, "train") != 0)
+			die(EX_DATAERR, "%s:%ld: split '%s': only train proofs are SFT data", file, lineno,
+			    split);
+		p.rec = rec;
+		p.stmt = mm_db_label(db, ctx, strlen(ctx));
+		if (p.stmt < 0)
+			die(EX_DATAERR, "%s:%ld: context '%s' is not in %s", file, lineno, ctx, dbpath);
+		p.nlemmas = (int)json_array_size(lem);
+		p.lemmas = xmalloc(((size_t)p.nlemmas + 1) * sizeof *p.lemmas);
+		for (int i = 0; i < p.nlemmas; i++) {
+			const char *l = json_string_value(json_array_get(lem, (size_t)i));
+			p.lemmas[i] = mm_db_label(db, l, strlen(l));
+			if (p.lemmas[i] < 0)
+				die(EX_DATAERR, "%s:%ld: lemma '%s' is not in %s", file, lineno, l, dbpath);
+		}
+		xgrow(&pr, &cappr, npr + 1, sizeof *pr);
+		pr[npr++] = p;
+	}
+	jsonl_in_close(in);
+	qsort(pr, npr, sizeof *pr, cmp_proof);
+	if (cap < 0)
+		cap = (long)((double)npr / 0.89 * 0.1);   /* NEEDSWORK: n from statements */
+
+	/* the test split, never a label example */
+	if (statements) {
+		in = jsonl_in_open((char **)&statements, 1, 0);
+		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+			json_t *rec;
+			const char *ctx, *split;
+			if (r < 0)
+				die(jerr.status, "%s", jerr.msg);
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+			if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
+			    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0)
+				die(EX_DATAERR, "%s", jerr.msg);
+			if (strcmp(split, "test") == 0) {
+				int32_t s = mm_db_label(db, ctx, strlen(ctx));
+				if (s >= 0)
+					is_test[s] = 1;
+			}
+			json_decref(rec);
+		}
+		jsonl_in_close(in);
+	} else if (labels) {
+		die(EX_USAGE, "--labels needs the statements file (to leave out the test split)");
+	}
+
+	out_open(&o, out);
+	/* prover */
+	for (size_t i = 0; i < npr; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "role", json_string("prover"));
+		json_object_set(e, "statement", json_object_get(pr[i].rec, "statement"));
+		json_object_set(e, "hyps", json_object_get(pr[i].rec, "hyps"));
+		json_object_set(e, "target", json_object_get(pr[i].rec, "proof"));
+		json_object_set_new(e, "weight", json_real(1.0));
+		emit(o.fp, e);
+		nprover++;
+	}
+	/* conjecturer: per lemma, the (X, Y) pairs; at most cap per lemma */
+	{
+		int32_t *users = xmalloc((npr + 1) * sizeof *users);
+		uint8_t *seen = xcalloc((size_t)db->nstmts + 1, 1);
+		for (size_t yi = 0; yi < npr; yi++)
+			for (int k = 0; k < pr[yi].nlemmas; k++) {
+				int32_t L = pr[yi].lemmas[k];
+				size_t nu = 0, *pairs_y = NULL, npairs = 0, cappairs = 0;
+				size_t *pairs_x = NULL;
+				if (seen[L])
+					continue;
+				seen[L] = 1;
+				/* the theorems using L, in order */
+				for (size_t j = 0; j < npr; j++)
+					for (int q = 0; q < pr[j].nlemmas; q++)
+						if (pr[j].lemmas[q] == L) {
+							users[nu++] = (int32_t)j;
+							break;
+						}
+				for (size_t a = 1; a < nu; a++) {
+					struct model_rng g;
+					size_t pick;
+					model_rng_init(&g, rnd(seed, (uint64_t)L, (uint64_t)users[a]));
+					pick = (size_t)(model_rng_next(&g) % a);
+					xgrow(&pairs_y, &cappairs, npairs + 1, sizeof *pairs_y);
+					pairs_x = xreallocarray(pairs_x, cappairs, sizeof *pairs_x);
+					pairs_y[npairs] = (size_t)users[a];
+					pairs_x[npairs] = (size_t)users[pick];
+					npairs++;
+				}
+				/* a random subset of cap of them, kept in order */
+				if ((long)npairs > cap) {
+					struct model_rng g;
+					size_t *idx = xmalloc(npairs * sizeof *idx);
+					model_rng_init(&g, rnd(seed, (uint64_t)L, 0xcafe));
+					for (size_t i = 0; i < npairs; i++)
+						idx[i] = i;
+					for (size_t i = npairs; i > 1; i--) {
+						size_t j = (size_t)(model_rng_next(&g) % i), t = idx[i - 1];
+						idx[i - 1] = idx[j];
+						idx[j] = t;
+					}
+					for (size_t i = 0; i < npairs; i++)   /* mark the kept */
+						if (i >= (size_t)cap)
+							pairs_y[idx[i]] = (size_t)-1;
+					free(idx);
+				}
+				for (size_t i = 0; i < npairs; i++) {
+					if (pairs_y[i] == (size_t)-1)
+						continue;
+					conj_example(o.fp, db, db->stmts[L].label, L, &pr[pairs_x[i]],
+					             &pr[pairs_y[i]]);
+					nconj++;
+				}
+				free(pairs_x);
+				free(pairs_y);
+			}
+		/* the trivial lemma: with probability 0.5, X among the 8 before Y */
+		for (size_t yi = 1; yi < npr; yi++) {
+			struct model_rng g;
+			size_t back;
+			model_rng_init(&g, rnd(seed, (uint64_t)pr[yi].stmt, 0x7777));
+			if (model_rng_float(&g) >= 0.5f)
+				continue;
+			back = 1 + (size_t)(model_rng_next(&g) % (yi < 8 ? yi : 8));
+			conj_example(o.fp, db, "", -1, &pr[yi - back], &pr[yi]);
+			ntriv++;
+		}
+		free(users);
+		free(seen);
+	}
+	/* label -> statement */
+	if (labels)
+		for (int32_t s = 0; s < db->nstmts; s++) {
+			const struct mm_stmt *st = &db->stmts[s];
+			json_t *e;
+			if (!mm_is_assertion(st) || (st->flags & MM_SYNTAX) || is_test[s])
+				continue;
+			e = json_object();
+			json_object_set_new(e, "role", json_string("label"));
+			json_object_set_new(e, "label", json_string(st->label));
+			json_object_set_new(e, "target", stmt_str(db, s));
+			json_object_set_new(e, "target_hyps", hyps_of(db, s));
+			json_object_set_new(e, "weight", json_real(1.0));
+			emit(o.fp, e);
+			nlabel++;
+		}
+	out_close(&o);
+	progress("%ld prover, %ld conjecturer (%ld with the trivial lemma; at most %ld per lemma), "
+	         "%ld label examples", nprover, nconj + ntriv, ntriv, cap, nlabel);
+	for (size_t i = 0; i < npr; i++) {
+		json_decref(pr[i].rec);
+		free(pr[i].lemmas);
+	}
+	free(pr);
+	free(is_test);
+	mm_db_free(db);
+	return 0;
+}
