@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "mm/mm.h"
 #include "mmsteps/steps.h"
+#include "mmsteps/stmt.h"
 #include "vcache.h"
 
 /*
@@ -35,7 +36,6 @@
  * simply stop matching. */
 #define VERIFY_CACHE_VERSION "stp-verify/1"
 
-#define MAX_EXPR 65536         /* symbols in a statement and its hypotheses */
 #define GOAL_SLOTS 4096        /* prepared statements kept per thread (direct-mapped) */
 
 struct engine_shared {
@@ -51,12 +51,7 @@ struct engine_shared {
 struct goal {
 	char *key;             /* context NUL statement NUL hyps... NUL dv */
 	size_t keylen;
-	int valid;             /* 1: cand usable; 0: the statement is malformed (msg) */
-	char msg[400];
-	struct mm_cand cand;
-	mm_sym *syms;          /* storage for cand's expressions */
-	uint64_t *dv;
-	struct mms_goal mg;    /* the expander's view (when valid) */
+	struct mms_stmt st;    /* the candidate and the expander's goal (or why not) */
 };
 
 struct engine {
@@ -76,8 +71,6 @@ struct engine {
 	char *extra;           /* the verdict's fields, encoded */
 	size_t nextra, capextra;
 	int last_ok;
-	mm_sym *scratch;       /* goal_make's tokens */
-	size_t capscratch;
 };
 
 struct engine_shared *
@@ -156,10 +149,7 @@ static void
 goal_clear(struct goal *g)
 {
 	free(g->key);
-	free(g->syms);
-	free(g->dv);
-	if (g->valid)
-		mms_goal_release(&g->mg);
+	mms_stmt_release(&g->st);
 	memset(g, 0, sizeof *g);
 }
 
@@ -177,7 +167,6 @@ engine_free(struct engine *e)
 	free(e->dvnames);
 	free(e->dvtext);
 	free(e->extra);
-	free(e->scratch);
 	free(e->key);
 	free(e);
 }
@@ -304,86 +293,14 @@ key_add(struct engine *e, size_t *n, const char *s)
 	*n += k;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* Make the candidate for g from the record's fields; a malformed statement
- * leaves g->valid 0 with the reason. */
+ * leaves g->st.valid 0 with the reason. */
 static void
 goal_make(struct engine *e, struct goal *g, const struct fields *f, int32_t context)
 {
-	const struct mm_db *db = e->sh->db;
-	struct mm_result res;
-	size_t ndv = 0, used = 0, cap = MAX_EXPR;
-	int n;
-
-	xgrow(&e->scratch, &e->capscratch, cap, sizeof *e->scratch);
-	memset(&g->cand, 0, sizeof g->cand);
-	g->cand.context = context;
-	for (size_t i = 0; i <= f->nhyps; i++) {
-		const char *text = i == 0 ? f->statement : f->hyps[i - 1];
-		n = mm_cand_tokens(db, context, text, e->scratch + used, cap - used, &res);
-		if (n < 0) {
-			if (i == 0)
-				snprintf(g->msg, sizeof g->msg, "statement: %s", res.msg);
-			else
-				snprintf(g->msg, sizeof g->msg, "hypothesis %zu: %s", i, res.msg);
-			return;
-		}
-		if (i == 0)
-			g->cand.len = (uint32_t)n;
-		else
-			g->cand.hyplen[i - 1] = (uint32_t)n;
-		used += (size_t)n;
-	}
-	/* the symbols, in storage of their own size; then the pointers */
-	g->syms = xmalloc(used * sizeof *g->syms);
-	memcpy(g->syms, e->scratch, used * sizeof *g->syms);
-	g->cand.expr = g->syms;
-	used = g->cand.len;
-	for (size_t i = 0; i < f->nhyps; i++) {
-		g->cand.hyp[i] = g->syms + used;
-		used += g->cand.hyplen[i];
-	}
-	g->cand.nhyps = (uint32_t)f->nhyps;
-	if (f->ndv) {
-		g->dv = xmalloc((f->ndv + 1) * sizeof *g->dv);
-		for (size_t i = 0; i < f->ndv; i++) {
-			const char *a = f->dv[2 * i], *b = f->dv[2 * i + 1];
-			mm_sym x = mm_db_sym(db, a, strlen(a)), y = mm_db_sym(db, b, strlen(b));
-			if (x < 0 || y < 0 || x == y || db->symkind[x] != MM_VAR ||
-			    db->symkind[y] != MM_VAR) {
-				snprintf(g->msg, sizeof g->msg,
-				         "dv: '%.40s' '%.40s' is not a pair of distinct variables", a, b);
-				return;
-			}
-			g->dv[ndv++] = MM_DV(x, y);
-		}
-		qsort(g->dv, ndv, sizeof *g->dv, cmp_u64);
-		{
-			size_t k = 0;
-			for (size_t i = 0; i < ndv; i++)
-				if (k == 0 || g->dv[k - 1] != g->dv[i])
-					g->dv[k++] = g->dv[i];
-			ndv = k;
-		}
-	}
-	if (mm_cand_init(db, &g->cand, g->dv, (uint32_t)ndv, &res) < 0) {
-		snprintf(g->msg, sizeof g->msg, "statement: %s", res.msg);
-		return;
-	}
-	{
-		struct mms_err merr;
-		if (mms_goal_init(&g->mg, mms_expander_parser(e->x), &g->cand, &merr) < 0) {
-			copy_msg(g->msg, sizeof g->msg, merr.msg);
-			return;
-		}
-	}
-	g->valid = 1;
+	mms_stmt_init(&g->st, e->sh->db, mms_expander_parser(e->x), context, f->statement,
+	              f->hyps, f->nhyps, f->dv, f->ndv);
 }
 
 /* The prepared statement for these fields: from the per-thread cache, or
@@ -477,18 +394,18 @@ verdict(struct engine *e, const struct fields *f, int32_t context, long tokens)
 	if ((uint32_t)tokens > e->o->max_tokens) {
 		snprintf(res.msg, sizeof res.msg, "proof has %ld tokens, more than the limit of %u",
 		         tokens, e->o->max_tokens);
-	} else if (!(g = goal_get(e, f, context))->valid) {
-		copy_msg(res.msg, sizeof res.msg, g->msg);
+	} else if (!(g = goal_get(e, f, context))->st.valid) {
+		copy_msg(res.msg, sizeof res.msg, g->st.msg);
 	} else if (f->rpn) {
-		ok = mm_verify_cand_text(db, e->w, &g->cand, f->proof, f->prooflen, &res);
+		ok = mm_verify_cand_text(db, e->w, &g->st.cand, f->proof, f->prooflen, &res);
 	} else {
 		const int32_t *refs;
 		uint32_t nrefs;
 		struct mms_err merr;
-		if (mms_expand(e->x, &g->mg, f->proof, f->prooflen, &refs, &nrefs, &merr) < 0) {
+		if (mms_expand(e->x, &g->st.goal, f->proof, f->prooflen, &refs, &nrefs, &merr) < 0) {
 			copy_msg(res.msg, sizeof res.msg, merr.msg);
 		} else {
-			ok = mm_verify_cand_refs(db, e->w, &g->cand, refs, nrefs, &res);
+			ok = mm_verify_cand_refs(db, e->w, &g->st.cand, refs, nrefs, &res);
 			if (!ok && res.step > 0) {
 				/* the kernel speaks of the expanded proof: say which
 				 * token of the proof as written produced that step */
