@@ -43,8 +43,11 @@ TOOLS     = $(patsubst %/main.c,%,$(wildcard stp-*/main.c tools/*/main.c))
 BINS      = $(addprefix bin/,$(notdir $(TOOLS)))
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Test tools (tests/tools/X.c -> $(BUILD)/tests/tools/X), used by the bats tests.
+TTOOL_SRC = $(wildcard tests/tools/*.c)
+TTOOL_BIN = $(TTOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-all: $(BINS)
+all: $(BINS) $(TTOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -76,6 +79,10 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstp.a $(BUILD)/libmm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libstp.a $(BUILD)/libmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
 
 # Unit tests that need the mm-pc database find it through STP_PC_MM
 # (make check builds it first).
