@@ -1,0 +1,537 @@
+/*
+ * stp-conjecture - propose new conjectures from seeds
+ *
+ * usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]
+ *                       [--dataset FILE] [--max M] [--temperature T] [--top-p P]
+ *                       [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]
+ *
+ * In: seed records (SPEC §1, from stp-seed): the seed theorem's statement,
+ * hyps, proof and context, and the lemma (label, "" for the trivial lemma,
+ * with lemma_statement and lemma_hyps). Out: conjecture statement records,
+ *
+ *   {"id":"c/<xxh3>","system":"metamath","context":C,"statement":S,"hyps":[..],
+ *    "split":"conjecture","source":"conjecture","seed":ID,"lemma":L,"iter":N}
+ *
+ * N samples per seed (temperature and top-p as stp-prove; sample i of a seed
+ * draws from (seed, seed id, i)); a sample is parsed into hypotheses and a
+ * statement and kept only if each is well formed by the database's own
+ * syntax (the parse is confirmed by the kernel) before the context, which is
+ * the seed's; duplicates (whitespace-insensitive) of dataset statements
+ * (--dataset) and of one another are dropped; at most M are kept, in order.
+ * The id is "c/" + the xxh3-64 of the normalised (system, context, hyps,
+ * statement), so the same conjecture always gets the same id.
+ * Counts (generated, well formed, new, kept) go to stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "hash.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "mm/mm.h"
+#include "mmsteps/grammar.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "prompt.h"
+
+static const char usage_text[] =
+	"usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
+	"                      [--dataset FILE] [--max M] [--temperature T] [--top-p P]\n"
+	"                      [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]\n"
+	"\n"
+	"Sample N conjectures per seed record; keep the well-formed, new ones (at most M).\n"
+	"\n"
+	"  -n, --samples N       conjectures sampled per seed (default 8)\n"
+	"      --model FILE      the checkpoint (conjecture.model in the configuration)\n"
+	"      --db FILE         Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --dataset FILE    dataset statements: a conjecture equal to one is dropped\n"
+	"      --max M           keep at most M conjectures (default: no limit)\n"
+	"      --temperature T   default 1.0\n"
+	"      --top-p P         default 1.0\n"
+	"      --max-tokens N    new tokens per sample at most (default 96)\n"
+	"      --seed N          random seed (default 1)\n"
+	"      --iter N          the conjectures' \"iter\" field (default 0)\n"
+	"  -j, --threads N       threads (default: the number of CPUs)\n"
+	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
+	"  -c, --config FILE     YAML configuration (section 'conjecture')\n"
+	"  -q, --quiet           no progress messages\n"
+	"  -h, --help            this help\n";
+
+static void
+usage(int status)
+{
+	if (status == 0) {
+		fputs(usage_text, stdout);
+		close_stdout();
+		exit(0);
+	}
+	fputs(usage_text, stderr);
+	exit(EX_USAGE);
+}
+
+struct copts {
+	const char *model, *db, *dataset, *out;
+	int samples, max_tokens, threads, keep_going;
+	long max, iter;
+	double temperature, top_p;
+	uint64_t seed;
+};
+
+enum {
+	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
+	OPT_ITER,
+};
+
+static const struct option longopts[] = {
+	{ "samples", required_argument, NULL, 'n' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "keep-going", no_argument, NULL, 'k' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "dataset", required_argument, NULL, OPT_DATASET },
+	{ "max", required_argument, NULL, OPT_MAX },
+	{ "temperature", required_argument, NULL, OPT_TEMP },
+	{ "top-p", required_argument, NULL, OPT_TOPP },
+	{ "max-tokens", required_argument, NULL, OPT_MAXTOK },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "iter", required_argument, NULL, OPT_ITER },
+	{ NULL, 0, NULL, 0 },
+};
+
+static long
+num_arg(const char *flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
+		    max, s);
+	return v;
+}
+
+static double
+real_arg(const char *flag, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
+	return v;
+}
+
+static const char *const conj_keys[] = {
+	"model", "samples", "max", "temperature", "top_p", "max_tokens", "seed", "threads", NULL,
+};
+
+static void
+apply_config(struct copts *o, const char *path)
+{
+	struct config *c = config_load(path);
+	const char *s;
+	long v;
+	double d;
+
+	config_check_keys(c, "conjecture", conj_keys);
+	if (config_str(c, "conjecture.model", &s))
+		o->model = xstrdup(s);
+	if (config_int(c, "conjecture.samples", &v, 1, 100000))
+		o->samples = (int)v;
+	if (config_int(c, "conjecture.max", &v, 0, 1L << 40))
+		o->max = v;
+	if (config_double(c, "conjecture.temperature", &d, 0, 100))
+		o->temperature = d;
+	if (config_double(c, "conjecture.top_p", &d, 0, 1))
+		o->top_p = d;
+	if (config_int(c, "conjecture.max_tokens", &v, 1, 65536))
+		o->max_tokens = (int)v;
+	if (config_int(c, "conjecture.seed", &v, 0, 1L << 62))
+		o->seed = (uint64_t)v;
+	if (config_int(c, "conjecture.threads", &v, 1, 1024))
+		o->threads = (int)v;
+	config_free(c);
+}
+
+/* ---- the set of statements seen: normalised (hyps, statement) hashes */
+
+struct hset {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+static int
+hset_add(struct hset *h, uint64_t k)
+{
+	size_t i;
+
+	if (k == 0)
+		k = 1;
+	if ((h->n + 1) * 2 > h->cap) {
+		uint64_t *old = h->v;
+		size_t oc = h->cap;
+		h->cap = h->cap ? h->cap * 2 : 1024;
+		h->v = xcalloc(h->cap, sizeof *h->v);
+		h->n = 0;
+		for (size_t j = 0; j < oc; j++)
+			if (old[j])
+				hset_add(h, old[j]);
+		free(old);
+	}
+	for (i = (size_t)(k * 0x9e3779b97f4a7c15ull >> 20) & (h->cap - 1); h->v[i];
+	     i = (i + 1) & (h->cap - 1))
+		if (h->v[i] == k)
+			return 0;
+	h->v[i] = k;
+	h->n++;
+	return 1;
+}
+
+/* The whitespace-insensitive identity of a statement: system, (context,)
+ * hyps, statement, normalised. */
+static uint64_t
+stmt_key(const char *system, const char *context, const char *stmt, char **hyps, size_t nh)
+{
+	struct hash_fields *h = hash_fields_new();
+	char *n;
+	uint64_t k;
+
+	hash_fields_add_str(h, system);
+	hash_fields_add_str(h, context);
+	for (size_t i = 0; i < nh; i++) {
+		n = hash_normalize_ws(hyps[i]);
+		hash_fields_add_str(h, n);
+		free(n);
+	}
+	hash_fields_add_str(h, NULL);
+	n = hash_normalize_ws(stmt);
+	hash_fields_add_str(h, n);
+	free(n);
+	k = hash_fields_64(h);
+	hash_fields_free(h);
+	return k;
+}
+
+static void
+load_dataset(struct hset *seen, const char *path)
+{
+	char *files[1] = { (char *)path };
+	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r;
+
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *rec, *h;
+		const char *s;
+		char *hv[128];
+		size_t nh;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		rec = jsonl_parse(line, len, file, lineno, &err);
+		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		nh = h ? json_array_size(h) : 0;
+		if (nh > 128)
+			nh = 128;
+		for (size_t i = 0; i < nh; i++)
+			hv[i] = (char *)json_string_value(json_array_get(h, i));
+		hset_add(seen, stmt_key("metamath", NULL, s, hv, nh));
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+}
+
+struct strv {
+	const char **v;
+	size_t n, cap;
+};
+
+static int
+strv_get(json_t *rec, const char *key, struct strv *sv, const char *file, long line,
+         struct jsonl_err *err)
+{
+	json_t *a;
+	int r = jsonl_get_strarray(rec, key, 0, &a, file, line, err);
+
+	sv->n = 0;
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		xgrow(&sv->v, &sv->cap, sv->n + 1, sizeof *sv->v);
+		sv->v[sv->n++] = json_string_value(json_array_get(a, i));
+	}
+	return 1;
+}
+
+/* Is text (typecode + symbols) well formed before the context? */
+static int
+wellformed(const struct mm_db *db, struct mms_parser *p, struct mm_work *w, int32_t context,
+           const char *text)
+{
+	static __thread mm_sym buf[4096];
+	struct mm_result res;
+	struct mms_err merr;
+	int n = mm_cand_tokens(db, context, text, buf, 4096, &res);
+
+	return n > 0 && mms_wellformed(p, w, context, buf, (uint32_t)n, &merr);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct copts o;
+	const char *config = NULL;
+	struct model *m;
+	struct tokenizer *tok;
+	struct mm_db *db;
+	struct mms_grammar *g;
+	struct mms_parser *parser;
+	struct mm_work *w;
+	struct hset seen = { NULL, 0, 0 };
+	char err[1024];
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len;
+	long lineno, nbad = 0, ngen = 0, nwf = 0, nnew = 0, nkept = 0, nseeds = 0;
+	struct out out;
+	struct pbuf prompt = { NULL, 0, 0 };
+	struct strv lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
+	int c, r, io, st, eos;
+	int *gen;
+	uint64_t *seeds;
+	struct model_sample *res;
+	const struct model_config *cfg;
+	mm_sym turnstile;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.db = default_db();
+	o.samples = 8;
+	o.max_tokens = 96;
+	o.threads = ncpus();
+	o.temperature = 1.0;
+	o.top_p = 1.0;
+	o.seed = 1;
+	o.max = -1;
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+	if (config)
+		apply_config(&o, config);
+	while ((c = getopt_long(argc, argv, "n:j:o:kc:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.samples = (int)num_arg("-n", optarg, 1, 100000); break;
+		case 'j': o.threads = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'o': o.out = optarg; break;
+		case 'k': o.keep_going = 1; break;
+		case 'c': break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': usage(0); break;
+		case OPT_MODEL: o.model = optarg; break;
+		case OPT_DB: o.db = optarg; break;
+		case OPT_DATASET: o.dataset = optarg; break;
+		case OPT_MAX: o.max = num_arg("--max", optarg, 0, 1L << 40); break;
+		case OPT_TEMP: o.temperature = real_arg("--temperature", optarg, 0, 100); break;
+		case OPT_TOPP: o.top_p = real_arg("--top-p", optarg, 0, 1); break;
+		case OPT_MAXTOK: o.max_tokens = (int)num_arg("--max-tokens", optarg, 1, 65536); break;
+		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
+		default: usage(EX_USAGE);
+		}
+	}
+	if (!o.model)
+		die(EX_USAGE, "no model: give --model CHECKPOINT (or conjecture.model in the configuration)");
+	st = model_load(o.model, o.threads, &m, &tok, err, sizeof err);
+	if (st)
+		die(st, "%s", err);
+	db = mm_db_load(o.db, err, sizeof err, &io);
+	if (!db)
+		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+	g = mms_grammar_new(db);
+	parser = mms_parser_new(g, 0);
+	w = mm_work_new(db, NULL);
+	turnstile = mm_db_sym(db, "|-", 2);
+	if (o.dataset)
+		load_dataset(&seen, o.dataset);
+	cfg = model_config(m);
+	eos = tokenizer_id(tok, "<eos>", 5);
+	if (eos < 0)
+		die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
+	gen = xmalloc((size_t)o.samples * (size_t)o.max_tokens * sizeof *gen);
+	seeds = xmalloc((size_t)o.samples * sizeof *seeds);
+	res = xmalloc((size_t)o.samples * sizeof *res);
+
+	in = jsonl_in_open(argv + optind, argc - optind, 0);
+	out_open(&out, o.out);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec = NULL;
+		const char *sid, *stmt, *proof, *lemma, *lstmt = "", *ctx = NULL;
+		struct pstmt lem, thm;
+		int *ids = NULL, n = 0, max_new;
+		char *unk = NULL;
+		int32_t context;
+		uint64_t idh;
+
+		if (r > 0)
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "id", 1, &sid, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
+		    strv_get(rec, "hyps", &th, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "context", 0, &ctx, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "lemma", 1, &lemma, file, lineno, &jerr) < 0 ||
+		    (*lemma && jsonl_get_str(rec, "lemma_statement", 1, &lstmt, file, lineno, &jerr) < 0) ||
+		    strv_get(rec, "lemma_hyps", &lh, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			if (!o.keep_going) {
+				if (!out.is_stdout)
+					atomic_abort(&out.af);
+				die(jerr.status ? jerr.status : EX_DATAERR, "%s", jerr.msg);
+			}
+			warn("%s (skipped)", jerr.msg);
+			nbad++;
+			continue;
+		}
+		context = ctx ? mm_db_label(db, ctx, strlen(ctx)) : db->nstmts;
+		if (context < 0) {
+			json_decref(rec);
+			if (!out.is_stdout)
+				atomic_abort(&out.af);
+			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
+			    o.db);
+		}
+		nseeds++;
+		lem = (struct pstmt){ lstmt, lh.v, lh.n };
+		thm = (struct pstmt){ stmt, th.v, th.n };
+		pbuf_reset(&prompt);
+		prompt_mm_conjecturer(&prompt, lemma, &lem, &thm, proof);
+		if (tokenizer_encode(tok, prompt.s, &ids, &n, &unk) < 0 || n >= cfg->ctx) {
+			if (unk)
+				warn("seed '%s': token '%s' is not in the model's vocabulary (skipped)", sid,
+				     unk);
+			else
+				warn("seed '%s': its prompt is longer than the context (skipped)", sid);
+			free(unk);
+			free(ids);
+			json_decref(rec);
+			continue;
+		}
+		max_new = o.max_tokens;
+		if (max_new > cfg->ctx - n)
+			max_new = cfg->ctx - n;
+		idh = hash64(sid, strlen(sid));
+		for (int i = 0; i < o.samples; i++) {
+			uint64_t wd[3] = { o.seed, idh, (uint64_t)i };
+			seeds[i] = model_rng_seed(wd, 3);
+			res[i].out = gen + (size_t)i * (size_t)o.max_tokens;
+		}
+		{
+			struct model_sample_opts so;
+			so.temperature = (float)o.temperature;
+			so.top_p = (float)o.top_p;
+			so.max_new = max_new;
+			so.eos = eos;
+			so.mask = NULL;
+			so.mask_ctx = NULL;
+			model_generate(m, ids, n, o.samples, seeds, &so, res);
+		}
+		for (int i = 0; i < o.samples; i++) {
+			char *text = tokenizer_decode(tok, res[i].out, res[i].n);
+			struct pconj pc;
+			char perr[256];
+			int ok = res[i].stop == MODEL_STOP_EOS &&
+			         prompt_mm_parse_conjecture(text, MM_CAND_MAXHYPS, &pc, perr,
+			                                    sizeof perr) == 0;
+			ngen++;
+			if (ok) {
+				/* a conjecture proves something: its typecode is the
+				 * database's provable one, and all of it parses */
+				ok = strncmp(pc.statement, "|- ", 3) == 0 && turnstile >= 0 &&
+				     wellformed(db, parser, w, context, pc.statement);
+				for (size_t k = 0; ok && k < pc.nhyps; k++)
+					ok = wellformed(db, parser, w, context, pc.hyps[k]);
+				if (ok) {
+					nwf++;
+					if (hset_add(&seen, stmt_key("metamath", NULL, pc.statement, pc.hyps,
+					                             pc.nhyps))) {
+						nnew++;
+						if (o.max < 0 || nkept < o.max) {
+							char id[20 + 2];
+							json_t *cj = json_object(), *hy = json_array();
+							hash64_hex(stmt_key("metamath", ctx, pc.statement, pc.hyps,
+							                    pc.nhyps), id + 2);
+							id[0] = 'c';
+							id[1] = '/';
+							json_object_set_new(cj, "id", json_string(id));
+							json_object_set_new(cj, "system", json_string("metamath"));
+							if (ctx)
+								json_object_set_new(cj, "context", json_string(ctx));
+							json_object_set_new(cj, "statement", json_string(pc.statement));
+							for (size_t k = 0; k < pc.nhyps; k++)
+								json_array_append_new(hy, json_string(pc.hyps[k]));
+							json_object_set_new(cj, "hyps", hy);
+							json_object_set_new(cj, "split", json_string("conjecture"));
+							json_object_set_new(cj, "source", json_string("conjecture"));
+							json_object_set_new(cj, "seed", json_string(sid));
+							json_object_set_new(cj, "lemma", json_string(lemma));
+							json_object_set_new(cj, "iter", json_integer(o.iter));
+							if (jsonl_write(out.fp, cj) < 0)
+								die(EX_IOERR, "write error:");
+							json_decref(cj);
+							nkept++;
+						}
+					}
+				}
+				prompt_conj_free(&pc);
+			}
+			free(text);
+		}
+		free(ids);
+		json_decref(rec);
+	}
+	if (jsonl_in_count(in) == 0)
+		warn("no records in the input");
+	out_close(&out);
+	jsonl_in_close(in);
+	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%), "
+	         "%ld kept", nseeds, ngen, nwf, ngen ? 100.0 * (double)nwf / (double)ngen : 0.0,
+	         nnew, ngen ? 100.0 * (double)nnew / (double)ngen : 0.0, nkept);
+	free(gen);
+	free(seeds);
+	free(res);
+	free(lh.v);
+	free(th.v);
+	free(seen.v);
+	pbuf_free(&prompt);
+	mm_work_free(w);
+	mms_parser_free(parser);
+	mms_grammar_free(g);
+	mm_db_free(db);
+	model_free(m);
+	tokenizer_free(tok);
+	if (nbad) {
+		error("%ld malformed record%s skipped", nbad, nbad == 1 ? "" : "s");
+		return EX_DATAERR;
+	}
+	return 0;
+}

@@ -1,0 +1,478 @@
+/*
+ * stp-prove - sample proofs of statements
+ *
+ * usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]
+ *                  [--temperature T] [--top-p P] [--max-tokens N] [--seed N]
+ *                  [--no-constrain] [--iter N] [-j N] [FILE...]
+ *        stp-prove --embed [--model CKPT] [FILE...]
+ *
+ * In: statement records. Out: K attempt records per statement (the record,
+ * plus proof, format "steps", sample 0..K-1, model, gen_tokens), in input
+ * order. Sampling is constrained by the proof state (SPEC §3) unless
+ * --no-constrain. Sample i of a statement draws from a stream seeded by
+ * (seed, the statement's id, i), so the output depends on neither batch size
+ * nor threads. With --embed: one record per statement with "embedding" (the
+ * model's mean-pooled, L2-normalised last hidden state of its prover prompt).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "hash.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "prompt.h"
+#include "prove.h"
+
+static const char usage_text[] =
+	"usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
+	"                 [--temperature T] [--top-p P] [--max-tokens N] [--seed N]\n"
+	"                 [--no-constrain] [--iter N] [-j N] [FILE...]\n"
+	"       stp-prove --embed [--model CKPT] [FILE...]\n"
+	"\n"
+	"Sample K proofs (steps format) of each statement record; attempts out, in order.\n"
+	"\n"
+	"  -n, --samples K       samples per statement (default 32)\n"
+	"      --model FILE      the checkpoint (prove.model in the configuration)\n"
+	"      --db FILE         Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --temperature T   default 1.0\n"
+	"      --top-p P         default 1.0\n"
+	"      --max-tokens N    new tokens per sample at most (default 128)\n"
+	"      --seed N          random seed (default 1)\n"
+	"      --no-constrain    sample without the proof-state constraint\n"
+	"      --iter N          set the records' \"iter\" field\n"
+	"      --embed           write embeddings of the statements instead\n"
+	"  -j, --threads N       threads (default: the number of CPUs)\n"
+	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
+	"  -c, --config FILE     YAML configuration (section 'prove')\n"
+	"  -q, --quiet           no progress messages\n"
+	"  -h, --help            this help\n";
+
+static void
+usage(int status)
+{
+	if (status == 0) {
+		fputs(usage_text, stdout);
+		close_stdout();
+		exit(0);
+	}
+	fputs(usage_text, stderr);
+	exit(EX_USAGE);
+}
+
+enum {
+	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
+	OPT_EMBED,
+};
+
+static const struct option longopts[] = {
+	{ "samples", required_argument, NULL, 'n' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "keep-going", no_argument, NULL, 'k' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "temperature", required_argument, NULL, OPT_TEMP },
+	{ "top-p", required_argument, NULL, OPT_TOPP },
+	{ "max-tokens", required_argument, NULL, OPT_MAXTOK },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "no-constrain", no_argument, NULL, OPT_NOCON },
+	{ "iter", required_argument, NULL, OPT_ITER },
+	{ "embed", no_argument, NULL, OPT_EMBED },
+	{ NULL, 0, NULL, 0 },
+};
+
+static long
+num_arg(const char *flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
+		    max, s);
+	return v;
+}
+
+static double
+real_arg(const char *flag, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
+	return v;
+}
+
+static const char *const prove_keys[] = {
+	"model", "samples", "temperature", "top_p", "max_tokens", "seed", "constrain", "threads",
+	NULL,
+};
+
+static void
+apply_config(struct prove_opts *o, const char *path)
+{
+	struct config *c = config_load(path);
+	const char *s;
+	long v;
+	double d;
+	int b;
+
+	config_check_keys(c, "prove", prove_keys);
+	if (config_str(c, "prove.model", &s))
+		o->model = xstrdup(s);
+	if (config_int(c, "prove.samples", &v, 1, 100000))
+		o->samples = (int)v;
+	if (config_double(c, "prove.temperature", &d, 0, 100))
+		o->temperature = d;
+	if (config_double(c, "prove.top_p", &d, 0, 1))
+		o->top_p = d;
+	if (config_int(c, "prove.max_tokens", &v, 1, 65536))
+		o->max_tokens = (int)v;
+	if (config_int(c, "prove.seed", &v, 0, 1L << 62))
+		o->seed = (uint64_t)v;
+	if (config_bool(c, "prove.constrain", &b))
+		o->constrain = b;
+	if (config_int(c, "prove.threads", &v, 1, 1024))
+		o->threads = (int)v;
+	config_free(c);
+}
+
+/* The statement fields of a record; strings live in rec. */
+struct srec {
+	const char *id, *context, *statement;
+	const char **hyps;
+	size_t nhyps;
+	const char **dv;
+	size_t ndv;
+};
+
+static int
+get_srec(json_t *rec, struct srec *s, const char *file, long line, struct jsonl_err *err)
+{
+	static __thread const char **hv, **dvv;
+	static __thread size_t caph, capd;
+	json_t *h = NULL, *dv;
+
+	memset(s, 0, sizeof *s);
+	if (jsonl_get_str(rec, "id", 1, &s->id, file, line, err) < 0 ||
+	    jsonl_get_str(rec, "context", 0, &s->context, file, line, err) < 0 ||
+	    jsonl_get_str(rec, "statement", 1, &s->statement, file, line, err) < 0 ||
+	    jsonl_get_strarray(rec, "hyps", 0, &h, file, line, err) < 0)
+		return -1;
+	for (size_t i = 0; h && i < json_array_size(h); i++) {
+		xgrow(&hv, &caph, i + 1, sizeof *hv);
+		hv[i] = json_string_value(json_array_get(h, i));
+		s->nhyps = i + 1;
+	}
+	s->hyps = hv;
+	dv = json_object_get(rec, "dv");
+	if (dv && !json_is_null(dv)) {
+		size_t i;
+		json_t *pr;
+		if (!json_is_array(dv))
+			goto bad_dv;
+		json_array_foreach(dv, i, pr) {
+			if (!json_is_array(pr) || json_array_size(pr) != 2 ||
+			    !json_is_string(json_array_get(pr, 0)) ||
+			    !json_is_string(json_array_get(pr, 1)))
+				goto bad_dv;
+			xgrow(&dvv, &capd, 2 * i + 2, sizeof *dvv);
+			dvv[2 * i] = json_string_value(json_array_get(pr, 0));
+			dvv[2 * i + 1] = json_string_value(json_array_get(pr, 1));
+			s->ndv = i + 1;
+		}
+		s->dv = dvv;
+	}
+	return 0;
+bad_dv:
+	err->status = EX_DATAERR;
+	snprintf(err->msg, sizeof err->msg, "%s:%ld: field 'dv': expected an array of pairs of names",
+	         file, line);
+	return -1;
+}
+
+struct prover {
+	const struct prove_opts *o;
+	struct mm_db *db;
+	struct mms_grammar *g;
+	struct mms_parser *parser;
+	struct mmc_index *ix;
+	struct mmc_work *cw;
+	struct model *m;
+	struct tokenizer *tok;
+	struct vmap vm;
+	char model_id[17];
+	struct pbuf prompt;
+	int *gen;                  /* (K * max_new) generated ids */
+	uint64_t *seeds;
+	struct model_sample *res;
+	float *emb;
+};
+
+/* The K attempts of one statement record, written to fp. */
+static void
+prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
+{
+	const struct prove_opts *o = p->o;
+	const struct model_config *cfg = model_config(p->m);
+	struct pstmt ps = { s->statement, s->hyps, s->nhyps };
+	int *ids = NULL, n = 0, max_new, K = o->samples;
+	char *unk = NULL;
+	uint64_t idh = hash64(s->id, strlen(s->id));
+	struct pmask *pm = NULL;
+	struct mms_stmt st;
+	int32_t context = p->db->nstmts;
+
+	pbuf_reset(&p->prompt);
+	prompt_mm_prover(&p->prompt, &ps);
+	if (tokenizer_encode(p->tok, p->prompt.s, &ids, &n, &unk) < 0 || n >= cfg->ctx) {
+		/* a statement the model cannot read: K empty attempts, so that it
+		 * is still counted (and fails verification) */
+		if (unk)
+			warn("statement '%s': token '%s' is not in the model's vocabulary", s->id, unk);
+		else
+			warn("statement '%s': its prompt is longer than the context", s->id);
+		free(unk);
+		free(ids);
+		ids = NULL;
+		n = 0;
+	}
+	max_new = o->max_tokens;
+	if (n && max_new > cfg->ctx - n)
+		max_new = cfg->ctx - n;
+	for (int i = 0; i < K; i++) {
+		uint64_t w[3] = { o->seed, idh, (uint64_t)i };
+		p->seeds[i] = model_rng_seed(w, 3);
+		p->res[i].out = p->gen + (size_t)i * (size_t)o->max_tokens;
+		p->res[i].n = 0;
+		p->res[i].stop = MODEL_STOP_LENGTH;
+	}
+	if (n) {
+		struct model_sample_opts so;
+		if (s->context)
+			context = mm_db_label(p->db, s->context, strlen(s->context));
+		memset(&st, 0, sizeof st);
+		if (o->constrain && context >= 0 &&
+		    mms_stmt_init(&st, p->db, p->parser, context, s->statement, s->hyps, s->nhyps,
+		                  s->dv, s->ndv))
+			pm = pmask_new(&p->vm, p->ix, p->cw, &st.goal, K, max_new);
+		so.temperature = (float)o->temperature;
+		so.top_p = (float)o->top_p;
+		so.max_new = max_new;
+		so.eos = p->vm.eos;
+		so.mask = pm ? pmask_fn : NULL;
+		so.mask_ctx = pm;
+		model_generate(p->m, ids, n, K, p->seeds, &so, p->res);
+		pmask_free(pm);
+		mms_stmt_release(&st);
+	}
+	for (int i = 0; i < K; i++) {
+		char *text = tokenizer_decode(p->tok, p->res[i].out, p->res[i].n);
+		json_t *a = json_deep_copy(rec);
+		json_object_set_new(a, "proof", json_string(text));
+		json_object_set_new(a, "format", json_string("steps"));
+		json_object_set_new(a, "sample", json_integer(i));
+		if (o->iter >= 0)
+			json_object_set_new(a, "iter", json_integer(o->iter));
+		json_object_set_new(a, "model", json_string(p->model_id));
+		json_object_set_new(a, "gen_tokens", json_integer(p->res[i].n));
+		if (jsonl_write(fp, a) < 0)
+			die(EX_IOERR, "write error:");
+		json_decref(a);
+		free(text);
+	}
+	free(ids);
+}
+
+static void
+embed_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
+{
+	const struct model_config *cfg = model_config(p->m);
+	struct pstmt ps = { s->statement, s->hyps, s->nhyps };
+	int *ids = NULL, n = 0;
+	char *unk = NULL;
+	json_t *out, *v;
+
+	(void)rec;
+	pbuf_reset(&p->prompt);
+	prompt_mm_prover(&p->prompt, &ps);
+	if (tokenizer_encode(p->tok, p->prompt.s, &ids, &n, &unk) < 0)
+		die(EX_DATAERR, "statement '%s': token '%s' is not in the model's vocabulary", s->id,
+		    unk);
+	if (n > cfg->ctx)
+		n = cfg->ctx;
+	model_embed(p->m, ids, n, p->emb);
+	out = json_object();
+	json_object_set_new(out, "id", json_string(s->id));
+	v = json_array();
+	for (int i = 0; i < cfg->width; i++)
+		json_array_append_new(v, json_real(p->emb[i]));
+	json_object_set_new(out, "embedding", v);
+	if (jsonl_write(fp, out) < 0)
+		die(EX_IOERR, "write error:");
+	json_decref(out);
+	free(ids);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct prove_opts o;
+	struct prover p;
+	const char *config = NULL;
+	char err[1024];
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len;
+	long lineno, nbad = 0, nstmt = 0;
+	struct out out;
+	int c, r, io, st;
+	double t0;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.db = default_db();
+	o.samples = 32;
+	o.temperature = 1.0;
+	o.top_p = 1.0;
+	o.max_tokens = 128;
+	o.seed = 1;
+	o.constrain = 1;
+	o.threads = ncpus();
+	o.iter = -1;
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+	if (config)
+		apply_config(&o, config);
+	while ((c = getopt_long(argc, argv, "n:j:o:kc:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.samples = (int)num_arg("-n", optarg, 1, 100000); break;
+		case 'j': o.threads = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'o': o.out = optarg; break;
+		case 'k': o.keep_going = 1; break;
+		case 'c': break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': usage(0); break;
+		case OPT_MODEL: o.model = optarg; break;
+		case OPT_DB: o.db = optarg; break;
+		case OPT_TEMP: o.temperature = real_arg("--temperature", optarg, 0, 100); break;
+		case OPT_TOPP: o.top_p = real_arg("--top-p", optarg, 0, 1); break;
+		case OPT_MAXTOK: o.max_tokens = (int)num_arg("--max-tokens", optarg, 1, 65536); break;
+		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		case OPT_NOCON: o.constrain = 0; break;
+		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
+		case OPT_EMBED: o.embed = 1; break;
+		default: usage(EX_USAGE);
+		}
+	}
+	o.files = argv + optind;
+	o.nfiles = argc - optind;
+	if (!o.model)
+		die(EX_USAGE, "no model: give --model CHECKPOINT (or prove.model in the configuration)");
+
+	memset(&p, 0, sizeof p);
+	p.o = &o;
+	st = model_load(o.model, o.threads, &p.m, &p.tok, err, sizeof err);
+	if (st)
+		die(st, "%s", err);
+	{
+		/* the checkpoint's identity: a hash of its file */
+		FILE *f = fopen(o.model, "rb");
+		uint64_t h = 0;
+		char buf[1 << 16];
+		size_t k;
+		if (f) {
+			while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+				h = hash64_seed(buf, k, h);
+			fclose(f);
+		}
+		hash64_hex(h, p.model_id);
+	}
+	if (!o.embed) {
+		p.db = mm_db_load(o.db, err, sizeof err, &io);
+		if (!p.db)
+			die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+		p.g = mms_grammar_new(p.db);
+		p.parser = mms_parser_new(p.g, 0);
+		p.ix = mmc_index_new(p.g, NULL);
+		p.cw = mmc_work_new(p.ix);
+		vmap_init(&p.vm, p.tok, p.ix);
+		if (p.vm.eos < 0)
+			die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
+	}
+	p.gen = xmalloc((size_t)o.samples * (size_t)o.max_tokens * sizeof *p.gen);
+	p.seeds = xmalloc((size_t)o.samples * sizeof *p.seeds);
+	p.res = xmalloc((size_t)o.samples * sizeof *p.res);
+	p.emb = xmalloc((size_t)model_config(p.m)->width * sizeof *p.emb);
+
+	in = jsonl_in_open(o.files, o.nfiles, 0);
+	out_open(&out, o.out);
+	t0 = now_seconds();
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec = NULL;
+		struct srec s;
+		if (r > 0)
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || get_srec(rec, &s, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			if (!o.keep_going) {
+				if (!out.is_stdout)
+					atomic_abort(&out.af);
+				die(jerr.status ? jerr.status : EX_DATAERR, "%s", jerr.msg);
+			}
+			warn("%s (skipped)", jerr.msg);
+			nbad++;
+			continue;
+		}
+		if (o.embed)
+			embed_one(&p, rec, &s, out.fp);
+		else
+			prove_one(&p, rec, &s, out.fp);
+		json_decref(rec);
+		nstmt++;
+		if (nstmt % 100 == 0)
+			progress("%ld statements, %.1f/s", nstmt, (double)nstmt / (now_seconds() - t0));
+	}
+	if (jsonl_in_count(in) == 0)
+		warn("no records in the input");
+	out_close(&out);
+	jsonl_in_close(in);
+	free(p.gen);
+	free(p.seeds);
+	free(p.res);
+	free(p.emb);
+	pbuf_free(&p.prompt);
+	if (!o.embed) {
+		vmap_free(&p.vm);
+		mmc_work_free(p.cw);
+		mmc_index_free(p.ix);
+		mms_parser_free(p.parser);
+		mms_grammar_free(p.g);
+		mm_db_free(p.db);
+	}
+	model_free(p.m);
+	tokenizer_free(p.tok);
+	if (nbad) {
+		error("%ld malformed record%s skipped", nbad, nbad == 1 ? "" : "s");
+		return EX_DATAERR;
+	}
+	return 0;
+}
