@@ -113,9 +113,62 @@ data/mm-pc/statements.jsonl: bin/stp-mmdata
 bench-verify: all
 	bench/verify
 
+# ---- runs: runs/RUN/iter-NNN/, every stage one file (SPEC §5)
+#
+#   make sft            iteration 0: supervised training on the human proofs
+#   make eval N=k       pass@1, 8, 32 on `test` with iteration k's model
+#   make demo           deps, build, data, sft, eval
+RUN    ?= demo
+CONFIG ?= configs/small.yaml
+N      ?= 0
+R       = runs/$(RUN)
+I0      = $(R)/iter-000
+IN      = $(R)/iter-$(shell printf %03d $(N))
+DATA    = data/mm-pc
+
+$(R)/config.yaml: $(CONFIG)
+	@mkdir -p $(R)
+	cp $(CONFIG) $@
+
+# the human proofs, verified (their lemmas feed the conjecturer examples)
+$(I0)/human.jsonl: $(DATA)/statements.jsonl bin/stp-verify $(R)/config.yaml
+	@mkdir -p $(I0)
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $(DATA)/proofs.jsonl
+
+$(I0)/examples.jsonl: $(I0)/human.jsonl bin/stp-sftdata
+	bin/stp-sftdata --db $(DATA)/pc.mm -o $@ $(I0)/human.jsonl $(DATA)/statements.jsonl
+
+$(I0)/model.safetensors: $(I0)/examples.jsonl bin/stp-train $(R)/config.yaml
+	bin/stp-train -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $(I0)/examples.jsonl
+
+$(R)/test.jsonl: $(DATA)/statements.jsonl
+	@mkdir -p $(R)
+	grep '"split":"test"' $< >$@.tmp && mv $@.tmp $@
+
+$(IN)/eval/attempts.jsonl: $(IN)/model.safetensors $(R)/test.jsonl bin/stp-prove
+	@mkdir -p $(IN)/eval
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DATA)/pc.mm --model $< -n 32 -o $@ $(R)/test.jsonl
+
+$(IN)/eval/verdicts.jsonl: $(IN)/eval/attempts.jsonl bin/stp-verify
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $<
+
+$(IN)/eval/passk.json: $(IN)/eval/verdicts.jsonl bin/stp-passk
+	bin/stp-passk -k 1,8,32 $< >$@.tmp && mv $@.tmp $@
+
+sft: $(I0)/model.safetensors
+
+eval: $(IN)/eval/passk.json
+	@echo "pass@k on test, iteration $(N) ($(RUN)):"; cat $<
+
+demo:
+	tools/deps
+	$(MAKE) all
+	$(MAKE) data
+	$(MAKE) sft eval N=0 RUN=$(RUN) CONFIG=$(CONFIG)
+
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean bench-verify
+.PHONY: all unit check deps data clean bench-verify sft eval demo
 
 -include $(shell find build -name '*.d' 2>/dev/null)
