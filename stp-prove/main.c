@@ -7,8 +7,8 @@
  *        stp-prove --embed [--model CKPT] [FILE...]
  *
  * In: statement records. Out: K attempt records per statement (the record,
- * plus proof, format "steps", sample 0..K-1, model, gen_tokens), in input
- * order. Sampling is constrained by the proof state (SPEC §3) unless
+ * plus proof, format "steps", sample 0..K-1, model, gen_tokens, gen_stop), in
+ * input order. Sampling is constrained by the proof state (SPEC §3) unless
  * --no-constrain. Sample i of a statement draws from a stream seeded by
  * (seed, the statement's id, i), so the output depends on neither batch size
  * nor threads. With --embed: one record per statement with "embedding" (the
@@ -223,6 +223,10 @@ struct prover {
 	float *emb;
 };
 
+/* Why a sample ended: <eos>, the token budget, a dead end of the proof state
+ * (no token could still lead to a proof), or every token masked. */
+static const char *const stop_name[] = { "eos", "length", "dead end", "no token" };
+
 /* The K attempts of one statement record, written to fp. */
 static void
 prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
@@ -290,6 +294,7 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 			json_object_set_new(a, "iter", json_integer(o->iter));
 		json_object_set_new(a, "model", json_string(p->model_id));
 		json_object_set_new(a, "gen_tokens", json_integer(p->res[i].n));
+		json_object_set_new(a, "gen_stop", json_string(stop_name[p->res[i].stop]));
 		if (jsonl_write(fp, a) < 0)
 			die(EX_IOERR, "write error:");
 		json_decref(a);

@@ -4,6 +4,7 @@
  * usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]
  *                  [--shards DIR] [--shards-only] [--steps N] [--epochs X]
  *                  [--seed N] [-j N] [FILE...]
+ *        stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...
  *
  * In: training examples (JSONL: role, the fields its prompt is built from,
  * target, weight). First writes them, formatted by the prompt functions, as
@@ -27,6 +28,7 @@ static const char usage_text[] =
 	"usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]\n"
 	"                 [--shards DIR] [--shards-only] [--steps N] [--epochs X]\n"
 	"                 [--seed N] [-j N] [FILE...]\n"
+	"       stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...\n"
 	"\n"
 	"Train the model on weighted examples (JSONL): write them as shards, then train.\n"
 	"\n"
@@ -36,6 +38,7 @@ static const char usage_text[] =
 	"                      variables for renaming (default: $STP_DB, else data/mm-pc/pc.mm)\n"
 	"      --shards DIR    where the shards go (default: CHECKPOINT.shards)\n"
 	"      --shards-only   write the shards and stop (for an external trainer)\n"
+	"      --from-shards DIR  train on a shard set written before (no examples read)\n"
 	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
 	"      --epochs X      passes over the examples (when no steps are set)\n"
 	"      --seed N        random seed (train.seed)\n"
@@ -57,7 +60,10 @@ usage(int status)
 	exit(EX_USAGE);
 }
 
-enum { OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED };
+enum {
+	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
+	OPT_FROM_SHARDS,
+};
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -73,6 +79,7 @@ static const struct option longopts[] = {
 	{ "steps", required_argument, NULL, OPT_STEPS },
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -166,7 +173,7 @@ int
 main(int argc, char **argv)
 {
 	struct train_opts o;
-	const char *config = NULL;
+	const char *config = NULL, *from_shards = NULL;
 	char *dir;
 	int c, status;
 
@@ -215,6 +222,7 @@ main(int argc, char **argv)
 			o.steps = 0;
 			break;
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -223,12 +231,24 @@ main(int argc, char **argv)
 	if (!o.out && !(o.shards_only && o.shards))
 		die(EX_USAGE, "no checkpoint to write: give -o FILE (or --shards-only --shards DIR)");
 
+	if (from_shards) {
+		/* train on an existing shard set (checked against its manifest) */
+		if (o.nfiles || o.shards_only)
+			die(EX_USAGE, "--from-shards takes no example files and no --shards-only");
+		status = train_run(&o, from_shards);
+		close_stdout();
+		return status;
+	}
 	dir = o.shards ? xstrdup(o.shards) : xasprintf("%s.shards", o.out);
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		die(EX_CANTCREAT, "cannot create '%s':", dir);
 	status = examples_to_shards(&o, dir);
-	if (status == 0 && !o.shards_only)
-		status = train_run(&o, dir);
+	/* with -k, bad examples were skipped: train on the rest, still exit 65 */
+	if ((status == 0 || (o.keep_going && status == EX_DATAERR)) && !o.shards_only) {
+		int st = train_run(&o, dir);
+		if (st)
+			status = st;
+	}
 	free(dir);
 	close_stdout();
 	return status;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+#
+# stp-train.bats - examples in, shards and a checkpoint out
+#
+# A tiny configuration (tests/fixtures/train/tiny.yaml) keeps each training
+# run to a fraction of a second.
+
+load test_helper
+
+setup() {
+	F="$BATS_TEST_DIRNAME/fixtures/train"
+	DB="$STP_ROOT/data/mm-pc/pc.mm"
+	[[ -r "$DB" ]] || fail "$DB missing: run make data"
+	cd "$BATS_TEST_TMPDIR" || return 1
+	cp "$F"/* .
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	run --separate-stderr stp-train --help
+	assert_success
+	assert_line --index 0 --partial "usage: stp-train"
+}
+
+@test "a bogus flag exits 64" {
+	run --separate-stderr stp-train --bogus
+	assert_failure 64
+}
+
+@test "no checkpoint to write exits 64" {
+	run --separate-stderr stp-train small.jsonl
+	assert_failure 64
+	assert_stderr "stp-train: no checkpoint to write: give -o FILE (or --shards-only --shards DIR)"
+}
+
+@test "a tiny run writes a checkpoint and its shards" {
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors small.jsonl
+	assert_success
+	[[ -s m.safetensors ]]
+	[[ -s m.safetensors.shards/examples.manifest.json ]]
+	run zcat m.safetensors.shards/examples-00000.jsonl.gz
+	assert_line --index 0 '{"role":"prover","prompt":"<bos> <prover> <statement> |- ( ph -> ph ) <proof>","target":"mpd ( ph -> ph ) ax-1 ax-1 <eos>","weight":1.0}'
+	assert_line --index 1 --partial '"prompt":"<bos> <prover> <hyp> |- ( ph -> ps ) <hyp> |- ( ps -> ch ) <statement> |- ( ph -> ch ) <proof>"'
+	assert_line --index 2 --partial '"prompt":"<bos> <conjecturer> <lemma> ax-mp <hyp> |- ph <hyp> |- ( ph -> ps ) <statement> |- ps <theorem> <hyp> |- ph <hyp> |- ps <hyp> |- ( ph -> ( ps -> ch ) ) <statement> |- ch <proof> ax-mp ps H2 ax-mp ph H1 H3 <conjecture>","target":"<statement> |- ( ph -> ph ) <eos>"'
+	assert_line --index 3 '{"role":"label","prompt":"<bos> <lemma> ax-1","target":"<statement> |- ( ph -> ( ps -> ph ) ) <eos>","weight":1.0}'
+	[[ -z $(ls -A | grep '\.tmp\.') ]]
+}
+
+@test "the same seed gives a byte-identical checkpoint, with 1 or 2 threads" {
+	stp-train -q -c tiny.yaml -j 1 -o a.safetensors small.jsonl
+	stp-train -q -c tiny.yaml -j 2 -o b.safetensors small.jsonl
+	cmp a.safetensors b.safetensors
+	stp-train -q -c tiny.yaml --seed 8 -o c.safetensors small.jsonl
+	! cmp -s a.safetensors c.safetensors
+}
+
+@test "--shards-only writes the shards and stops" {
+	run --separate-stderr stp-train -q --shards-only --shards sh small.jsonl
+	assert_success
+	[[ -s sh/examples.manifest.json ]]
+	[[ $(zcat sh/examples-*.jsonl.gz | wc -l) == 4 ]]
+	[[ ! -e m.safetensors ]]
+}
+
+@test "--from-shards trains on shards written before" {
+	stp-train -q --shards-only --shards sh small.jsonl
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors --from-shards sh
+	assert_success
+	stp-train -q -c tiny.yaml -o direct.safetensors small.jsonl
+	cmp m.safetensors direct.safetensors
+}
+
+@test "a corrupt shard is caught by its checksum (exit 65)" {
+	stp-train -q --shards-only --shards sh small.jsonl
+	gunzip -c sh/examples-00000.jsonl.gz | sed 's/"weight":0.5/"weight":0.6/' | gzip -n >x.gz
+	mv x.gz sh/examples-00000.jsonl.gz
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors --from-shards sh
+	assert_failure 65
+	assert_stderr_regexp "examples-00000.jsonl.gz: .*xxh3 mismatch"
+}
+
+@test "a truncated shard is caught (exit 65)" {
+	stp-train -q --shards-only --shards sh small.jsonl
+	head -c 100 sh/examples-00000.jsonl.gz >x.gz && mv x.gz sh/examples-00000.jsonl.gz
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors --from-shards sh
+	assert_failure 65
+	assert_stderr_regexp "examples-00000.jsonl.gz: truncated"
+}
+
+@test "--init continues from a checkpoint" {
+	stp-train -q -c tiny.yaml -o m0.safetensors small.jsonl
+	run --separate-stderr stp-train -q -c tiny.yaml --init m0.safetensors -o m1.safetensors small.jsonl
+	assert_success
+	[[ -s m1.safetensors ]]
+	! cmp -s m0.safetensors m1.safetensors
+}
+
+@test "--init: a missing checkpoint exits 66, a corrupt or truncated one 65" {
+	run --separate-stderr stp-train -q -c tiny.yaml --init nosuch.safetensors -o m.safetensors small.jsonl
+	assert_failure 66
+	stp-train -q -c tiny.yaml -o m0.safetensors small.jsonl
+	head -c 5000 m0.safetensors >cut.safetensors
+	run --separate-stderr stp-train -q -c tiny.yaml --init cut.safetensors -o m.safetensors small.jsonl
+	assert_failure 65
+	assert_stderr_regexp "cut.safetensors"
+	printf 'garbage' >bad.safetensors
+	run --separate-stderr stp-train -q -c tiny.yaml --init bad.safetensors -o m.safetensors small.jsonl
+	assert_failure 65
+}
+
+@test "--init: a token outside the checkpoint's vocabulary is an error naming it" {
+	stp-train -q -c tiny.yaml -o m0.safetensors small.jsonl
+	printf '%s\n' '{"role":"prover","statement":"|- ( ph -> ph )","target":"nosuchtoken","weight":1}' >unk.jsonl
+	run --separate-stderr stp-train -q -c tiny.yaml --init m0.safetensors -o m.safetensors unk.jsonl
+	assert_failure 65
+	assert_stderr_regexp "token 'nosuchtoken' is not in the model's vocabulary"
+}
+
+@test "malformed JSON: exit 65 naming file:line" {
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors malformed.jsonl
+	assert_failure 65
+	assert_stderr_regexp "^stp-train: malformed.jsonl:2: invalid JSON"
+	[[ ! -e m.safetensors ]]
+}
+
+@test "a missing field, a bad role, a negative weight: exit 65 naming the field" {
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors missing.jsonl
+	assert_failure 65
+	assert_stderr "stp-train: missing.jsonl:1: field 'target': missing"
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors badrole.jsonl
+	assert_failure 65
+	assert_stderr "stp-train: badrole.jsonl:1: field 'role': expected \"prover\", \"conjecturer\" or \"label\""
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors badweight.jsonl
+	assert_failure 65
+	assert_stderr "stp-train: badweight.jsonl:1: field 'weight': expected a number >= 0"
+}
+
+@test "-k skips a malformed example, trains on the rest, exits 65" {
+	cat small.jsonl malformed.jsonl >mixed.jsonl
+	run --separate-stderr stp-train -q -k -c tiny.yaml -o m.safetensors mixed.jsonl
+	assert_failure 65
+	[[ -s m.safetensors ]]
+	assert_stderr_regexp "mixed.jsonl:6: invalid JSON"
+}
+
+@test "an empty input: nothing to train on, exit 65" {
+	: >empty.jsonl
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors empty.jsonl
+	assert_failure 65
+	assert_stderr_regexp "no examples to train on"
+}
+
+@test "bad YAML and a misspelt setting: exit 78 naming file:line:column" {
+	printf 'train:\n  steps: [1\n' >bad.yaml
+	run --separate-stderr stp-train -c bad.yaml -o m.safetensors small.jsonl
+	assert_failure 78
+	assert_stderr_regexp "^stp-train: bad.yaml:3:1: "
+	printf 'train:\n  setps: 10\n' >typo.yaml
+	run --separate-stderr stp-train -c typo.yaml -o m.safetensors small.jsonl
+	assert_failure 78
+	assert_stderr_regexp "^stp-train: typo.yaml:2:3: unknown key 'train.setps'"
+}

@@ -1,0 +1,105 @@
+/*
+ * test_prompt.c - the prompt formats (lib/prompt.c)
+ */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "prompt.h"
+
+static void
+test_prover(void)
+{
+	struct pbuf b = { NULL, 0, 0 };
+	const char *h[] = { "|- ( ph -> ps )", "|- ( ps -> ch )" };
+	struct pstmt s = { "|- ( ph -> ch )", h, 2 };
+
+	prompt_mm_prover(&b, &s);
+	CHECK_STR_EQ(b.s, "<bos> <prover> <hyp> |- ( ph -> ps ) <hyp> |- ( ps -> ch ) <statement> "
+	                  "|- ( ph -> ch ) <proof>");
+	pbuf_reset(&b);
+	prompt_mm_prover_target(&b, "mpd ps H1 a1i H2");
+	CHECK_STR_EQ(b.s, "mpd ps H1 a1i H2 <eos>");
+	pbuf_free(&b);
+}
+
+static void
+test_conjecturer(void)
+{
+	struct pbuf b = { NULL, 0, 0 };
+	const char *lh[] = { "|- ph", "|- ( ph -> ps )" };
+	struct pstmt lem = { "|- ps", lh, 2 }, thm = { "|- ( ph -> ph )", NULL, 0 };
+
+	prompt_mm_conjecturer(&b, "ax-mp", &lem, &thm, "mpd ( ph -> ph ) ax-1 ax-1");
+	CHECK_STR_EQ(b.s, "<bos> <conjecturer> <lemma> ax-mp <hyp> |- ph <hyp> |- ( ph -> ps ) "
+	                  "<statement> |- ps <theorem> <statement> |- ( ph -> ph ) <proof> mpd ( ph "
+	                  "-> ph ) ax-1 ax-1 <conjecture>");
+	pbuf_reset(&b);
+	/* the trivial lemma: nothing between <lemma> and <theorem> */
+	prompt_mm_conjecturer(&b, "", NULL, &thm, "id");
+	CHECK_STR_EQ(b.s, "<bos> <conjecturer> <lemma> <theorem> <statement> |- ( ph -> ph ) "
+	                  "<proof> id <conjecture>");
+	pbuf_free(&b);
+}
+
+static void
+test_parse(void)
+{
+	struct pconj c;
+	char err[256];
+
+	CHECK(prompt_mm_parse_conjecture("<hyp> |- ph <hyp> |- ( ph -> ps ) <statement> |- ps", 8,
+	                                 &c, err, sizeof err) == 0);
+	CHECK_STR_EQ(c.statement, "|- ps");
+	CHECK(c.nhyps == 2);
+	CHECK_STR_EQ(c.hyps[1], "|- ( ph -> ps )");
+	prompt_conj_free(&c);
+	CHECK(prompt_mm_parse_conjecture("<statement>   |- ( ph   -> ph )  ", 8, &c, err,
+	                                 sizeof err) == 0);
+	CHECK_STR_EQ(c.statement, "|- ( ph   -> ph )");
+	prompt_conj_free(&c);
+
+	CHECK(prompt_mm_parse_conjecture("<hyp> |- ph", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "no <statement>");
+	CHECK(prompt_mm_parse_conjecture("<hyp> <statement> |- ph", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "an empty hypothesis");
+	CHECK(prompt_mm_parse_conjecture("<statement>", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "an empty statement");
+	CHECK(prompt_mm_parse_conjecture("|- ph <statement> |- ph", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "text before the first <hyp> or <statement>");
+	CHECK(prompt_mm_parse_conjecture("<statement> |- ph <hyp> |- ps", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "'<hyp>' after the statement");
+	CHECK(prompt_mm_parse_conjecture("<statement> |- ph <proof>", 8, &c, err, sizeof err) < 0);
+	CHECK_STR_EQ(err, "unexpected marker '<proof>'");
+	CHECK(prompt_mm_parse_conjecture("<hyp> a <hyp> b <hyp> c <statement> d", 2, &c, err,
+	                                 sizeof err) < 0);
+	CHECK_STR_EQ(err, "more than 2 hypotheses");
+	CHECK(prompt_mm_parse_conjecture("", 8, &c, err, sizeof err) < 0);
+}
+
+static void
+test_lean(void)
+{
+	struct pbuf b = { NULL, 0, 0 };
+
+	prompt_lean_prover(&b, "import Mathlib\n", "theorem t : 1 + 1 = 2 := by\n");
+	CHECK_STR_EQ(b.s, "Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\n"
+	                  "theorem t : 1 + 1 = 2 := by\n");
+	pbuf_reset(&b);
+	prompt_lean_conjecturer(&b, "import Mathlib\n", "theorem l : a = a := rfl",
+	                        "theorem e : b = b := by exact l");
+	CHECK(strstr(b.s, "<lemma>\ntheorem l : a = a := rfl\n</lemma>\n<easy theorem>\n") != NULL);
+	CHECK(strstr(b.s, "</easy theorem>\n<hard theorem>\n") != NULL);
+	pbuf_free(&b);
+}
+
+int
+main(void)
+{
+	RUN(test_prover);
+	RUN(test_conjecturer);
+	RUN(test_parse);
+	RUN(test_lean);
+	return unit_done();
+}
