@@ -31,6 +31,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(STP_WARN) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
+SHELL = /bin/bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
@@ -115,47 +116,168 @@ bench-verify: all
 
 # ---- runs: runs/RUN/iter-NNN/, every stage one file (SPEC §5)
 #
-#   make sft            iteration 0: supervised training on the human proofs
-#   make eval N=k       pass@1, 8, 32 on `test` with iteration k's model
-#   make demo           deps, build, data, sft, eval
+#   make sft             iteration 0: supervised training on the human proofs
+#   make iteration N=k   every stage of iteration k (iteration k-1 must exist)
+#   make iterations N=k  iterations 1..k, in order
+#   make reward N=k      only the reward stage of iteration k, from its cached verdicts
+#   make eval N=k        pass@1, 8, 32 on `test` with iteration k's model
+#   make ei N=k          round k of the expert-iteration baseline (runs/RUN-ei)
+#   make final           re-train from scratch on the SFT data and the proofs found
+#   make report          the plot and the table of runs/RUN and runs/RUN-ei
+#   make demo            deps, build, data, sft, 3 iterations, 3 EI rounds, eval, report
+#
+# Stages depend on their inputs and the configuration; the tools are
+# order-only prerequisites (a rebuilt tool does not make a finished stage stale).
 RUN    ?= demo
 CONFIG ?= configs/small.yaml
 N      ?= 0
 R       = runs/$(RUN)
+REI     = runs/$(RUN)-ei
 I0      = $(R)/iter-000
-IN      = $(R)/iter-$(shell printf %03d $(N))
+NNN     = $(shell printf %03d $(N))
+PPP     = $(shell printf %03d $$(($(N) - 1)))
+QQQ     = $(shell printf %03d $$(($(N) - 2)))
+IN      = $(R)/iter-$(NNN)
+IP      = $(R)/iter-$(PPP)
+IQ      = $(R)/iter-$(QQQ)
+EN      = $(REI)/iter-$(NNN)
+EP      = $(REI)/iter-$(PPP)
 DATA    = data/mm-pc
+DB      = $(DATA)/pc.mm
+STMTS   = $(DATA)/statements.jsonl
+# K samples per input: 64 in iteration 1 and for the baseline, 32 after (SPEC §1)
+K       = $(if $(filter 1,$(N)),64,32)
+TOOLS_  = | $(BINS)
 
 $(R)/config.yaml: $(CONFIG)
 	@mkdir -p $(R)
 	cp $(CONFIG) $@
 
-# the human proofs, verified (their lemmas feed the conjecturer examples)
-$(I0)/human.jsonl: $(DATA)/statements.jsonl bin/stp-verify $(R)/config.yaml
+# the dataset's size n (train and unproved): conjectures kept at most n
+$(R)/n: $(STMTS)
+	@mkdir -p $(R)
+	grep -vc '"split":"test"' $< >$@.tmp && mv $@.tmp $@
+
+# iteration 0: the human proofs verified (their lemmas feed the conjecturer
+# examples), the SFT examples, the model, the initial state
+$(I0)/human.jsonl: $(STMTS) $(R)/config.yaml $(TOOLS_)
 	@mkdir -p $(I0)
-	bin/stp-verify -q -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $(DATA)/proofs.jsonl
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) -o $@ $(DATA)/proofs.jsonl
 
-$(I0)/examples.jsonl: $(I0)/human.jsonl bin/stp-sftdata
-	bin/stp-sftdata --db $(DATA)/pc.mm -o $@ $(I0)/human.jsonl $(DATA)/statements.jsonl
+$(I0)/examples.jsonl: $(I0)/human.jsonl $(TOOLS_)
+	bin/stp-sftdata --db $(DB) -o $@ $(I0)/human.jsonl $(STMTS)
 
-$(I0)/model.safetensors: $(I0)/examples.jsonl bin/stp-train $(R)/config.yaml
-	bin/stp-train -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $(I0)/examples.jsonl
+$(I0)/model.safetensors: $(I0)/examples.jsonl $(R)/config.yaml $(TOOLS_)
+	bin/stp-train -c $(R)/config.yaml --db $(DB) -o $@ $(I0)/examples.jsonl
 
-$(R)/test.jsonl: $(DATA)/statements.jsonl
+$(I0)/state.jsonl: $(STMTS) $(TOOLS_)
+	@mkdir -p $(I0)
+	bin/stp-reward --init-state --statements $(STMTS) -o $@
+
+$(I0)/verdicts.jsonl:
+	@mkdir -p $(I0)
+	: >$@
+
+$(I0)/stats.json:
+	@mkdir -p $(I0)
+	echo '{"iter":0,"proofs_generated":0,"tokens_generated":0}' >$@
+
+ifneq ($(N),0)
+# iteration N >= 1: seeds, conjectures, the prover's input, attempts,
+# verdicts, rewards, the new model
+$(IN)/seeds.jsonl: $(IP)/state.jsonl $(IP)/verdicts.jsonl $(TOOLS_)
+	@mkdir -p $(IN)
+	bin/stp-seed -q -c $(R)/config.yaml --db $(DB) --state $(IP)/state.jsonl --iter $(N) -o $@ $(IP)/verdicts.jsonl
+
+$(IN)/conjectures.jsonl $(IN)/conjectures.stats.json &: $(IN)/seeds.jsonl $(IP)/model.safetensors $(R)/n $(TOOLS_)
+	bin/stp-conjecture -q -c $(R)/config.yaml --db $(DB) --model $(IP)/model.safetensors \
+		--dataset $(STMTS) --max $$(cat $(R)/n) --iter $(N) \
+		--stats $(IN)/conjectures.stats.json -o $(IN)/conjectures.jsonl $(IN)/seeds.jsonl
+
+$(IN)/inputs.jsonl: $(IP)/state.jsonl $(IN)/conjectures.jsonl $(TOOLS_)
+	bin/stp-seed -q -c $(R)/config.yaml --select --state $(IP)/state.jsonl --statements $(STMTS) \
+		--iter $(N) -o $@ $(IN)/conjectures.jsonl
+
+$(IN)/attempts.jsonl: $(IN)/inputs.jsonl $(IP)/model.safetensors $(TOOLS_)
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(IP)/model.safetensors -n $(K) \
+		--iter $(N) -o $@ $(IN)/inputs.jsonl
+
+$(IN)/verdicts.jsonl: $(IN)/attempts.jsonl $(TOOLS_)
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $@ $<
+
+REWARD_CMD = bin/stp-reward -q -c $(R)/config.yaml --iter $(N) --statements $(STMTS) \
+	--state $(IP)/state.jsonl --seeds $(IN)/seeds.jsonl --model $(IP)/model.safetensors \
+	--previous $(IP)/verdicts.jsonl $(if $(filter-out 1,$(N)),--previous $(IQ)/verdicts.jsonl) \
+	--prev-stats $(IP)/stats.json --conjecture-stats $(IN)/conjectures.stats.json \
+	-o $(IN)/examples.jsonl --state-out $(IN)/state.jsonl --stats $(IN)/stats.json $(IN)/verdicts.jsonl
+
+$(IN)/examples.jsonl $(IN)/state.jsonl $(IN)/stats.json &: $(IN)/verdicts.jsonl $(IN)/seeds.jsonl \
+		$(IN)/conjectures.stats.json $(IP)/state.jsonl $(IP)/stats.json $(TOOLS_)
+	$(REWARD_CMD)
+
+$(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(TOOLS_)
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(IP)/model.safetensors \
+		-o $@ $(IN)/examples.jsonl
+
+# the expert-iteration baseline: no conjectures, K = 64 on every unproved
+# statement, re-trained each round from the SFT model on all proofs so far
+$(REI)/iter-000/%: $(I0)/%
+	@mkdir -p $(REI)/iter-000
+	cp $< $@
+
+$(EN)/inputs.jsonl: $(EP)/state.jsonl $(TOOLS_)
+	@mkdir -p $(EN)
+	bin/stp-seed -q -c $(R)/config.yaml --select --unproved-only --state $(EP)/state.jsonl \
+		--statements $(STMTS) --iter $(N) -o $@
+
+$(EN)/attempts.jsonl: $(EN)/inputs.jsonl $(EP)/model.safetensors $(TOOLS_)
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(EP)/model.safetensors -n 64 \
+		--iter $(N) -o $@ $(EN)/inputs.jsonl
+
+$(EN)/verdicts.jsonl: $(EN)/attempts.jsonl $(TOOLS_)
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $@ $<
+
+$(EN)/state.jsonl $(EN)/stats.json &: $(EN)/verdicts.jsonl $(EP)/state.jsonl $(EP)/stats.json $(TOOLS_)
+	bin/stp-reward -q -c $(R)/config.yaml --iter $(N) --statements $(STMTS) \
+		--state $(EP)/state.jsonl --prev-stats $(EP)/stats.json -o /dev/null \
+		--state-out $(EN)/state.jsonl --stats $(EN)/stats.json $(EN)/verdicts.jsonl
+
+$(EN)/examples.jsonl: $(EN)/verdicts.jsonl $(TOOLS_)
+	bin/stp-reward -q -c $(R)/config.yaml --final -o $@ $(wildcard $(REI)/iter-*/verdicts.jsonl) $(EN)/verdicts.jsonl
+
+$(EN)/model.safetensors: $(EN)/examples.jsonl $(I0)/model.safetensors $(TOOLS_)
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(I0)/model.safetensors \
+		-o $@ $(EN)/examples.jsonl
+endif
+
+$(R)/test.jsonl: $(STMTS)
 	@mkdir -p $(R)
 	grep '"split":"test"' $< >$@.tmp && mv $@.tmp $@
 
-$(IN)/eval/attempts.jsonl: $(IN)/model.safetensors $(R)/test.jsonl bin/stp-prove
+$(IN)/eval/attempts.jsonl: $(IN)/model.safetensors $(R)/test.jsonl $(TOOLS_)
 	@mkdir -p $(IN)/eval
-	bin/stp-prove -q -c $(R)/config.yaml --db $(DATA)/pc.mm --model $< -n 32 -o $@ $(R)/test.jsonl
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(IN)/model.safetensors -n 32 \
+		-o $@ $(R)/test.jsonl
 
-$(IN)/eval/verdicts.jsonl: $(IN)/eval/attempts.jsonl bin/stp-verify
-	bin/stp-verify -q -c $(R)/config.yaml --db $(DATA)/pc.mm -o $@ $<
+$(IN)/eval/verdicts.jsonl: $(IN)/eval/attempts.jsonl $(TOOLS_)
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $@ $<
 
-$(IN)/eval/passk.json: $(IN)/eval/verdicts.jsonl bin/stp-passk
+$(IN)/eval/passk.json: $(IN)/eval/verdicts.jsonl $(TOOLS_)
 	bin/stp-passk -k 1,8,32 $< >$@.tmp && mv $@.tmp $@
 
 sft: $(I0)/model.safetensors
+
+iteration: $(IN)/model.safetensors $(IN)/stats.json
+	@cat $(IN)/stats.json
+
+iterations:
+	for i in $$(seq 1 $(N)); do $(MAKE) --no-print-directory iteration N=$$i RUN=$(RUN) CONFIG=$(CONFIG) || exit; done
+
+reward: $(IN)/verdicts.jsonl
+	$(REWARD_CMD)
+
+ei: $(REI)/iter-000/state.jsonl $(REI)/iter-000/stats.json $(REI)/iter-000/model.safetensors $(EN)/model.safetensors $(EN)/stats.json
+	@cat $(EN)/stats.json
 
 eval: $(IN)/eval/passk.json
 	@echo "pass@k on test, iteration $(N) ($(RUN)):"; cat $<
@@ -164,11 +286,15 @@ demo:
 	tools/deps
 	$(MAKE) all
 	$(MAKE) data
-	$(MAKE) sft eval N=0 RUN=$(RUN) CONFIG=$(CONFIG)
+	$(MAKE) sft RUN=$(RUN) CONFIG=$(CONFIG)
+	$(MAKE) iterations N=3 RUN=$(RUN) CONFIG=$(CONFIG)
+	for i in 1 2 3; do $(MAKE) ei N=$$i RUN=$(RUN) CONFIG=$(CONFIG) || exit; done
+	$(MAKE) eval N=3 RUN=$(RUN) CONFIG=$(CONFIG)
+	$(MAKE) report RUN=$(RUN)
 
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean bench-verify sft eval demo
+.PHONY: all unit check deps data clean bench-verify sft eval demo iteration iterations reward ei report final
 
 -include $(shell find build -name '*.d' 2>/dev/null)

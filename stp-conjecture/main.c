@@ -55,6 +55,7 @@ static const char usage_text[] =
 	"      --max-tokens N    new tokens per sample at most (default 96)\n"
 	"      --seed N          random seed (default 1)\n"
 	"      --iter N          the conjectures' \"iter\" field (default 0)\n"
+	"      --stats FILE      write the counts (seeds, generated, well formed, new, kept) as JSON\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
 	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
@@ -75,7 +76,7 @@ usage(int status)
 }
 
 struct copts {
-	const char *model, *db, *dataset, *out;
+	const char *model, *db, *dataset, *out, *stats;
 	int samples, max_tokens, threads, keep_going;
 	long max, iter;
 	double temperature, top_p;
@@ -84,7 +85,7 @@ struct copts {
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
-	OPT_ITER,
+	OPT_ITER, OPT_STATS,
 };
 
 static const struct option longopts[] = {
@@ -104,6 +105,7 @@ static const struct option longopts[] = {
 	{ "max-tokens", required_argument, NULL, OPT_MAXTOK },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "iter", required_argument, NULL, OPT_ITER },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -356,6 +358,7 @@ main(int argc, char **argv)
 		case OPT_MAXTOK: o.max_tokens = (int)num_arg("--max-tokens", optarg, 1, 65536); break;
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
+		case OPT_STATS: o.stats = optarg; break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -387,7 +390,7 @@ main(int argc, char **argv)
 		json_t *rec = NULL;
 		const char *sid, *stmt, *proof, *lemma, *lstmt = "", *ctx = NULL;
 		struct pstmt lem, thm;
-		int *ids = NULL, n = 0, max_new;
+		int *ids = NULL, n = 0, max_new, nsamp;
 		char *unk = NULL;
 		int32_t context;
 		uint64_t idh;
@@ -440,7 +443,15 @@ main(int argc, char **argv)
 		if (max_new > cfg->ctx - n)
 			max_new = cfg->ctx - n;
 		idh = hash64(sid, strlen(sid));
-		for (int i = 0; i < o.samples; i++) {
+		/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
+		nsamp = o.samples;
+		{
+			long long k;
+			if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, &jerr) > 0 && k >= 1 &&
+			    k < o.samples)
+				nsamp = (int)k;
+		}
+		for (int i = 0; i < nsamp; i++) {
 			uint64_t wd[3] = { o.seed, idh, (uint64_t)i };
 			seeds[i] = model_rng_seed(wd, 3);
 			res[i].out = gen + (size_t)i * (size_t)o.max_tokens;
@@ -453,9 +464,9 @@ main(int argc, char **argv)
 			so.eos = eos;
 			so.mask = NULL;
 			so.mask_ctx = NULL;
-			model_generate(m, ids, n, o.samples, seeds, &so, res);
+			model_generate(m, ids, n, nsamp, seeds, &so, res);
 		}
-		for (int i = 0; i < o.samples; i++) {
+		for (int i = 0; i < nsamp; i++) {
 			char *text = tokenizer_decode(tok, res[i].out, res[i].n);
 			struct pconj pc;
 			char perr[256];
@@ -513,6 +524,20 @@ main(int argc, char **argv)
 		warn("no records in the input");
 	out_close(&out);
 	jsonl_in_close(in);
+	if (o.stats) {
+		struct out so;
+		json_t *j = json_object();
+		json_object_set_new(j, "seeds", json_integer(nseeds));
+		json_object_set_new(j, "generated", json_integer(ngen));
+		json_object_set_new(j, "well_formed", json_integer(nwf));
+		json_object_set_new(j, "new", json_integer(nnew));
+		json_object_set_new(j, "kept", json_integer(nkept));
+		out_open(&so, o.stats);
+		if (jsonl_write(so.fp, j) < 0)
+			die(EX_IOERR, "write error:");
+		out_close(&so);
+		json_decref(j);
+	}
 	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%), "
 	         "%ld kept", nseeds, ngen, nwf, ngen ? 100.0 * (double)nwf / (double)ngen : 0.0,
 	         nnew, ngen ? 100.0 * (double)nnew / (double)ngen : 0.0, nkept);

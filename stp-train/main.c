@@ -39,6 +39,7 @@ static const char usage_text[] =
 	"      --shards DIR    where the shards go (default: CHECKPOINT.shards)\n"
 	"      --shards-only   write the shards and stop (for an external trainer)\n"
 	"      --from-shards DIR  train on a shard set written before (no examples read)\n"
+	"      --phase iter    use the train.iter settings (self-play iterations) over train's\n"
 	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
 	"      --epochs X      passes over the examples (when no steps are set)\n"
 	"      --seed N        random seed (train.seed)\n"
@@ -62,7 +63,7 @@ usage(int status)
 
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
-	OPT_FROM_SHARDS,
+	OPT_FROM_SHARDS, OPT_PHASE,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +81,7 @@ static const struct option longopts[] = {
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
+	{ "phase", required_argument, NULL, OPT_PHASE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -115,11 +117,42 @@ static const char *const model_keys[] = {
 };
 static const char *const train_keys[] = {
 	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "weight_decay", "clip", "seed",
-	"threads", "rename_prob", "log_every", "shard_bytes", NULL,
+	"threads", "rename_prob", "log_every", "shard_bytes", "iter", NULL,
+};
+static const char *const iter_keys[] = {
+	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", NULL,
 };
 
+/* train.iter.*: the settings of the self-play iterations' training (--phase
+ * iter), over those of train.* (the supervised start). */
 static void
-apply_config(struct train_opts *o, const char *path)
+apply_phase(struct train_opts *o, struct config *c)
+{
+	long v;
+	double d;
+
+	config_check_keys(c, "train.iter", iter_keys);
+	if (config_int(c, "train.iter.batch", &v, 1, 65536))
+		o->batch = (int)v;
+	if (config_int(c, "train.iter.steps", &v, 0, 1L << 40))
+		o->steps = v;
+	if (config_double(c, "train.iter.epochs", &d, 0, 1e9)) {
+		o->epochs = d;
+		if (!config_int(c, "train.iter.steps", &v, 0, 1L << 40))
+			o->steps = 0;
+	}
+	if (config_double(c, "train.iter.lr", &d, 0, 10))
+		o->lr = d;
+	if (config_double(c, "train.iter.lr_min", &d, 0, 10))
+		o->lr_min = d;
+	if (config_int(c, "train.iter.warmup", &v, 0, 1L << 30))
+		o->warmup = (int)v;
+	if (config_double(c, "train.iter.rename_prob", &d, 0, 1))
+		o->rename_prob = d;
+}
+
+static void
+apply_config(struct train_opts *o, const char *path, int phase_iter)
 {
 	struct config *c = config_load(path);
 	long v;
@@ -166,6 +199,8 @@ apply_config(struct train_opts *o, const char *path)
 		o->log_every = v;
 	if (config_int(c, "train.shard_bytes", &v, 0, 1L << 40))
 		o->shard_bytes = (size_t)v;
+	if (phase_iter)
+		apply_phase(o, c);
 	config_free(c);
 }
 
@@ -173,7 +208,7 @@ int
 main(int argc, char **argv)
 {
 	struct train_opts o;
-	const char *config = NULL, *from_shards = NULL;
+	const char *config = NULL, *from_shards = NULL, *phase = NULL;
 	char *dir;
 	int c, status;
 
@@ -196,13 +231,18 @@ main(int argc, char **argv)
 	o.threads = ncpus();
 	o.rename_prob = 0;
 
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0))
 			config = argv[i + 1];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			config = argv[i] + 9;
+		else if (i + 1 < argc && strcmp(argv[i], "--phase") == 0)
+			phase = argv[i + 1];
+	}
+	if (phase && strcmp(phase, "sft") != 0 && strcmp(phase, "iter") != 0)
+		die(EX_USAGE, "--phase: expected \"sft\" or \"iter\", got '%s'", phase);
 	if (config)
-		apply_config(&o, config);
+		apply_config(&o, config, phase && strcmp(phase, "iter") == 0);
 
 	while ((c = getopt_long(argc, argv, "o:j:kc:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -223,6 +263,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
+		case OPT_PHASE: break;   /* read above */
 		default: usage(EX_USAGE);
 		}
 	}

@@ -1,0 +1,950 @@
+/*
+ * stp-reward - rewards: training examples, the new state, stats
+ *
+ * usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]
+ *                   [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]
+ *                   [--conjecture-stats FILE] [--db FILE] [-c CONFIG]
+ *                   -o EXAMPLES --state-out FILE --stats FILE VERDICTS...
+ *        stp-reward --init-state --statements FILE -o STATE
+ *        stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...
+ *
+ * SPEC §1 step 5, on this iteration's verdicts (files: they are read twice):
+ *   - pass rate P = correct / attempts per statement and conjecture;
+ *   - conjecturer examples: conjectures with 0 < P <= reward.conj_pass_max
+ *     (1/4) that a correct proof using the seed lemma proves, one each; the
+ *     elegance filter drops the lowest reward.elegance_drop (20%) of
+ *     E = shortest proof / conjecture, in characters, within each lemma's
+ *     group; Wasserstein reweighting (lib/wmatch) against the unproved dataset
+ *     statements with the model's embeddings gives the weights (cap 4);
+ *   - prover examples: the distinct correct proofs of the last
+ *     reward.window (3) iterations (this one and --previous) whose statement
+ *     or conjecture had P <= reward.prover_pass_max (1/2) in its iteration;
+ *     weight exp(-0.001 len - 0.01 verify_seconds) / (its statement's
+ *     distinct correct proofs);
+ *   - the new state (best pass rate, proved, first iteration, counts);
+ *   - stats (JSON): cumulative pass rate per split, conjecture counts, the
+ *     conjectures' pass-rate histogram, proofs and tokens generated so far.
+ * --final: the final re-training set: the SFT examples, plus every correct
+ * proof whose conjecture had P <= 1/4 or whose dataset statement was proved
+ * at any P, at most reward.final_max_proofs (16) distinct ones per
+ * statement (the shortest), weight exp(-0.001 len).
+ * Deterministic: the same inputs, configuration and seed give the same bytes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "hash.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "prompt.h"
+#include "reward.h"
+#include "state.h"
+#include "wmatch.h"
+
+static const char usage_text[] =
+	"usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]\n"
+	"                  [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]\n"
+	"                  [--conjecture-stats FILE] [-c CONFIG]\n"
+	"                  -o EXAMPLES --state-out FILE --stats FILE VERDICTS...\n"
+	"       stp-reward --init-state --statements FILE -o STATE\n"
+	"       stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...\n"
+	"\n"
+	"Rewards of one iteration's verdicts: training examples, the new state, stats.\n";
+
+struct ropts {
+	const char *state, *statements, *seeds, *model, *prev_stats, *conj_stats, *out,
+	           *state_out, *stats, *sft;
+	const char *previous[8];
+	int nprevious;
+	long iter;
+	int final, init_state, threads;
+	uint64_t seed;
+	double conj_pass_max, prover_pass_max, elegance_drop, w_cap, len_coef, time_coef;
+	int window, final_max_proofs, wasserstein;
+};
+
+static uint64_t
+mix3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t w[3] = { a, b, c };
+	return model_rng_seed(w, 3);
+}
+
+static void
+emit(FILE *fp, json_t *o)
+{
+	if (jsonl_write(fp, o) < 0)
+		die(EX_IOERR, "write error:");
+	json_decref(o);
+}
+
+/* ---- prover examples: distinct correct proofs of selected statements */
+
+struct pex {
+	char *id;
+	json_t *rec;           /* the verdict */
+	size_t len;            /* characters */
+	double verify_s;
+	uint64_t key;          /* (id, proof) */
+};
+
+struct pexs {
+	struct pex *p;
+	size_t n, cap;
+	uint64_t *seen;        /* set of keys */
+	size_t nseen, capseen;
+};
+
+static int
+seen_add(struct pexs *ps, uint64_t k)
+{
+	size_t i;
+
+	if (!k)
+		k = 1;
+	if ((ps->nseen + 1) * 2 > ps->capseen) {
+		uint64_t *old = ps->seen;
+		size_t oc = ps->capseen;
+		ps->capseen = oc ? oc * 2 : 4096;
+		ps->seen = xcalloc(ps->capseen, sizeof *ps->seen);
+		ps->nseen = 0;
+		for (size_t j = 0; j < oc; j++)
+			if (old[j])
+				seen_add(ps, old[j]);
+		free(old);
+	}
+	for (i = (size_t)(k * 0x9e3779b97f4a7c15ull >> 17) & (ps->capseen - 1); ps->seen[i];
+	     i = (i + 1) & (ps->capseen - 1))
+		if (ps->seen[i] == k)
+			return 0;
+	ps->seen[i] = k;
+	ps->nseen++;
+	return 1;
+}
+
+static uint64_t
+proof_key(const char *id, const char *proof)
+{
+	struct hash_fields *h = hash_fields_new();
+	uint64_t k;
+
+	hash_fields_add_str(h, id);
+	hash_fields_add_str(h, proof);
+	k = hash_fields_64(h);
+	hash_fields_free(h);
+	return k;
+}
+
+/* Add the distinct correct proofs of file whose id select() accepts. */
+static void
+collect_proofs(struct pexs *ps, const char *path, const struct tallies *ts,
+               int (*select)(const struct tally *, const void *), const void *arg)
+{
+	char *files[1] = { (char *)path };
+	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r;
+
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *o;
+		const char *id, *proof;
+		int ok;
+		double ms = 0;
+		struct tally *t;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		o = jsonl_parse(line, len, file, lineno, &err);
+		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
+		    jsonl_get_bool(o, "ok", 1, &ok, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "proof", 1, &proof, file, lineno, &err) < 0 ||
+		    jsonl_get_num(o, "verify_ms", 0, &ms, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		t = tallies_get(ts, id);
+		if (ok && t && select(t, arg) && seen_add(ps, proof_key(id, proof))) {
+			xgrow(&ps->p, &ps->cap, ps->n + 1, sizeof *ps->p);
+			ps->p[ps->n].id = xstrdup(id);
+			ps->p[ps->n].rec = o;
+			json_incref(o);
+			ps->p[ps->n].len = strlen(proof);
+			ps->p[ps->n].verify_s = ms / 1000.0;
+			ps->p[ps->n].key = proof_key(id, proof);
+			ps->n++;
+		}
+		json_decref(o);
+	}
+	jsonl_in_close(in);
+}
+
+static void
+pexs_free(struct pexs *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		free(ps->p[i].id);
+		json_decref(ps->p[i].rec);
+	}
+	free(ps->p);
+	free(ps->seen);
+	memset(ps, 0, sizeof *ps);
+}
+
+static json_t *
+prover_example(const json_t *rec, double weight)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "role", json_string("prover"));
+	json_object_set(e, "id", json_object_get(rec, "id"));
+	json_object_set(e, "statement", json_object_get(rec, "statement"));
+	if (json_object_get(rec, "hyps"))
+		json_object_set(e, "hyps", json_object_get(rec, "hyps"));
+	json_object_set(e, "target", json_object_get(rec, "proof"));
+	json_object_set_new(e, "weight", json_real(weight));
+	return e;
+}
+
+/* How many of ps's proofs belong to each id (for the weight's denominator). */
+static size_t *
+count_per_id(const struct pexs *ps)
+{
+	size_t *cnt = xcalloc(ps->n + 1, sizeof *cnt);
+
+	/* ids are few per proof list: a hash of id -> first index */
+	size_t nslot = 1;
+	size_t *slot, *first = xcalloc(ps->n + 1, sizeof *first);
+	while (nslot < 2 * ps->n + 2)
+		nslot *= 2;
+	slot = xcalloc(nslot, sizeof *slot);
+	for (size_t i = 0; i < ps->n; i++) {
+		size_t h = hash64(ps->p[i].id, strlen(ps->p[i].id)) & (nslot - 1);
+		while (slot[h] && strcmp(ps->p[slot[h] - 1].id, ps->p[i].id) != 0)
+			h = (h + 1) & (nslot - 1);
+		if (!slot[h])
+			slot[h] = i + 1;
+		first[i] = slot[h] - 1;
+		cnt[first[i]]++;
+	}
+	for (size_t i = 0; i < ps->n; i++)
+		cnt[i] = cnt[first[i]];
+	free(slot);
+	free(first);
+	return cnt;
+}
+
+static int
+sel_prover_window(const struct tally *t, const void *arg)
+{
+	const struct ropts *o = arg;
+	double p = tally_pass(t);
+	return t->correct > 0 && p <= o->prover_pass_max;
+}
+
+static int
+sel_final(const struct tally *t, const void *arg)
+{
+	const struct ropts *o = arg;
+	if (!t->correct)
+		return 0;
+	return t->conjecture ? tally_pass(t) <= o->conj_pass_max : 1;
+}
+
+/* ---- conjecturer examples */
+
+struct conj {
+	struct tally *t;
+	const char *lemma;
+	double e;              /* elegance */
+	size_t order;
+	double w;              /* Wasserstein weight */
+	int keep;
+};
+
+static int
+cmp_conj_group(const void *a, const void *b)
+{
+	const struct conj *x = a, *y = b;
+	int c = strcmp(x->lemma, y->lemma);
+	if (c)
+		return c;
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	return x->order < y->order ? -1 : 1;
+}
+
+static int
+cmp_conj_order(const void *a, const void *b)
+{
+	const struct conj *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static size_t
+stmt_chars(const json_t *rec)
+{
+	json_t *h = json_object_get(rec, "hyps");
+	size_t n = strlen(json_string_value(json_object_get(rec, "statement")));
+
+	for (size_t i = 0; h && i < json_array_size(h); i++)
+		n += strlen(json_string_value(json_array_get(h, i)));
+	return n;
+}
+
+/* The model's embedding of a statement record (its prover prompt). */
+static void
+embed_rec(struct model *m, struct tokenizer *tok, const json_t *rec, float *out)
+{
+	struct pbuf b = { NULL, 0, 0 };
+	const char *hv[256];
+	json_t *h = json_object_get(rec, "hyps");
+	struct pstmt ps;
+	int *ids = NULL, n = 0, ctx = model_config(m)->ctx;
+	char *unk = NULL;
+
+	ps.statement = json_string_value(json_object_get(rec, "statement"));
+	ps.nhyps = h ? json_array_size(h) : 0;
+	if (ps.nhyps > 256)
+		ps.nhyps = 256;
+	for (size_t i = 0; i < ps.nhyps; i++)
+		hv[i] = json_string_value(json_array_get(h, i));
+	ps.hyps = hv;
+	prompt_mm_prover(&b, &ps);
+	if (tokenizer_encode(tok, b.s, &ids, &n, &unk) < 0)
+		die(EX_DATAERR, "statement '%s': token '%s' is not in the model's vocabulary",
+		    json_string_value(json_object_get(rec, "id")), unk);
+	if (n > ctx)
+		n = ctx;
+	model_embed(m, ids, n, out);
+	free(ids);
+	pbuf_free(&b);
+}
+
+struct seedmap {
+	json_t **rec;
+	size_t n, cap;
+	size_t *slot;
+	size_t nslot;
+};
+
+static void
+seeds_load(struct seedmap *sm, const char *path)
+{
+	char *files[1] = { (char *)path };
+	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_err err;
+	const char *line, *file, *id;
+	size_t len;
+	long lineno;
+	int r;
+
+	memset(sm, 0, sizeof *sm);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *o;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		o = jsonl_parse(line, len, file, lineno, &err);
+		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		xgrow(&sm->rec, &sm->cap, sm->n + 1, sizeof *sm->rec);
+		sm->rec[sm->n++] = o;
+	}
+	jsonl_in_close(in);
+	sm->nslot = 1;
+	while (sm->nslot < 2 * sm->n + 2)
+		sm->nslot *= 2;
+	sm->slot = xcalloc(sm->nslot, sizeof *sm->slot);
+	for (size_t i = 0; i < sm->n; i++) {
+		id = json_string_value(json_object_get(sm->rec[i], "id"));
+		size_t h = hash64(id, strlen(id)) & (sm->nslot - 1);
+		while (sm->slot[h])
+			h = (h + 1) & (sm->nslot - 1);
+		sm->slot[h] = i + 1;
+	}
+}
+
+static json_t *
+seeds_get(const struct seedmap *sm, const char *id)
+{
+	size_t h;
+
+	if (!sm->nslot)
+		return NULL;
+	h = hash64(id, strlen(id)) & (sm->nslot - 1);
+	for (; sm->slot[h]; h = (h + 1) & (sm->nslot - 1)) {
+		json_t *r = sm->rec[sm->slot[h] - 1];
+		if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Conjecturer examples of this iteration into fp; returns how many (and the
+ * counts of candidates and survivors through *ncand, *nelegant). */
+static long
+conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct state *st,
+                     FILE *fp, long *ncand, long *nelegant)
+{
+	struct conj *cj = NULL;
+	size_t ncj = 0, capcj = 0;
+	struct seedmap sm;
+	long nout = 0;
+
+	*ncand = *nelegant = 0;
+	for (size_t i = 0; i < ts->n; i++) {
+		struct tally *t = &ts->t[i];
+		double p = tally_pass(t);
+		const char *lemma;
+		if (!t->conjecture || t->correct == 0 || p > o->conj_pass_max || !t->uses_lemma)
+			continue;
+		lemma = json_string_value(json_object_get(t->rec, "lemma"));
+		xgrow(&cj, &capcj, ncj + 1, sizeof *cj);
+		cj[ncj].t = t;
+		cj[ncj].lemma = lemma ? lemma : "";
+		cj[ncj].e = (double)t->best_len / (double)(stmt_chars(t->rec) + 1);
+		cj[ncj].order = i;
+		cj[ncj].w = 1;
+		cj[ncj].keep = 1;
+		ncj++;
+	}
+	*ncand = (long)ncj;
+	/* elegance: within each lemma's group, drop the lowest fraction of E */
+	qsort(cj, ncj, sizeof *cj, cmp_conj_group);
+	for (size_t i = 0; i < ncj;) {
+		size_t j = i, drop;
+		while (j < ncj && strcmp(cj[j].lemma, cj[i].lemma) == 0)
+			j++;
+		drop = (size_t)floor(o->elegance_drop * (double)(j - i));
+		for (size_t a = i; a < i + drop; a++)
+			cj[a].keep = 0;
+		i = j;
+	}
+	qsort(cj, ncj, sizeof *cj, cmp_conj_order);
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < ncj; i++)
+			if (cj[i].keep)
+				cj[k++] = cj[i];
+		ncj = k;
+	}
+	*nelegant = (long)ncj;
+	if (ncj == 0) {
+		free(cj);
+		return 0;
+	}
+
+	/* Wasserstein: against the statements still unproved */
+	if (o->wasserstein) {
+		struct model *m;
+		struct tokenizer *tok;
+		char err[1024];
+		int stt;
+		json_t **ys = NULL;
+		size_t ny = 0, capy = 0;
+		char *sf[1] = { (char *)o->statements };
+		struct jsonl_in *in;
+		struct jsonl_err jerr;
+		const char *line, *file;
+		size_t len;
+		long lineno;
+		int r, C;
+		float *X, *Y;
+		int *k;
+		size_t *order;
+		double *w;
+		struct model_rng rng;
+
+		if (!o->model)
+			die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
+		stt = model_load(o->model, o->threads, &m, &tok, err, sizeof err);
+		if (stt)
+			die(stt, "%s", err);
+		in = jsonl_in_open(sf, 1, 0);
+		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+			json_t *rec;
+			const char *id;
+			struct sstate *s;
+			if (r < 0)
+				die(jerr.status, "%s", jerr.msg);
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
+				die(EX_DATAERR, "%s", jerr.msg);
+			s = state_get(st, id);
+			if (s && !s->proved) {
+				xgrow(&ys, &capy, ny + 1, sizeof *ys);
+				ys[ny++] = rec;
+			} else {
+				json_decref(rec);
+			}
+		}
+		jsonl_in_close(in);
+		C = model_config(m)->width;
+		X = xmalloc(ncj * (size_t)C * sizeof *X);
+		Y = xmalloc((ny + 1) * (size_t)C * sizeof *Y);
+		k = xmalloc((ny + 1) * sizeof *k);
+		order = xmalloc((ny + 1) * sizeof *order);
+		w = xmalloc(ncj * sizeof *w);
+		for (size_t i = 0; i < ncj; i++)
+			embed_rec(m, tok, cj[i].t->rec, X + i * (size_t)C);
+		for (size_t i = 0; i < ny; i++) {
+			json_t *wj = json_object_get(ys[i], "weight");
+			embed_rec(m, tok, ys[i], Y + i * (size_t)C);
+			k[i] = json_is_number(wj) && json_number_value(wj) >= 1 ?
+			       (int)json_number_value(wj) : 1;
+			order[i] = i;
+		}
+		/* shuffle Y */
+		model_rng_init(&rng, mix3(o->seed, (uint64_t)o->iter, 0x77617373ULL));
+		for (size_t i = ny; i > 1; i--) {
+			size_t j = (size_t)(model_rng_next(&rng) % i), t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		if (ny) {
+			wmatch(X, ncj, Y, ny, C, k, order, o->w_cap, o->threads, w);
+			for (size_t i = 0; i < ncj; i++)
+				cj[i].w = w[i];
+		} else {
+			warn("no unproved dataset statement left: conjectures keep weight 1");
+		}
+		for (size_t i = 0; i < ny; i++)
+			json_decref(ys[i]);
+		free(ys);
+		free(X);
+		free(Y);
+		free(k);
+		free(order);
+		free(w);
+		model_free(m);
+		tokenizer_free(tok);
+	}
+
+	if (o->seeds)
+		seeds_load(&sm, o->seeds);
+	else
+		memset(&sm, 0, sizeof sm);
+	for (size_t i = 0; i < ncj; i++) {
+		const json_t *rec = cj[i].t->rec;
+		const char *sid = json_string_value(json_object_get(rec, "seed"));
+		json_t *seed = sid ? seeds_get(&sm, sid) : NULL, *e;
+		if (cj[i].w <= 0)
+			continue;
+		if (!seed)
+			die(EX_DATAERR, "conjecture '%s': its seed '%s' is not in %s", cj[i].t->id,
+			    sid ? sid : "(none)", o->seeds ? o->seeds : "(no --seeds)");
+		e = json_object();
+		json_object_set_new(e, "role", json_string("conjecturer"));
+		json_object_set(e, "id", json_object_get(rec, "id"));
+		json_object_set_new(e, "lemma", json_string(cj[i].lemma));
+		json_object_set(e, "lemma_statement", json_object_get(seed, "lemma_statement") ?
+		                json_object_get(seed, "lemma_statement") : json_string(""));
+		json_object_set(e, "lemma_hyps", json_object_get(seed, "lemma_hyps") ?
+		                json_object_get(seed, "lemma_hyps") : json_array());
+		json_object_set(e, "theorem", json_object_get(seed, "statement"));
+		json_object_set(e, "theorem_hyps", json_object_get(seed, "hyps") ?
+		                json_object_get(seed, "hyps") : json_array());
+		json_object_set(e, "theorem_proof", json_object_get(seed, "proof"));
+		json_object_set(e, "target", json_object_get(rec, "statement"));
+		json_object_set(e, "target_hyps", json_object_get(rec, "hyps") ?
+		                json_object_get(rec, "hyps") : json_array());
+		json_object_set_new(e, "weight", json_real(cj[i].w));
+		emit(fp, e);
+		nout++;
+	}
+	for (size_t i = 0; i < sm.n; i++)
+		json_decref(sm.rec[i]);
+	free(sm.rec);
+	free(sm.slot);
+	free(cj);
+	return nout;
+}
+
+/* ---- stats */
+
+static json_t *
+read_json_file(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+
+	if (!j) {
+		if (je.line < 1)
+			die(EX_NOINPUT, "cannot read '%s': %s", path, je.text);
+		die(EX_DATAERR, "%s:%d: invalid JSON: %s (column %d)", path, je.line, je.text,
+		    je.column);
+	}
+	return j;
+}
+
+static long long
+jint(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+static void
+write_stats(const struct ropts *o, const struct tallies *ts, const struct state *st,
+            long nprover, long nconj, long ncand, long nelegant)
+{
+	json_t *s = json_object(), *cum = json_object(), *proved = json_object(),
+	       *conj = json_object(), *hist = json_object(), *it = json_object(), *ex = json_object();
+	const char *splits[] = { "train", "unproved", NULL };
+	long long prev_proofs = 0, prev_tokens = 0;
+	long nconj_att = 0, nconj_proved = 0, h[5] = { 0, 0, 0, 0, 0 };
+	long all_n = 0, all_p = 0;
+	struct out out;
+
+	if (o->prev_stats) {
+		json_t *p = read_json_file(o->prev_stats);
+		prev_proofs = jint(p, "proofs_generated");
+		prev_tokens = jint(p, "tokens_generated");
+		json_decref(p);
+	}
+	json_object_set_new(s, "iter", json_integer(o->iter));
+	for (int k = 0; splits[k]; k++) {
+		long n = 0, p = 0;
+		for (size_t i = 0; i < st->n; i++)
+			if (strcmp(st->s[i].split, splits[k]) == 0) {
+				n++;
+				p += st->s[i].proved;
+			}
+		json_object_set_new(cum, splits[k], json_real(n ? round((double)p / (double)n * 1e6) / 1e6 : 0));
+		json_object_set_new(proved, splits[k], json_integer(p));
+		all_n += n;
+		all_p += p;
+	}
+	json_object_set_new(cum, "all", json_real(all_n ? round((double)all_p / (double)all_n * 1e6) / 1e6 : 0));
+	json_object_set_new(proved, "all", json_integer(all_p));
+	json_object_set_new(s, "cumulative_pass", cum);
+	json_object_set_new(s, "proved", proved);
+	for (size_t i = 0; i < ts->n; i++) {
+		double p;
+		if (!ts->t[i].conjecture)
+			continue;
+		nconj_att++;
+		nconj_proved += ts->t[i].correct > 0;
+		p = tally_pass(&ts->t[i]);
+		h[p == 0 ? 0 : p <= 0.25 ? 1 : p <= 0.5 ? 2 : p <= 0.75 ? 3 : 4]++;
+	}
+	if (o->conj_stats) {
+		json_t *c = read_json_file(o->conj_stats);
+		json_object_set_new(conj, "seeds", json_integer(jint(c, "seeds")));
+		json_object_set_new(conj, "generated", json_integer(jint(c, "generated")));
+		json_object_set_new(conj, "well_formed", json_integer(jint(c, "well_formed")));
+		json_object_set_new(conj, "new", json_integer(jint(c, "new")));
+		json_object_set_new(conj, "kept", json_integer(jint(c, "kept")));
+		json_decref(c);
+	}
+	json_object_set_new(conj, "attempted", json_integer(nconj_att));
+	json_object_set_new(conj, "proved", json_integer(nconj_proved));
+	json_object_set_new(conj, "in_window", json_integer(ncand));
+	json_object_set_new(conj, "elegant", json_integer(nelegant));
+	json_object_set_new(conj, "selected", json_integer(nconj));
+	json_object_set_new(hist, "0", json_integer(h[0]));
+	json_object_set_new(hist, "(0,0.25]", json_integer(h[1]));
+	json_object_set_new(hist, "(0.25,0.5]", json_integer(h[2]));
+	json_object_set_new(hist, "(0.5,0.75]", json_integer(h[3]));
+	json_object_set_new(hist, "(0.75,1]", json_integer(h[4]));
+	json_object_set_new(conj, "pass_histogram", hist);
+	json_object_set_new(s, "conjectures", conj);
+	json_object_set_new(it, "attempts", json_integer(ts->attempts));
+	json_object_set_new(it, "correct", json_integer(ts->correct));
+	json_object_set_new(it, "tokens", json_integer(ts->tokens));
+	json_object_set_new(s, "this_iter", it);
+	json_object_set_new(s, "proofs_generated", json_integer(prev_proofs + ts->attempts));
+	json_object_set_new(s, "tokens_generated", json_integer(prev_tokens + ts->tokens));
+	json_object_set_new(ex, "prover", json_integer(nprover));
+	json_object_set_new(ex, "conjecturer", json_integer(nconj));
+	json_object_set_new(s, "examples", ex);
+	out_open(&out, o->stats);
+	if (jsonl_write(out.fp, s) < 0)
+		die(EX_IOERR, "write error:");
+	out_close(&out);
+	json_decref(s);
+}
+
+/* ---- the modes */
+
+static int
+reward_run(struct ropts *o, char **files, int nfiles)
+{
+	struct tallies ts;
+	struct state st;
+	struct pexs ps;
+	struct out out;
+	size_t *cnt;
+	long nprover = 0, nconj, ncand, nelegant;
+
+	memset(&ts, 0, sizeof ts);
+	tallies_read(&ts, files, nfiles);
+	state_load(&st, o->state);
+	/* the new state */
+	for (size_t i = 0; i < ts.n; i++) {
+		struct tally *t = &ts.t[i];
+		struct sstate *s = t->conjecture ? NULL : state_get(&st, t->id);
+		if (!s)
+			continue;
+		if (tally_pass(t) > s->best_pass)
+			s->best_pass = tally_pass(t);
+		if (t->correct && !s->proved) {
+			s->proved = 1;
+			s->first_iter = o->iter;
+		}
+		s->attempts += t->attempts;
+		s->correct += t->correct;
+	}
+
+	out_open(&out, o->out);
+	/* prover examples: the window of iterations */
+	memset(&ps, 0, sizeof ps);
+	for (int f = 0; f < nfiles; f++)
+		collect_proofs(&ps, files[f], &ts, sel_prover_window, o);
+	for (int p = 0; p < o->nprevious && p < o->window - 1; p++) {
+		struct tallies pt;
+		char *pf[1] = { (char *)o->previous[p] };
+		memset(&pt, 0, sizeof pt);
+		tallies_read(&pt, pf, 1);
+		collect_proofs(&ps, o->previous[p], &pt, sel_prover_window, o);
+		tallies_free(&pt);
+	}
+	cnt = count_per_id(&ps);
+	for (size_t i = 0; i < ps.n; i++) {
+		double wgt = exp(-o->len_coef * (double)ps.p[i].len - o->time_coef * ps.p[i].verify_s) /
+		             (double)cnt[i];
+		emit(out.fp, prover_example(ps.p[i].rec, wgt));
+		nprover++;
+	}
+	free(cnt);
+	pexs_free(&ps);
+	nconj = conjecturer_examples(o, &ts, &st, out.fp, &ncand, &nelegant);
+	out_close(&out);
+	state_write(&st, o->state_out);
+	write_stats(o, &ts, &st, nprover, nconj, ncand, nelegant);
+	progress("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
+	         o->iter, ts.attempts, ts.correct, nprover, nconj);
+	tallies_free(&ts);
+	state_free(&st);
+	return 0;
+}
+
+static int
+cmp_pex_len(const void *a, const void *b)
+{
+	const struct pex *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int
+final_run(struct ropts *o, char **files, int nfiles)
+{
+	struct pexs ps;
+	struct out out;
+	long nsft = 0, nout = 0;
+
+	out_open(&out, o->out);
+	if (o->sft) {
+		char *sf[1] = { (char *)o->sft };
+		struct jsonl_in *in = jsonl_in_open(sf, 1, 0);
+		struct jsonl_err err;
+		const char *line, *file;
+		size_t len;
+		long lineno;
+		int r;
+		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+			if (r < 0)
+				die(err.status, "%s", err.msg);
+			if (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF)
+				die(EX_IOERR, "write error:");
+			nsft++;
+		}
+		jsonl_in_close(in);
+	}
+	memset(&ps, 0, sizeof ps);
+	for (int f = 0; f < nfiles; f++) {
+		struct tallies t;
+		char *pf[1] = { files[f] };
+		memset(&t, 0, sizeof t);
+		tallies_read(&t, pf, 1);
+		collect_proofs(&ps, files[f], &t, sel_final, o);
+		tallies_free(&t);
+	}
+	/* at most final_max_proofs per statement: the shortest; emitted in the
+	 * order of the statements' first appearance */
+	{
+		struct pex *sorted = xmalloc((ps.n + 1) * sizeof *sorted);
+		memcpy(sorted, ps.p, ps.n * sizeof *sorted);
+		qsort(sorted, ps.n, sizeof *sorted, cmp_pex_len);
+		for (size_t i = 0; i < ps.n;) {
+			size_t j = i;
+			while (j < ps.n && strcmp(sorted[j].id, sorted[i].id) == 0)
+				j++;
+			for (size_t a = i; a < j && a < i + (size_t)o->final_max_proofs; a++) {
+				emit(out.fp, prover_example(sorted[a].rec,
+				                            exp(-o->len_coef * (double)sorted[a].len)));
+				nout++;
+			}
+			i = j;
+		}
+		free(sorted);
+	}
+	out_close(&out);
+	progress("final set: %ld SFT examples, %ld proofs", nsft, nout);
+	pexs_free(&ps);
+	return 0;
+}
+
+static const char *const reward_keys[] = {
+	"conj_pass_max", "prover_pass_max", "elegance_drop", "w_cap", "len_coef", "time_coef",
+	"window", "final_max_proofs", "wasserstein", "seed", NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		O_STATE = 256, O_ITER, O_STMTS, O_SEEDS, O_MODEL, O_PREV, O_PSTATS, O_CSTATS,
+		O_SOUT, O_STATS, O_FINAL, O_INIT, O_SFT, O_SEED,
+	};
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, O_STATE },
+		{ "iter", required_argument, NULL, O_ITER },
+		{ "statements", required_argument, NULL, O_STMTS },
+		{ "seeds", required_argument, NULL, O_SEEDS },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "previous", required_argument, NULL, O_PREV },
+		{ "prev-stats", required_argument, NULL, O_PSTATS },
+		{ "conjecture-stats", required_argument, NULL, O_CSTATS },
+		{ "state-out", required_argument, NULL, O_SOUT },
+		{ "stats", required_argument, NULL, O_STATS },
+		{ "final", no_argument, NULL, O_FINAL },
+		{ "init-state", no_argument, NULL, O_INIT },
+		{ "sft", required_argument, NULL, O_SFT },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "output", required_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ropts o;
+	const char *config = NULL;
+	int c;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.iter = -1;
+	o.seed = 1;
+	o.threads = ncpus();
+	o.conj_pass_max = 0.25;
+	o.prover_pass_max = 0.5;
+	o.elegance_drop = 0.2;
+	o.w_cap = 4;
+	o.len_coef = 0.001;
+	o.time_coef = 0.01;
+	o.window = 3;
+	o.final_max_proofs = 16;
+	o.wasserstein = 1;
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	if (config) {
+		struct config *cf = config_load(config);
+		long v;
+		double d;
+		int b;
+		config_check_keys(cf, "reward", reward_keys);
+		if (config_double(cf, "reward.conj_pass_max", &d, 0, 1))
+			o.conj_pass_max = d;
+		if (config_double(cf, "reward.prover_pass_max", &d, 0, 1))
+			o.prover_pass_max = d;
+		if (config_double(cf, "reward.elegance_drop", &d, 0, 1))
+			o.elegance_drop = d;
+		if (config_double(cf, "reward.w_cap", &d, 0, 1e9))
+			o.w_cap = d;
+		if (config_double(cf, "reward.len_coef", &d, 0, 1e3))
+			o.len_coef = d;
+		if (config_double(cf, "reward.time_coef", &d, 0, 1e3))
+			o.time_coef = d;
+		if (config_int(cf, "reward.window", &v, 1, 8))
+			o.window = (int)v;
+		if (config_int(cf, "reward.final_max_proofs", &v, 1, 1 << 20))
+			o.final_max_proofs = (int)v;
+		if (config_bool(cf, "reward.wasserstein", &b))
+			o.wasserstein = b;
+		if (config_int(cf, "reward.seed", &v, 0, 1L << 62))
+			o.seed = (uint64_t)v;
+		config_free(cf);
+	}
+	while ((c = getopt_long(argc, argv, "o:c:j:qh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case O_STATE: o.state = optarg; break;
+		case O_ITER:
+			errno = 0;
+			o.iter = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.iter < 0)
+				die(EX_USAGE, "--iter: expected a whole number, got '%s'", optarg);
+			break;
+		case O_STMTS: o.statements = optarg; break;
+		case O_SEEDS: o.seeds = optarg; break;
+		case O_MODEL: o.model = optarg; break;
+		case O_PREV:
+			if (o.nprevious == 8)
+				die(EX_USAGE, "--previous: at most 8");
+			o.previous[o.nprevious++] = optarg;
+			break;
+		case O_PSTATS: o.prev_stats = optarg; break;
+		case O_CSTATS: o.conj_stats = optarg; break;
+		case O_SOUT: o.state_out = optarg; break;
+		case O_STATS: o.stats = optarg; break;
+		case O_FINAL: o.final = 1; break;
+		case O_INIT: o.init_state = 1; break;
+		case O_SFT: o.sft = optarg; break;
+		case O_SEED:
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg)
+				die(EX_USAGE, "--seed: expected a whole number, got '%s'", optarg);
+			break;
+		case 'o': o.out = optarg; break;
+		case 'c': break;
+		case 'j': o.threads = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
+		default: fputs(usage_text, stderr); return EX_USAGE;
+		}
+	}
+	if (o.init_state) {
+		struct state st;
+		if (!o.statements)
+			die(EX_USAGE, "--init-state needs --statements FILE");
+		state_from_statements(&st, o.statements);
+		state_write(&st, o.out);
+		state_free(&st);
+		return 0;
+	}
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			die(EX_USAGE, "verdicts are read twice: give files, not stdin");
+	if (optind == argc)
+		die(EX_USAGE, "no verdict files");
+	if (o.final)
+		return final_run(&o, argv + optind, argc - optind);
+	if (!o.state || !o.statements || !o.state_out || !o.stats || o.iter < 0)
+		die(EX_USAGE, "give --state, --statements, --iter, --state-out, --stats and -o");
+	return reward_run(&o, argv + optind, argc - optind);
+}

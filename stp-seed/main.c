@@ -1,0 +1,512 @@
+/*
+ * stp-seed - seeds for the conjecturer, and the prover's input
+ *
+ * usage: stp-seed --state FILE [--db FILE] [--seed N] [--iter N] [-c CONFIG] [-o FILE]
+ *                 VERDICTS...
+ *        stp-seed --select --state FILE --statements FILE [--seed N] [--iter N]
+ *                 [-c CONFIG] [-o FILE] [CONJECTURES...]
+ *
+ * Seeds (SPEC §1 step 1): from the correct proofs of dataset statements in
+ * VERDICTS, for the statements whose best pass rate in the state is above
+ * seed.threshold (0.35): one seed (statement, proof, lemma) per lemma the
+ * proof uses (the shortest correct proof using it), each (statement, lemma)
+ * pair once; with probability seed.trivial_prob (0.5) a statement also gets
+ * a seed with the trivial lemma (""); a lemma in more than
+ * seed.lemma_cap x n seeds (0.1 n, n the dataset size) keeps a random subset.
+ * Each seed carries its lemma's statement and hypotheses (from the database)
+ * and "samples": how many conjectures to draw from it, min(8, 3n / #seeds).
+ *
+ * --select (SPEC §1 step 2): the prover's input: every dataset statement not
+ * yet proved, every conjecture given, and each proved statement with
+ * probability seed.reprove_prob (0.05), always if its best pass rate is
+ * below the threshold. With --unproved-only (the expert-iteration
+ * baseline), only the statements not yet proved.
+ *
+ * Deterministic under --seed and --iter.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "hash.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "mm/mm.h"
+#include "model/model.h"
+#include "state.h"
+
+static const char usage_text[] =
+	"usage: stp-seed --state FILE [--db FILE] [--seed N] [--iter N] [-c CONFIG] [-o FILE]\n"
+	"                VERDICTS...\n"
+	"       stp-seed --select --state FILE --statements FILE [--seed N] [--iter N]\n"
+	"                [-c CONFIG] [-o FILE] [CONJECTURES...]\n"
+	"\n"
+	"Seeds for the conjecturer from correct proofs of dataset statements; with\n"
+	"--select, the prover's input (unproved statements, conjectures, 5% of the proved).\n"
+	"\n"
+	"      --state FILE       the cumulative state (stp-reward)\n"
+	"      --db FILE          Metamath database, for the lemmas' statements\n"
+	"                         (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --statements FILE  the dataset statements (--select)\n"
+	"      --unproved-only    --select only the statements not yet proved (expert iteration)\n"
+	"      --seed N           random seed (default 1)\n"
+	"      --iter N           the iteration (recorded, and mixed into the random draws)\n"
+	"  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+	"  -c, --config FILE      YAML configuration (section 'seed')\n"
+	"  -q, --quiet            no progress messages\n"
+	"  -h, --help             this help\n";
+
+struct sopts {
+	const char *state, *db, *statements, *out;
+	uint64_t seed;
+	long iter;
+	int select;
+	int unproved_only;     /* --select for the expert-iteration baseline */
+	double threshold, trivial_prob, lemma_cap, reprove_prob;
+	int max_per_seed;
+	double per_seed_factor;
+};
+
+static uint64_t
+rnd(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t w[3] = { a, b, c };
+	return model_rng_seed(w, 3);
+}
+
+/* A uniform draw in [0, 1) from (seed, iter, key). */
+static double
+draw(const struct sopts *o, const char *key, uint64_t salt)
+{
+	struct model_rng r;
+	model_rng_init(&r, rnd(o->seed ^ salt, (uint64_t)o->iter, hash64(key, strlen(key))));
+	return (double)(model_rng_next(&r) >> 11) * 0x1.0p-53;
+}
+
+/* ---- seeds */
+
+struct cand {
+	char *sid;             /* the dataset statement's id */
+	char *lemma;           /* "" for the trivial lemma */
+	json_t *rec;           /* the verdict of the proof chosen (shortest) */
+	size_t plen;
+	size_t order;          /* first appearance, for a stable output order */
+	int keep;
+	double rank;           /* the draw that decides the lemma cap */
+};
+
+struct cands {
+	struct cand *c;
+	size_t n, cap;
+	size_t *slot;          /* (sid, lemma) -> index + 1 */
+	size_t nslot;
+};
+
+static uint64_t
+pair_hash(const char *a, const char *b)
+{
+	struct hash_fields *h = hash_fields_new();
+	uint64_t k;
+
+	hash_fields_add_str(h, a);
+	hash_fields_add_str(h, b);
+	k = hash_fields_64(h);
+	hash_fields_free(h);
+	return k;
+}
+
+static struct cand *
+cands_find(struct cands *cs, const char *sid, const char *lemma, int create)
+{
+	uint64_t h = pair_hash(sid, lemma);
+	size_t i;
+
+	if ((cs->n + 1) * 2 > cs->nslot) {
+		size_t ns = cs->nslot ? cs->nslot * 2 : 4096;
+		free(cs->slot);
+		cs->slot = xcalloc(ns, sizeof *cs->slot);
+		cs->nslot = ns;
+		for (size_t j = 0; j < cs->n; j++) {
+			size_t k = pair_hash(cs->c[j].sid, cs->c[j].lemma) & (ns - 1);
+			while (cs->slot[k])
+				k = (k + 1) & (ns - 1);
+			cs->slot[k] = j + 1;
+		}
+	}
+	for (i = h & (cs->nslot - 1); cs->slot[i]; i = (i + 1) & (cs->nslot - 1)) {
+		struct cand *c = &cs->c[cs->slot[i] - 1];
+		if (strcmp(c->sid, sid) == 0 && strcmp(c->lemma, lemma) == 0)
+			return c;
+	}
+	if (!create)
+		return NULL;
+	xgrow(&cs->c, &cs->cap, cs->n + 1, sizeof *cs->c);
+	memset(&cs->c[cs->n], 0, sizeof cs->c[cs->n]);
+	cs->c[cs->n].sid = xstrdup(sid);
+	cs->c[cs->n].lemma = xstrdup(lemma);
+	cs->c[cs->n].order = cs->n;
+	cs->c[cs->n].keep = 1;
+	cs->slot[i] = cs->n + 1;
+	return &cs->c[cs->n++];
+}
+
+/* Offer a correct proof for (sid, lemma): kept if shorter than the one held. */
+static void
+offer(struct cands *cs, const char *sid, const char *lemma, json_t *rec, size_t plen)
+{
+	struct cand *c = cands_find(cs, sid, lemma, 1);
+
+	if (!c->rec || plen < c->plen) {
+		json_decref(c->rec);
+		json_incref(rec);
+		c->rec = rec;
+		c->plen = plen;
+	}
+}
+
+static json_t *
+hyps_of(const struct mm_db *db, int32_t s)
+{
+	const struct mm_stmt *st = &db->stmts[s];
+	json_t *a = json_array();
+	char buf[65536];
+
+	for (uint32_t i = 0; i < st->nhyps; i++) {
+		const struct mm_hyp *h = &db->frames[st->frame + i];
+		if (h->var >= 0)
+			continue;
+		mm_expr_str(db, db->pool + h->expr, h->len, buf, sizeof buf);
+		json_array_append_new(a, json_string(buf));
+	}
+	return a;
+}
+
+static int
+cmp_cand_lemma(const void *a, const void *b)
+{
+	const struct cand *const *x = a, *const *y = b;
+	int c = strcmp((*x)->lemma, (*y)->lemma);
+	return c ? c : ((*x)->order < (*y)->order ? -1 : 1);
+}
+
+static int
+cmp_cand_rank(const void *a, const void *b)
+{
+	const struct cand *const *x = a, *const *y = b;
+	if ((*x)->rank != (*y)->rank)
+		return (*x)->rank < (*y)->rank ? -1 : 1;
+	return (*x)->order < (*y)->order ? -1 : 1;
+}
+
+static int
+seeds_run(const struct sopts *o, char **files, int nfiles)
+{
+	struct state st;
+	struct cands cs;
+	struct mm_db *db;
+	char err[1024];
+	int io, r;
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len, n, nseeds = 0, cap;
+	long lineno;
+	struct out out;
+	long per_seed;
+
+	state_load(&st, o->state);
+	n = st.n;
+	db = mm_db_load(o->db, err, sizeof err, &io);
+	if (!db)
+		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+	memset(&cs, 0, sizeof cs);
+	in = jsonl_in_open(files, nfiles, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec, *lem;
+		const char *id, *source = NULL, *proof;
+		int ok;
+		struct sstate *s;
+
+		if (r < 0)
+			die(jerr.status, "%s", jerr.msg);
+		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
+		    jsonl_get_bool(rec, "ok", 1, &ok, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "source", 0, &source, file, lineno, &jerr) < 0)
+			die(EX_DATAERR, "%s", jerr.msg);
+		/* dataset statements only; held-out ones are not in the state */
+		if (!ok || (source && strcmp(source, "dataset") != 0) || !(s = state_get(&st, id)) ||
+		    s->best_pass <= o->threshold) {
+			json_decref(rec);
+			continue;
+		}
+		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0)
+			die(EX_DATAERR, "%s", jerr.msg);
+		for (size_t i = 0; i < json_array_size(lem); i++)
+			offer(&cs, id, json_string_value(json_array_get(lem, i)), rec, strlen(proof));
+		/* the trivial lemma, with probability trivial_prob per statement */
+		if (draw(o, id, 0x7472697669616cULL) < o->trivial_prob)
+			offer(&cs, id, "", rec, strlen(proof));
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+
+	/* a lemma in at most lemma_cap * n seeds: a random subset beyond */
+	cap = (size_t)(o->lemma_cap * (double)n);
+	if (cap < 1)
+		cap = 1;
+	{
+		struct cand **v = xmalloc((cs.n + 1) * sizeof *v);
+		for (size_t i = 0; i < cs.n; i++)
+			v[i] = &cs.c[i];
+		qsort(v, cs.n, sizeof *v, cmp_cand_lemma);
+		for (size_t i = 0; i < cs.n;) {
+			size_t j = i;
+			while (j < cs.n && strcmp(v[j]->lemma, v[i]->lemma) == 0)
+				j++;
+			if (j - i > cap && *v[i]->lemma) {
+				/* rank by a draw keyed on (lemma, statement): keep the cap lowest */
+				for (size_t a = i; a < j; a++)
+					v[a]->rank = draw(o, v[a]->sid, pair_hash(v[a]->lemma, "cap"));
+				qsort(v + i, j - i, sizeof *v, cmp_cand_rank);
+				for (size_t a = i + cap; a < j; a++)
+					v[a]->keep = 0;
+			}
+			i = j;
+		}
+		free(v);
+	}
+	for (size_t i = 0; i < cs.n; i++)
+		nseeds += cs.c[i].keep;
+	per_seed = nseeds ? (long)(o->per_seed_factor * (double)n / (double)nseeds) : 0;
+	if (per_seed > o->max_per_seed)
+		per_seed = o->max_per_seed;
+	if (per_seed < 1)
+		per_seed = 1;
+
+	out_open(&out, o->out);
+	for (size_t i = 0; i < cs.n; i++) {
+		struct cand *c = &cs.c[i];
+		json_t *sd;
+		char id[24];
+		int32_t ls = -1;
+
+		if (!c->keep)
+			continue;
+		if (*c->lemma) {
+			ls = mm_db_label(db, c->lemma, strlen(c->lemma));
+			if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
+				die(EX_DATAERR, "lemma '%s' of '%s' is not an assertion of %s", c->lemma,
+				    c->sid, o->db);
+		}
+		memcpy(id, "s/", 2);
+		hash64_hex(pair_hash(c->sid, c->lemma), id + 2);
+		sd = json_object();
+		json_object_set_new(sd, "id", json_string(id));
+		json_object_set(sd, "system", json_object_get(c->rec, "system"));
+		json_object_set(sd, "context", json_object_get(c->rec, "context"));
+		json_object_set(sd, "statement", json_object_get(c->rec, "statement"));
+		json_object_set(sd, "hyps", json_object_get(c->rec, "hyps"));
+		if (json_object_get(c->rec, "dv"))
+			json_object_set(sd, "dv", json_object_get(c->rec, "dv"));
+		json_object_set(sd, "proof", json_object_get(c->rec, "proof"));
+		json_object_set_new(sd, "lemma", json_string(c->lemma));
+		if (ls >= 0) {
+			char buf[65536];
+			mm_expr_str(db, db->pool + db->stmts[ls].expr, db->stmts[ls].len, buf,
+			            sizeof buf);
+			json_object_set_new(sd, "lemma_statement", json_string(buf));
+			json_object_set_new(sd, "lemma_hyps", hyps_of(db, ls));
+		}
+		json_object_set_new(sd, "source_id", json_string(c->sid));
+		json_object_set_new(sd, "samples", json_integer(per_seed));
+		json_object_set_new(sd, "iter", json_integer(o->iter));
+		/* drop nulls of absent fields */
+		if (json_is_null(json_object_get(sd, "system")) || !json_object_get(c->rec, "system"))
+			json_object_del(sd, "system");
+		if (!json_object_get(c->rec, "context"))
+			json_object_del(sd, "context");
+		if (!json_object_get(c->rec, "hyps"))
+			json_object_del(sd, "hyps");
+		if (jsonl_write(out.fp, sd) < 0)
+			die(EX_IOERR, "write error:");
+		json_decref(sd);
+	}
+	out_close(&out);
+	progress("%zu seeds (%zu candidate pairs, a lemma at most %zu times), %ld conjectures each",
+	         nseeds, cs.n, cap, per_seed);
+	for (size_t i = 0; i < cs.n; i++) {
+		free(cs.c[i].sid);
+		free(cs.c[i].lemma);
+		json_decref(cs.c[i].rec);
+	}
+	free(cs.c);
+	free(cs.slot);
+	mm_db_free(db);
+	state_free(&st);
+	return 0;
+}
+
+/* ---- the prover's input */
+
+static int
+select_run(const struct sopts *o, char **files, int nfiles)
+{
+	struct state st;
+	char *sf[1] = { (char *)o->statements };
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len;
+	long lineno, nunproved = 0, nreprove = 0, nconj = 0;
+	int r;
+	struct out out;
+
+	state_load(&st, o->state);
+	out_open(&out, o->out);
+	in = jsonl_in_open(sf, 1, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec;
+		const char *id;
+		struct sstate *s;
+		if (r < 0)
+			die(jerr.status, "%s", jerr.msg);
+		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
+			die(EX_DATAERR, "%s", jerr.msg);
+		s = state_get(&st, id);
+		if (s) {   /* a dataset statement (test is not in the state) */
+			int take = !s->proved;
+			if (take)
+				nunproved++;
+			else if (o->unproved_only)
+				;
+			else if (s->best_pass < o->threshold ||
+			         draw(o, id, 0x726570726f7665ULL) < o->reprove_prob) {
+				take = 1;
+				nreprove++;
+			}
+			if (take && jsonl_write(out.fp, rec) < 0)
+				die(EX_IOERR, "write error:");
+		}
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+	if (nfiles > 0) {
+		in = jsonl_in_open(files, nfiles, 0);
+		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+			if (r < 0)
+				die(jerr.status, "%s", jerr.msg);
+			if (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF)
+				die(EX_IOERR, "write error:");
+			nconj++;
+		}
+		jsonl_in_close(in);
+	}
+	out_close(&out);
+	progress("prover input: %ld unproved, %ld proved again, %ld conjectures", nunproved,
+	         nreprove, nconj);
+	state_free(&st);
+	return 0;
+}
+
+static const char *const seed_keys[] = {
+	"threshold", "trivial_prob", "lemma_cap", "reprove_prob", "max_per_seed",
+	"per_seed_factor", "seed", NULL,
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "statements", required_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 'r' },
+		{ "iter", required_argument, NULL, 'i' },
+		{ "select", no_argument, NULL, 'x' },
+		{ "unproved-only", no_argument, NULL, 'u' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sopts o;
+	const char *config = NULL;
+	int c;
+
+	msg_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	o.db = default_db();
+	o.seed = 1;
+	o.threshold = 0.35;
+	o.trivial_prob = 0.5;
+	o.lemma_cap = 0.1;
+	o.reprove_prob = 0.05;
+	o.max_per_seed = 8;
+	o.per_seed_factor = 3;
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	if (config) {
+		struct config *cf = config_load(config);
+		long v;
+		double d;
+		config_check_keys(cf, "seed", seed_keys);
+		if (config_double(cf, "seed.threshold", &d, 0, 1))
+			o.threshold = d;
+		if (config_double(cf, "seed.trivial_prob", &d, 0, 1))
+			o.trivial_prob = d;
+		if (config_double(cf, "seed.lemma_cap", &d, 0, 1))
+			o.lemma_cap = d;
+		if (config_double(cf, "seed.reprove_prob", &d, 0, 1))
+			o.reprove_prob = d;
+		if (config_int(cf, "seed.max_per_seed", &v, 1, 100000))
+			o.max_per_seed = (int)v;
+		if (config_double(cf, "seed.per_seed_factor", &d, 0, 1e6))
+			o.per_seed_factor = d;
+		if (config_int(cf, "seed.seed", &v, 0, 1L << 62))
+			o.seed = (uint64_t)v;
+		config_free(cf);
+	}
+	while ((c = getopt_long(argc, argv, "o:c:qh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 's': o.state = optarg; break;
+		case 'd': o.db = optarg; break;
+		case 'S': o.statements = optarg; break;
+		case 'r':
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg)
+				die(EX_USAGE, "--seed: expected a whole number, got '%s'", optarg);
+			break;
+		case 'i':
+			errno = 0;
+			o.iter = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.iter < 0)
+				die(EX_USAGE, "--iter: expected a whole number, got '%s'", optarg);
+			break;
+		case 'x': o.select = 1; break;
+		case 'u': o.unproved_only = 1; break;
+		case 'o': o.out = optarg; break;
+		case 'c': break;
+		case 'q': msg_verbosity = 0; break;
+		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
+		default: fputs(usage_text, stderr); return EX_USAGE;
+		}
+	}
+	if (!o.state)
+		die(EX_USAGE, "no state: give --state FILE");
+	if (o.select) {
+		if (!o.statements)
+			die(EX_USAGE, "--select needs --statements FILE");
+		return select_run(&o, argv + optind, argc - optind);
+	}
+	return seeds_run(&o, argv + optind, argc - optind);
+}
