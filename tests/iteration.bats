@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+#
+# iteration.bats - make iteration N=k: every stage one file, rerunnable
+#
+# A tiny run (tests/fixtures/iteration: a tiny model, 18 statements) in
+# runs/bats-iteration-PID, removed at the end. What is tested is the
+# pipeline's contract: the stages' files, rerunning only the reward stage,
+# and a stage killed mid-run then rerun ending with the same outputs.
+
+load test_helper
+
+setup_file() {
+	export RUN="bats-iteration-$$"
+	export MK="make -s -C $STP_ROOT RUN=$RUN CONFIG=tests/fixtures/iteration/tiny.yaml STMTS=tests/fixtures/iteration/statements.jsonl"
+	export RD="$STP_ROOT/runs/$RUN"
+	$MK sft >/dev/null 2>&1
+	$MK iteration N=1 >/dev/null 2>&1
+	$MK iteration N=2 >/dev/null 2>&1
+	mkdir -p "$BATS_FILE_TMPDIR/ref"
+	cp -r "$RD/iter-002" "$BATS_FILE_TMPDIR/ref/"
+}
+
+teardown_file() {
+	rm -rf "$STP_ROOT/runs/$RUN"
+}
+
+# same_as_ref: iteration 2's stage files equal the uninterrupted run's
+same_as_ref() {
+	for f in seeds.jsonl conjectures.jsonl conjectures.stats.json inputs.jsonl attempts.jsonl \
+	         verdicts.jsonl examples.jsonl state.jsonl stats.json model.safetensors; do
+		cmp "$BATS_FILE_TMPDIR/ref/iter-002/$f" "$RD/iter-002/$f" || return 1
+	done
+}
+
+@test "an iteration writes every stage's file" {
+	for f in seeds.jsonl conjectures.jsonl inputs.jsonl attempts.jsonl verdicts.jsonl \
+	         examples.jsonl state.jsonl stats.json model.safetensors; do
+		[[ -e "$RD/iter-001/$f" ]] || fail "iter-001/$f missing"
+		[[ -e "$RD/iter-002/$f" ]] || fail "iter-002/$f missing"
+	done
+	# iteration 1 proves every dataset statement with K = 64, iteration 2 with 32
+	[[ $(grep -c '"sample":63,' "$RD/iter-001/attempts.jsonl") -ge 1 ]]
+	[[ $(grep -c '"sample":32,' "$RD/iter-002/attempts.jsonl" || true) == 0 ]]
+	run cat "$RD/iter-002/stats.json"
+	assert_output --regexp '^\{"iter":2,"cumulative_pass":\{"train":[0-9.]+,"unproved":[0-9.]+,"all":[0-9.]+\}'
+}
+
+@test "make iteration again does nothing: nothing is stale" {
+	run $MK -q N=2 "runs/$RUN/iter-002/model.safetensors" "runs/$RUN/iter-002/stats.json"
+	assert_success
+}
+
+@test "make reward N=2 reproduces its outputs byte for byte, without proving or verifying" {
+	run $MK reward N=2
+	assert_success
+	same_as_ref
+	# the stages before the reward were not rerun
+	[[ "$RD/iter-002/verdicts.jsonl" -ot "$RD/iter-002/examples.jsonl" ]]
+	cmp "$BATS_FILE_TMPDIR/ref/iter-002/verdicts.jsonl" "$RD/iter-002/verdicts.jsonl"
+}
+
+# kill_during SIGNAL FILE: start make iteration N=2 on a clean iteration 2,
+# send SIGNAL to its whole process group once FILE's temporary appears (or
+# after a few seconds), then rerun make to the end.
+kill_during() {
+	local sig=$1 watch=$2 pid t
+	rm -rf "$RD/iter-002"
+	setsid bash -c "exec $MK iteration N=2" >/dev/null 2>&1 &
+	pid=$!
+	for t in $(seq 200); do
+		if compgen -G "$RD/iter-002/.$watch.tmp.*" >/dev/null; then
+			break
+		fi
+		sleep 0.05
+	done
+	kill "-$sig" -- "-$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[[ ! -e "$RD/iter-002/model.safetensors" ]] || [[ ! -e "$RD/iter-002/stats.json" ]] ||
+		echo "# (the run had already finished)" >&3
+	$MK iteration N=2 >/dev/null 2>&1
+}
+
+@test "prove killed by SIGINT, then make iteration again: the same outputs" {
+	kill_during INT attempts.jsonl
+	same_as_ref
+}
+
+@test "prove killed by SIGKILL, then make iteration again: the same outputs" {
+	kill_during KILL attempts.jsonl
+	same_as_ref
+}
+
+@test "training killed by SIGKILL, then make iteration again: the same outputs" {
+	kill_during KILL model.safetensors
+	same_as_ref
+}
+
+@test "iteration 3 without iteration 2 is an error" {
+	rm -rf "$RD/iter-002"
+	run $MK iteration N=3
+	assert_failure
+	$MK iteration N=2 >/dev/null 2>&1
+	same_as_ref
+}
