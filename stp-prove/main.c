@@ -419,6 +419,11 @@ main(int argc, char **argv)
 		p.parser = mms_parser_new(p.g, 0);
 		p.ix = mmc_index_new(p.g, NULL);
 		p.cw = mmc_work_new(p.ix);
+		if (o.constrain) {
+			const char *note = NULL;
+			if (!mmc_index_semantic(p.ix, &note))
+				warn("semantic filter off: %s", note ? note : "(no reason given)");
+		}
 		vmap_init(&p.vm, p.tok, p.ix);
 		if (p.vm.eos < 0)
 			die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);

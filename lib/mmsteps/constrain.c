@@ -17,12 +17,19 @@
  *                 expanded goal whose $e subgoals are still pending, kept for
  *                 the cycle rule); a label's run of expressions is an Earley
  *                 parse over the grammar's trie, item = (trie node, origin)
+ *   semantics     truth tables (semantics.c): the index holds the
+ *                 connectives, a goal its hypotheses' table, the work one
+ *                 prepared step goal (w->gprep) and one read run (w->rserial:
+ *                 the serial of the state whose run it is, so that the
+ *                 candidates of allowed() and the token advance() reads share
+ *                 it)
  *
  * Everything a state owns is in buffers that grow and are reused; copying a
  * state copies their used parts.
  */
 #include "mmsteps/constrain.h"
 #include "mmsteps/internal.h"
+#include "mmsteps/semantics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +121,9 @@ struct mmc_index {
 	int16_t *ntype;        /* (nnodes) the type whose trie holds a node */
 	int32_t *accmin;       /* (nnodes) first axiom ending at the node that the
 	                          incremental parser uses, INT32_MAX if none */
+	uint8_t *aclose;       /* (nasserts) an $e hypothesis needs the written
+	                          expressions (not HF_DET): checked when the run ends */
+	struct mms_sem *sem;   /* truth tables (semantics.h) */
 	struct dtree all, closers;
 	uint64_t pw[NPOW];     /* HB^i */
 };
@@ -132,6 +142,13 @@ struct mmc_goal {
 	uint8_t *usable;       /* (nsyms) a math symbol that may be written here */
 	uint8_t *hypvar;       /* (nsyms) a variable that occurs in a hypothesis */
 	int fresh;             /* the fresh-variable rule holds: no $d anywhere */
+	struct mms_semhyps *sh;  /* the hypotheses' truth table */
+	int entailed;          /* the statement follows from them: MMS_SEM_* */
+	uint32_t maxextra;     /* the most a written formula's semantic length bound
+	                          adds to the grammar's (semantics.h) */
+	uint32_t ubl[2];       /* [1]: an upper bound on goal_lb, under the semantic
+	                          rule, of any goal of the statement's typecode that
+	                          follows from the hypotheses (INF if none is known) */
 };
 
 static uint64_t
@@ -389,6 +406,7 @@ assert_tables(struct mmc_index *ix)
 	ix->aok = xcalloc((size_t)g->nasserts + 1, 1);
 	ix->alinear = xcalloc((size_t)g->nasserts + 1, 1);
 	ix->anconst = xcalloc((size_t)g->nasserts + 1, sizeof *ix->anconst);
+	ix->aclose = xcalloc((size_t)g->nasserts + 1, 1);
 	ix->hflag = xcalloc(nah + 1, 1);
 	for (uint32_t ai = 0; ai < g->nasserts; ai++) {
 		const struct mms_assert *a = &g->asserts[ai];
@@ -428,6 +446,8 @@ assert_tables(struct mmc_index *ix)
 				if (h[k].written && !inh[k])
 					f &= (uint8_t)~HF_FULL;
 			ix->hflag[a->hyps + j] = f;
+			if (!(f & HF_DET))
+				ix->aclose[ai] = 1;
 		}
 	}
 	free(inc);
@@ -477,6 +497,7 @@ mmc_index_new(const struct mms_grammar *g, const struct mms_limits *lim)
 	}
 	db_flatten(&ball, &ix->all);
 	db_flatten(&bclo, &ix->closers);
+	ix->sem = mms_sem_new(g);
 	return ix;
 }
 
@@ -489,12 +510,22 @@ mmc_index_free(struct mmc_index *ix)
 	free(ix->aok);
 	free(ix->alinear);
 	free(ix->anconst);
+	free(ix->aclose);
 	free(ix->hflag);
 	free(ix->ntype);
 	free(ix->accmin);
 	dt_free(&ix->all);
 	dt_free(&ix->closers);
+	mms_sem_free(ix->sem);
 	free(ix);
+}
+
+int
+mmc_index_semantic(const struct mmc_index *ix, const char **note)
+{
+	if (note)
+		*note = mms_sem_note(ix->sem);
+	return mms_sem_on(ix->sem);
 }
 
 /* ---- tokens */
@@ -689,7 +720,44 @@ mmc_goal_new(const struct mmc_index *ix, const struct mms_goal *gl)
 				cost = cadd(cost, h[k].type >= 0 ? cg->minlen[h[k].type] : INF);
 		cg->acost[ai] = cost;
 	}
+	/* an assertion whose conclusion is a lone variable matches every goal;
+	 * under the semantic rule it counts where it is always viable */
+	cg->ubl[1] = INF;
+	for (uint32_t ai = 0; ai < g->nasserts; ai++) {
+		const struct mms_assert *a = &g->asserts[ai];
+		if (cg->acost[ai] >= INF || a->typecode != c->expr[0] || a->nconcl != 1 ||
+		    g->pat[a->concl] >= 0)
+			continue;
+		if (mms_sem_trivial(ix->sem, ai))
+			cg->ubl[1] = umin(cg->ubl[1], cg->acost[ai]);
+	}
+	/* the truth table of the hypotheses; is the statement a consequence? */
+	{
+		const int32_t *ht[MM_CAND_MAXHYPS];
+		uint32_t hl[MM_CAND_MAXHYPS];
+		struct mms_semwork *sw = mms_semwork_new(ix->sem);
+		uint8_t *writable = xcalloc((size_t)g->ntypes + 1, 1);
+		for (int t = 0; t < g->ntypes; t++)
+			writable[t] = cg->minlen[t] < INF;
+		for (uint32_t i = 0; i < c->nhyps; i++) {
+			ht[i] = gl->trees + gl->off[1 + i];
+			hl[i] = gl->len[1 + i];
+		}
+		int wff = g->ntypes > 0 ? mms_type_of(g, c->expr[0]) : -1;
+		uint32_t nf = wff >= 0 ? cg->varoff[wff + 1] - cg->varoff[wff] : 0;
+		cg->sh = mms_semhyps_new(ix->sem, sw, ctx, writable, nf, ht, hl, c->nhyps);
+		cg->maxextra = mms_semhyps_maxextra(cg->sh);
+		cg->entailed = mms_sem_entailed(sw, cg->sh, gl->trees + gl->off[0], gl->len[0]);
+		free(writable);
+		mms_semwork_free(sw);
+	}
 	return cg;
+}
+
+int
+mmc_goal_entailed(const struct mmc_goal *cg)
+{
+	return cg->entailed;
 }
 
 void
@@ -704,6 +772,7 @@ mmc_goal_free(struct mmc_goal *cg)
 	free(cg->minlen);
 	free(cg->minrest);
 	free(cg->acost);
+	mms_semhyps_free(cg->sh);
 	free(cg);
 }
 
@@ -753,8 +822,10 @@ struct bufs {
 
 struct mmc_state {
 	const struct mmc_goal *cg;
+	uint64_t serial;       /* its contents: new on every change, kept by a copy */
 	unsigned flags;
 	int mode;
+	int dead;              /* the statement does not follow from its hypotheses */
 	uint32_t ntok;         /* tokens read */
 	uint32_t left;         /* tokens that may still be written */
 	uint64_t need;         /* sum of the pending steps' lower bounds (each <= INF) */
@@ -800,7 +871,14 @@ struct mmc_work {
 	uint32_t *cand;        /* (nsyms) candidate symbols */
 	uint64_t bloom[4];
 	uint32_t *list;        /* (ntok) for mmc_allowed_mask */
+	struct rng *rng2;      /* list_step's ranges (label_ok may query again) */
+	size_t caprng2;
+	struct mms_span *subsave;
 	struct mmc_state *tmp, *tmp2;
+	struct mms_semwork *sw;
+	int gprep;             /* the step's goal prepared in sw: 0 not yet, 1 yes,
+	                          -1 not judged */
+	uint64_t rserial;      /* the state (serial) whose run sw has read, 0: none */
 };
 
 struct mmc_work *
@@ -813,11 +891,13 @@ mmc_work_new(const struct mmc_index *ix)
 	w->p = mms_parser_new(ix->g, ix->lim.max_depth);
 	w->sub = xcalloc(mh, sizeof *w->sub);
 	w->sub2 = xcalloc(mh, sizeof *w->sub2);
+	w->subsave = xcalloc(mh, sizeof *w->subsave);
 	w->mark = xcalloc((size_t)ix->db->nsyms + 1, sizeof *w->mark);
 	w->cand = xcalloc((size_t)ix->db->nsyms + 1, sizeof *w->cand);
 	w->list = xcalloc((size_t)ix->ntok + 1, sizeof *w->list);
 	w->tmp = mmc_state_new();
 	w->tmp2 = mmc_state_new();
+	w->sw = mms_semwork_new(ix->sem);
 	return w;
 }
 
@@ -832,13 +912,25 @@ mmc_work_free(struct mmc_work *w)
 	free(w->ph);
 	free(w->sub);
 	free(w->sub2);
+	free(w->subsave);
+	free(w->rng2);
 	free(w->stmp);
 	free(w->mark);
 	free(w->cand);
 	free(w->list);
 	mmc_state_free(w->tmp);
 	mmc_state_free(w->tmp2);
+	mms_semwork_free(w->sw);
 	free(w);
+}
+
+/* A serial for a state's new contents: unique in the process. */
+static uint64_t
+new_serial(void)
+{
+	static uint64_t next;
+
+	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
 }
 
 struct mmc_state *
@@ -974,17 +1066,28 @@ dt_query(struct mmc_work *w, const struct dtree *dt, const struct mms_grammar *g
 
 /* ---- lower bounds and hashes of goals */
 
+/* Does the semantic rule apply: not turned off, and the statement's
+ * hypotheses judged and consistent? */
+static inline int
+sem_on(const struct mmc_goal *cg, unsigned flags)
+{
+	return !(flags & MMC_NOSEMANTIC) && mms_semhyps_active(cg->sh);
+}
+
 /* Lower bound on the tokens of a step proving (tc, t[0..n)) with hash h:
  * 1 if it is a hypothesis or an assertion that takes nothing matches it,
- * else the cheapest matching assertion's acost, INF if none matches. */
+ * else the cheapest matching assertion's acost, INF if none matches. Under
+ * the semantic rule only assertions that can be the step count (their $e
+ * hypotheses can follow from the statement's, mms_sem_viable). */
 static uint32_t
-goal_lb(struct mmc_work *w, const struct mmc_goal *cg, mm_sym tc, const int32_t *t, uint32_t n,
-        uint64_t h)
+goal_lb(struct mmc_work *w, const struct mmc_goal *cg, unsigned flags, mm_sym tc,
+        const int32_t *t, uint32_t n, uint64_t h)
 {
 	const struct mmc_index *ix = cg->ix;
 	const struct mms_grammar *g = ix->g;
 	const struct mms_goal *gl = cg->gl;
 	uint32_t nr, best = INF;
+	int sem = sem_on(cg, flags), prep = 0;
 
 	for (uint32_t i = 0; i < cg->nhyps; i++)
 		if (cg->hhash[i] == h && gl->cand->hyp[i][0] == tc &&
@@ -1013,9 +1116,17 @@ goal_lb(struct mmc_work *w, const struct mmc_goal *cg, mm_sym tc, const int32_t 
 				break;
 			if (cg->acost[ai] >= best)
 				continue;
-			if (!ix->alinear[ai]) {
+			if (!ix->alinear[ai] || (sem && a->ness)) {
 				memset(w->sub, 0, a->nhyps * sizeof *w->sub);
 				if (!mms_match(g, g->pat + a->concl, a->nconcl, t, n, w->sub))
+					continue;
+			}
+			if (sem && a->ness) {
+				if (!prep) {
+					prep = mms_sem_goal(w->sw, cg->sh, t, n) ? 1 : -1;
+					w->gprep = 0;   /* the step's goal, if any, is gone */
+				}
+				if (prep > 0 && !mms_sem_viable(w->sw, cg->sh, a, w->sub))
 					continue;
 			}
 			best = cg->acost[ai];
@@ -1101,6 +1212,46 @@ hyp_ok(const struct mmc_state *st, uint32_t i)
 	return 1 + (st->need - e->lb) <= (uint64_t)budget_left(st);
 }
 
+/* Under the semantic rule (whose lower bounds grow), the slack below which
+ * a step's subgoals are bounded one by one when they become known: counting
+ * 1 per subgoal might let through a step whose subgoals do not fit (each
+ * needs at most ubl; INF: always). 0 (never) without the rule or the budget
+ * mask. */
+static uint64_t
+sub_slack(const struct mmc_state *st, uint32_t nsub)
+{
+	uint32_t u = st->cg->ubl[1];
+
+	if (!sem_on(st->cg, st->flags) || (st->flags & MMC_NOBUDGET))
+		return 0;
+	return u >= INF ? INF : (uint64_t)nsub * (u - 1);
+}
+
+/* The lower bounds of the subgoals of assertion ai (no written variable),
+ * the match in w->sub (kept): their sum, at most INF. */
+static uint32_t
+subgoals_lb(struct mmc_work *w, const struct mmc_state *st, uint32_t ai)
+{
+	const struct mms_grammar *g = st->cg->ix->g;
+	const struct mms_assert *a = &g->asserts[ai];
+	const struct mms_ahyp *h = g->ahyps + a->hyps;
+	uint32_t sum = 0;
+
+	memcpy(w->subsave, w->sub, a->nhyps * sizeof *w->sub);
+	for (uint32_t k = 0; k < a->nhyps && sum < INF; k++) {
+		size_t n;
+		if (!h[k].ess)
+			continue;
+		n = mms_instantiate(g->pat + h[k].pat, h[k].npat, w->subsave, NULL, 0);
+		xgrow(&w->stmp, &w->capstmp, n + 1, sizeof *w->stmp);
+		mms_instantiate(g->pat + h[k].pat, h[k].npat, w->subsave, w->stmp, n);
+		sum = cadd(sum, goal_lb(w, st->cg, st->flags, h[k].typecode, w->stmp, (uint32_t)n,
+		                        ghash(h[k].typecode, w->stmp, (uint32_t)n)));
+	}
+	memcpy(w->sub, w->subsave, a->nhyps * sizeof *w->sub);
+	return sum;
+}
+
 /*
  * May assertion ai be the step on top? w->ph must hold the goal's prefix
  * hashes and anc_prep() must have run (for the cycle rule). matched: the
@@ -1172,7 +1323,28 @@ label_ok(struct mmc_work *w, const struct mmc_state *st, uint32_t ai, int matche
 			return 0;
 		nodes += size;
 	}
-	return nodes <= ix->lim.max_nodes && refs <= ix->lim.max_refs;
+	if (nodes > ix->lim.max_nodes || refs > ix->lim.max_refs)
+		return 0;
+	/* the semantic rule: its $e hypotheses must be able to follow from the
+	 * statement's (those the match determines must follow) */
+	if (a->ness && sem_on(cg, st->flags)) {
+		if (!w->gprep)
+			w->gprep = mms_sem_goal(w->sw, cg->sh, t, e->len) ? 1 : -1;
+		if (w->gprep > 0 && !mms_sem_viable(w->sw, cg->sh, a, w->sub))
+			return 0;
+		/* near the budget: the written formulas' semantic lengths */
+		if (w->gprep > 0 && a->nwritten && !(st->flags & MMC_NOBUDGET) &&
+		    (uint64_t)cost + cg->maxextra + (st->need - e->lb) > budget_left(st) &&
+		    (uint64_t)cost + mms_sem_written_extra(w->sw, cg->sh, a, w->sub) +
+		    (st->need - e->lb) > budget_left(st))
+			return 0;
+	}
+	/* near the budget: the subgoals' own bounds (they are known now) */
+	if (a->ness && !a->nwritten && sub_slack(st, a->ness) &&
+	    (uint64_t)cost + (st->need - e->lb) + sub_slack(st, a->ness) > budget_left(st) &&
+	    (uint64_t)1 + subgoals_lb(w, st, ai) + (st->need - e->lb) > budget_left(st))
+		return 0;
+	return 1;
 }
 
 /* The tokens allowed for the step on top (or END), appended to out[n..). */
@@ -1197,10 +1369,13 @@ list_step(struct mmc_work *w, const struct mmc_state *st, uint32_t *out, uint32_
 			out[n++] = HYPBASE + i;
 	prefix_hashes(w, st, e);
 	anc_prep(w, st, e->hash);
+	w->gprep = 0;
 	nr = dt_query(w, &ix->all, g, e->tc, st->b.arena + e->off, e->len);
+	xgrow(&w->rng2, &w->caprng2, (size_t)nr + 1, sizeof *w->rng2);
+	memcpy(w->rng2, w->rng, nr * sizeof *w->rng);
 	for (uint32_t r = 0; r < nr; r++)
-		for (uint32_t l = 0; l < w->rng[r].n; l++) {
-			uint32_t ai = (uint32_t)ix->all.leaf[w->rng[r].off + l];
+		for (uint32_t l = 0; l < w->rng2[r].n; l++) {
+			uint32_t ai = (uint32_t)ix->all.leaf[w->rng2[r].off + l];
 			if (g->asserts[ai].stmt >= cg->context)
 				break;
 			if (label_ok(w, st, ai, 1, 0))
@@ -1226,6 +1401,7 @@ label_check(struct mmc_work *w, const struct mmc_state *st, int32_t stmt)
 	e = &st->b.ent[st->nent - 1];
 	prefix_hashes(w, st, e);
 	anc_prep(w, st, e->hash);
+	w->gprep = 0;
 	return label_ok(w, st, ai, 0, 1);
 }
 
@@ -1248,7 +1424,7 @@ push_step(struct mmc_work *w, struct mmc_state *st, mm_sym tc, uint32_t off, uin
 {
 	struct ent *e;
 	uint64_t h = ghash(tc, st->b.arena + off, len);
-	uint32_t lb = goal_lb(w, st->cg, tc, st->b.arena + off, len, h);
+	uint32_t lb = goal_lb(w, st->cg, st->flags, tc, st->b.arena + off, len, h);
 
 	GROW(st, ent, st->nent + 1);
 	e = &st->b.ent[st->nent++];
@@ -1551,29 +1727,110 @@ completes_forbidden(const struct mmc_state *st, mm_sym s)
 	return 0;
 }
 
+static void try_close(struct mmc_work *w, struct mmc_state *st);
+
+/* The semantic rule for the run with symbol s next: can the expressions
+ * still be completed so that the $e hypotheses follow? MMS_SEM_*; and, if
+ * extra is not NULL, the symbols the next formula needs beyond the grammar's
+ * bound. The run is read once per state (its serial): for every candidate
+ * symbol, and again when one is read. */
+static int
+run_follows(struct mmc_work *w, const struct mmc_state *st, mm_sym s, uint32_t *extra)
+{
+	const struct mmc_goal *cg = st->cg;
+	const struct mms_grammar *g = cg->ix->g;
+	const struct mms_assert *a = &g->asserts[st->ai];
+	const struct mms_ahyp *h = g->ahyps + a->hyps;
+
+	if (w->rserial != st->serial) {
+		w->rserial = st->serial;
+		w->gprep = 0;
+		for (uint32_t k = 0; k < a->nhyps; k++) {
+			int bound = !h[k].ess && !h[k].written;
+			w->sub2[k].t = bound ? st->b.arena + st->b.soff[k] : NULL;
+			w->sub2[k].n = bound ? st->b.slen[k] : 0;
+		}
+		if (!mms_sem_goal(w->sw, cg->sh, st->b.arena + st->pend.off, st->pend.len) ||
+		    !mms_sem_run(w->sw, cg->sh, a, w->sub2, st->b.run, st->nrun))
+			mms_sem_run_clear(w->sw);
+	}
+	return mms_sem_run_next(w->sw, cg->sh, s, extra);
+}
+
 /* Is symbol s allowed next in the run? */
 static int
 sym_ok(struct mmc_work *w, const struct mmc_state *st, mm_sym s)
 {
-	const struct mms_assert *a = &st->cg->ix->g->asserts[st->ai];
+	const struct mmc_index *ix = st->cg->ix;
+	const struct mms_assert *a = &ix->g->asserts[st->ai];
 	uint32_t c = sym_cost(st, s);
+	int forb, sem = 0, close;
+	struct mmc_state *t;
 
 	if (c >= INF || st->left == 0)
 		return 0;
 	if ((uint64_t)c + st->need + a->ness > budget_left(st))
 		return 0;
-	if (completes_forbidden(st, s)) {
-		/* only if the run can go on past it */
-		struct mmc_state *t = w->tmp2;
-		mmc_state_copy(t, st);
-		scan(t, s);
-		return set_continues(t, t->nrun);
+	forb = completes_forbidden(st, s);
+	/* near the budget, where s can end the run: the subgoals' own bounds */
+	close = c == 1 && a->ness && sub_slack(st, a->ness) &&
+	        (uint64_t)c + st->need + a->ness + sub_slack(st, a->ness) > budget_left(st);
+	/* the semantic rule: the prefix must still be completable into
+	 * expressions whose $e hypotheses follow; where the prefix parser
+	 * cannot judge and s can end the run (c == 1), the run ended there
+	 * must be closable, or go on */
+	if (ix->aclose[st->ai] && sem_on(st->cg, st->flags)) {
+		uint64_t base = (uint64_t)c + st->need + a->ness;
+		uint32_t extra = 0;
+		int tight = !(st->flags & MMC_NOBUDGET) && base + st->cg->maxextra > budget_left(st);
+		int r = run_follows(w, st, s, tight ? &extra : NULL);
+		if (r == MMS_SEM_NO || base + extra > budget_left(st))
+			return 0;
+		sem = r == MMS_SEM_UNKNOWN && c == 1;
+	}
+	if (!forb && !sem && !close)
+		return 1;
+	t = w->tmp2;
+	mmc_state_copy(t, st);
+	scan(t, s);
+	if (set_continues(t, t->nrun))
+		return 1;
+	if (forb)
+		return 0;   /* a forbidden completion only if the run can go on past it */
+	try_close(w, t);
+	if (!t->closable || !close)
+		return t->closable;
+	commit(w, t);
+	return t->need + 1 <= budget_left(st);
+}
+
+/* The semantic rule when a run ends: each $e hypothesis that needs the
+ * written expressions, instantiated by w->sub, must follow from the
+ * statement's hypotheses (the others were checked with the label). */
+static int
+close_follows(struct mmc_work *w, const struct mmc_state *st)
+{
+	const struct mmc_index *ix = st->cg->ix;
+	const struct mms_grammar *g = ix->g;
+	const struct mms_assert *a = &g->asserts[st->ai];
+	const struct mms_ahyp *h = g->ahyps + a->hyps;
+
+	for (uint32_t k = 0; k < a->nhyps; k++) {
+		size_t n;
+		if (!h[k].ess || (ix->hflag[a->hyps + k] & HF_DET))
+			continue;
+		n = mms_instantiate(g->pat + h[k].pat, h[k].npat, w->sub, NULL, 0);
+		xgrow(&w->stmp, &w->capstmp, n + 1, sizeof *w->stmp);
+		mms_instantiate(g->pat + h[k].pat, h[k].npat, w->sub, w->stmp, n);
+		if (mms_sem_entailed(w->sw, st->cg->sh, w->stmp, (uint32_t)n) == MMS_SEM_NO)
+			return 0;
 	}
 	return 1;
 }
 
 /* Is the run, as read, a complete and unambiguous sequence of the
- * expressions wanted, within the limits? Then parse it as the expander will
+ * expressions wanted, within the limits, and (under the semantic rule) do
+ * the $e hypotheses it instantiates follow? Then parse it as the expander will
  * (its trees after pend's in the arena) and note the counters after
  * closing. */
 static void
@@ -1628,6 +1885,8 @@ try_close(struct mmc_work *w, struct mmc_state *st)
 		if (h[k].ess)
 			nodes += mms_instantiate(g->pat + h[k].pat, h[k].npat, w->sub, NULL, 0);
 	if (nodes > ix->lim.max_nodes || refs > ix->lim.max_refs)
+		return;
+	if (ix->aclose[st->ai] && sem_on(st->cg, st->flags) && !close_follows(w, st))
 		return;
 	st->esize = (uint32_t)got;
 	st->narena = st->eoff + st->esize;
@@ -1809,8 +2068,10 @@ mmc_state_init(struct mmc_state *st, struct mmc_work *w, const struct mmc_goal *
 	const struct mms_goal *gl = cg->gl;
 
 	st->cg = cg;
+	st->serial = new_serial();
 	st->flags = flags;
 	st->mode = M_STEP;
+	st->dead = 0;
 	st->ntok = 0;
 	st->left = budget < cg->ix->lim.max_tokens ? budget : cg->ix->lim.max_tokens;
 	if (flags & MMC_NOBUDGET)
@@ -1825,6 +2086,11 @@ mmc_state_init(struct mmc_state *st, struct mmc_work *w, const struct mmc_goal *
 	st->narena = gl->len[0];
 	grow_h(st, (size_t)cg->ix->g->maxhyps + 1);
 	push_step(w, st, gl->cand->expr[0], 0, gl->len[0]);
+	/* an unprovable statement: a dead end from the start */
+	if (!(flags & MMC_NOSEMANTIC) && cg->entailed == MMS_SEM_NO) {
+		st->dead = 1;
+		return -1;
+	}
 	return mmc_need(st) <= budget_left(st) ? 0 : -1;
 }
 
@@ -1845,7 +2111,7 @@ check_in(struct mmc_work *w, const struct mmc_state *st, uint32_t tok)
 	int32_t v;
 	enum mmc_kind kind;
 
-	if (!st->cg || st->mode == M_END)
+	if (!st->cg || st->mode == M_END || st->dead)
 		return 0;
 	kind = mmc_token_kind(st->cg->ix, tok, &v);
 	if (st->mode == M_EXPR) {
@@ -1881,7 +2147,7 @@ mmc_allowed(struct mmc_work *w, const struct mmc_state *st, uint32_t *out)
 	const struct mms_grammar *g;
 	uint32_t n = 0, nc = 0, i;
 
-	if (!cg || st->mode == M_END)
+	if (!cg || st->mode == M_END || st->dead)
 		return 0;
 	if (st->mode == M_STEP)
 		return list_step(w, st, out, 0);
@@ -1940,7 +2206,7 @@ mmc_advance(struct mmc_work *w, struct mmc_state *st, uint32_t tok)
 	enum mmc_kind kind;
 	struct mmc_state *t = st;
 
-	if (!st->cg || st->mode == M_END)
+	if (!st->cg || st->mode == M_END || st->dead)
 		return -1;
 	kind = mmc_token_kind(st->cg->ix, tok, &v);
 	if (st->mode == M_EXPR) {
@@ -1951,6 +2217,7 @@ mmc_advance(struct mmc_work *w, struct mmc_state *st, uint32_t tok)
 			st->ntok++;
 			st->left--;
 			try_close(w, st);
+			st->serial = new_serial();
 			return 0;
 		}
 		if (!st->closable)
@@ -1985,13 +2252,14 @@ mmc_advance(struct mmc_work *w, struct mmc_state *st, uint32_t tok)
 	}
 	if (t != st)
 		swap_state(st, t);
+	st->serial = new_serial();
 	return 0;
 }
 
 int
 mmc_done(const struct mmc_state *st)
 {
-	if (!st->cg)
+	if (!st->cg || st->dead)
 		return 0;
 	if (st->mode == M_END)
 		return 1;
@@ -2026,6 +2294,8 @@ mmc_need(const struct mmc_state *st)
 
 	if (!st->cg || st->mode == M_END)
 		return 0;
+	if (st->dead)
+		return INF;
 	n = st->need;
 	if (st->mode == M_EXPR)
 		n += (uint64_t)st->cg->ix->g->asserts[st->ai].ness + st->emin;

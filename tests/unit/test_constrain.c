@@ -80,6 +80,22 @@ static const char ambig_mm[] =
 	"ax $a |- * ph ph $.\n"
 	"end $a |- ph $.\n";
 
+/* prop_mm's connectives and a class syntax: formulas that are not all
+ * propositional can be written, so the prefix of a run is not judged. */
+static const char mixed_mm[] =
+	"$( $j syntax 'wff'; syntax 'class'; syntax '|-' as 'wff'; $)\n"
+	"$c ( ) -> -. = wff |- class $.\n"
+	"$v ph ps ch A B $.\n"
+	"wph $f wff ph $.  wps $f wff ps $.  wch $f wff ch $.\n"
+	"cA $f class A $.  cB $f class B $.\n"
+	"wn $a wff -. ph $.\n"
+	"wi $a wff ( ph -> ps ) $.\n"
+	"wceq $a wff A = B $.\n"
+	"ax-1 $a |- ( ph -> ( ps -> ph ) ) $.\n"
+	"eq $a |- A = A $.\n"
+	"${ min $e |- ph $.  maj $e |- ( ph -> ps ) $.  ax-mp $a |- ps $. $}\n"
+	"end $a |- ( ph -> ph ) $.\n";
+
 /* wff -> wff + wff: left-recursive. */
 static const char leftrec_mm[] =
 	"$c + wff |- $.\n"
@@ -356,9 +372,11 @@ test_tokens(void)
 }
 
 /* The tiny databases' statements have no hypotheses, so every lone variable
- * is fresh: the tests of other features turn the fresh-variable rule off
- * (test_fresh tests it). */
-#define NF MMC_NOFRESH
+ * is fresh, and few of them are tautologies: the tests of other features
+ * turn the fresh-variable rule and the semantic rule off (test_fresh and
+ * test_semantic test them). */
+#define NF (MMC_NOFRESH | MMC_NOSEMANTIC)
+#define NS MMC_NOSEMANTIC
 
 /* ---- steps, END, hypotheses */
 
@@ -628,27 +646,185 @@ test_fresh(void)
 	if (!goal_open(&f, &gl, "id", "|- ( ps -> ch )", hyps, 1))
 		goto out1;
 	/* a1i would leave ch, which no hypothesis holds */
-	mmc_state_init(st, f.cw, gl.cg, 64, 0);
+	mmc_state_init(st, f.cw, gl.cg, 64, NS);
 	CHECK_STR_EQ(allowed_str(&f, st), "ax-mp mp2 mpd");
-	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH | NS);
 	CHECK_STR_EQ(allowed_str(&f, st), "a1i ax-mp mp2 mpd");
 	/* ax-mp's written ph is a whole subgoal: not ph, not ch alone */
-	mmc_state_init(st, f.cw, gl.cg, 64, 0);
+	mmc_state_init(st, f.cw, gl.cg, 64, NS);
 	CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp"), 0);
 	CHECK_STR_EQ(allowed_str(&f, st), "( -. ps");
 	/* inside a larger expression they are fine */
 	CHECK_INT_EQ(feed_prefix(&f, st, "( ch -> ph )"), 0);
 	CHECK(mmc_check(f.cw, st, mmc_token_lookup(f.ix, "mpd", 3)));
 	/* mp2 writes two expressions: not checked */
-	mmc_state_init(st, f.cw, gl.cg, 64, 0);
+	mmc_state_init(st, f.cw, gl.cg, 64, NS);
 	CHECK_INT_EQ(feed_prefix(&f, st, "mp2 ch ph"), 0);
-	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH | NS);
 	CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp ch"), 0);
 	goal_close(&gl);
 out1:
 	fix_close(&f);
 out0:
 	mmc_state_free(st);
+}
+
+/* ---- the semantic rule */
+
+static void
+test_semantic(void)
+{
+	struct fix f;
+	struct goal gl;
+	struct mmc_state *st = mmc_state_new(), *s2 = mmc_state_new();
+	const char *note = NULL;
+	uint32_t axmp;
+
+	if (!fix_open(&f, prop_mm))
+		goto out0;
+	CHECK(mmc_index_semantic(f.ix, &note));
+	CHECK_STR_HAS(note, "semantic filter on: 3 connectives");
+	axmp = mmc_token_lookup(f.ix, "ax-mp", 5);
+	/* not a consequence of its hypotheses: a dead end from the start */
+	if (goal_open(&f, &gl, "id", "|- ( ph -> ps )", NULL, 0)) {
+		CHECK_INT_EQ(mmc_goal_entailed(gl.cg), 0);
+		CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH), -1);
+		CHECK_STR_EQ(allowed_str(&f, st), "");
+		CHECK(!mmc_check(f.cw, st, axmp));
+		CHECK(mmc_advance(f.cw, st, axmp) < 0);
+		CHECK(!mmc_done(st));
+		CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 64, NF), 0);
+		CHECK_STR_EQ(allowed_str(&f, st), "a1i ax-mp mp2 mpd");
+		goal_close(&gl);
+	}
+	if (!goal_open(&f, &gl, "id", "|- ( ph -> ph )", NULL, 0))
+		goto out1;
+	CHECK_INT_EQ(mmc_goal_entailed(gl.cg), 1);
+	/* a1i would need |- ph */
+	CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "ax-mp mp2 mpd");
+	/* the lower bound: not a1i's 2 tokens but ax-mp's or mpd's 4 */
+	CHECK_UINT_EQ(mmc_need(st), 4);
+	CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 3, MMC_NOFRESH), -1);
+	CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 2, NF), 0);
+	/* ax-mp's written formula must be a tautology: no lone variable */
+	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+	CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp"), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -.");
+	mmc_state_copy(s2, st);
+	/* ( ph -> ps ) cannot become one: ps is refused before ")" is wanted */
+	CHECK_INT_EQ(feed_prefix(&f, st, "( ph ->"), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -. ph");
+	/* ( ph -> -. v ) is none for any v */
+	CHECK_INT_EQ(feed_prefix(&f, st, "-."), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -.");
+	/* dummy variables: ( ps -> ps ) is one, ( ps -> ph ) is not */
+	CHECK_INT_EQ(feed_prefix(&f, s2, "( ps ->"), 0);
+	CHECK_STR_EQ(allowed_str(&f, s2), "( -. ps");
+	CHECK_INT_EQ(feed_prefix(&f, s2, "ps )"), 0);
+	CHECK(mmc_check(f.cw, s2, mmc_token_lookup(f.ix, "mpd", 3)));
+	/* a subgoal with a dummy variable: mpd ps would want ( ph -> ps ) */
+	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH | MMC_NOCYCLE);
+	CHECK_INT_EQ(feed_prefix(&f, st, "mpd"), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -. ph");
+	mmc_state_init(st, f.cw, gl.cg, 64, NF | MMC_NOCYCLE);
+	CHECK_INT_EQ(feed_prefix(&f, st, "mpd"), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -. ch ph ps");
+	/* two written formulas: each must be a tautology */
+	mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+	CHECK_INT_EQ(feed_prefix(&f, st, "mp2 ( ps -> ps )"), 0);
+	CHECK_STR_EQ(allowed_str(&f, st), "( -.");
+	CHECK_INT_EQ(feed_prefix(&f, st, "( ch -> ch )"), 0);
+	CHECK(mmc_check(f.cw, st, mmc_token_lookup(f.ix, "mpd", 3)));
+	CHECK(!mmc_check(f.cw, st, mmc_token_lookup(f.ix, "ps", 2)));
+	goal_close(&gl);
+	/* a subgoal the match determines: a1i's ( ph -> ph ) follows */
+	if (goal_open(&f, &gl, "id", "|- ( ps -> ( ph -> ph ) )", NULL, 0)) {
+		mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+		CHECK(mmc_check(f.cw, st, mmc_token_lookup(f.ix, "a1i", 3)));
+		goal_close(&gl);
+	}
+	if (goal_open(&f, &gl, "id", "|- ( ph -> ( ps -> ph ) )", NULL, 0)) {
+		mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+		CHECK(!mmc_check(f.cw, st, mmc_token_lookup(f.ix, "a1i", 3)));
+		goal_close(&gl);
+	}
+	/* hypotheses: ph follows from them, ch does not (ps is the goal) */
+	{
+		const char *hyps[] = { "|- ph", "|- ( ph -> ps )" };
+		if (goal_open(&f, &gl, "id", "|- ps", hyps, 2)) {
+			CHECK_INT_EQ(mmc_goal_entailed(gl.cg), 1);
+			mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH | MMC_NOCYCLE);
+			CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp"), 0);
+			CHECK_STR_EQ(allowed_str(&f, st), "( -. ph ps");
+			mmc_state_init(st, f.cw, gl.cg, 64, NF | MMC_NOCYCLE);
+			CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp"), 0);
+			CHECK_STR_EQ(allowed_str(&f, st), "( -. ch ph ps");
+			goal_close(&gl);
+		}
+	}
+	/* inconsistent hypotheses: everything follows, nothing is cut */
+	{
+		const char *hyps[] = { "|- ph", "|- -. ph" };
+		const char *walk[] = { "", "ax-mp", "ax-mp ch", "ax-mp ch ax-mp -. ch" };
+		if (goal_open(&f, &gl, "id", "|- ps", hyps, 2)) {
+			CHECK_INT_EQ(mmc_goal_entailed(gl.cg), 1);
+			for (size_t i = 0; i < sizeof walk / sizeof *walk; i++) {
+				char a[8192];
+				mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+				mmc_state_init(s2, f.cw, gl.cg, 64, NF);
+				CHECK_INT_EQ(feed_prefix(&f, st, walk[i]), 0);
+				CHECK_INT_EQ(feed_prefix(&f, s2, walk[i]), 0);
+				snprintf(a, sizeof a, "%s", allowed_str(&f, st));
+				CHECK_STR_EQ(a, allowed_str(&f, s2));
+			}
+			goal_close(&gl);
+		}
+	}
+out1:
+	fix_close(&f);
+	/* a self-check that fails: class_mm's "end" says |- ph */
+	if (fix_open(&f, class_mm)) {
+		CHECK(!mmc_index_semantic(f.ix, &note));
+		CHECK_STR_EQ(note, "semantic filter off: axiom 'end' is not a tautology under the "
+		             "truth tables of the connectives");
+		if (goal_open(&f, &gl, NULL, "|- ps", NULL, 0)) {
+			CHECK_INT_EQ(mmc_goal_entailed(gl.cg), -1);
+			CHECK_INT_EQ(mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH), 0);
+			CHECK_STR_EQ(allowed_str(&f, st), "end mp");
+			goal_close(&gl);
+		}
+		fix_close(&f);
+	}
+	/* other syntax can be written: the prefix of a run is not judged, a
+	 * run is refused only where it ends */
+	if (fix_open(&f, mixed_mm)) {
+		CHECK(mmc_index_semantic(f.ix, &note));
+		if (goal_open(&f, &gl, NULL, "|- ( ph -> ph )", NULL, 0)) {
+			mmc_state_init(st, f.cw, gl.cg, 64, MMC_NOFRESH);
+			CHECK_INT_EQ(feed_prefix(&f, st, "ax-mp"), 0);
+			/* A = B is not judged; a lone variable ends the run, and
+			 * is not a tautology */
+			CHECK_STR_EQ(allowed_str(&f, st), "( -. A B");
+			mmc_state_copy(s2, st);
+			CHECK_INT_EQ(feed_prefix(&f, st, "( ph -> ps"), 0);
+			CHECK_STR_EQ(allowed_str(&f, st), "");
+			CHECK_INT_EQ(feed_prefix(&f, s2, "( ps -> ps )"), 0);
+			CHECK(mmc_check(f.cw, s2, mmc_token_lookup(f.ix, "end", 3)));
+			mmc_state_init(s2, f.cw, gl.cg, 64, MMC_NOFRESH);
+			CHECK_INT_EQ(feed_prefix(&f, s2, "ax-mp A = A"), 0);
+			CHECK(mmc_check(f.cw, s2, mmc_token_lookup(f.ix, "eq", 2)));
+			goal_close(&gl);
+		}
+		if (goal_open(&f, &gl, NULL, "|- A = A", NULL, 0)) {
+			CHECK_INT_EQ(mmc_goal_entailed(gl.cg), -1);
+			goal_close(&gl);
+		}
+		fix_close(&f);
+	}
+out0:
+	mmc_state_free(st);
+	mmc_state_free(s2);
 }
 
 /* ---- expressions */
@@ -1013,7 +1189,8 @@ test_pc_human(void)
 {
 	struct mmc_state *st = mmc_state_new();
 	uint32_t *out;
-	uint32_t fails = 0, cyc = 0, fresh = 0, both = 0, tight = 0;
+	uint32_t fails = 0, cyc = 0, fresh = 0, sem = 0, all = 0, tight = 0, entailed = 0;
+	const char *note = NULL;
 
 	if (!pc_load()) {
 		unit_skip("STP_PC_MM is not set (data/mm-pc/pc.mm from make data)");
@@ -1022,36 +1199,49 @@ test_pc_human(void)
 	}
 	out = malloc(mmc_ntokens(pc.f.ix) * sizeof *out);
 	CHECK_INT_EQ(pc.nth, 1482);
+	/* the semantic rule's self-check passes on set.mm's propositional
+	 * calculus, and every theorem follows from its hypotheses */
+	CHECK(mmc_index_semantic(pc.f.ix, &note));
+	printf("# mm-pc: %s\n", note);
+	for (uint32_t i = 0; i < pc.nth; i++)
+		entailed += mmc_goal_entailed(pc.th[i].gl.cg) == 1;
+	CHECK_UINT_EQ(entailed, pc.nth);
 	for (uint32_t i = 0; i < pc.nth; i++) {
 		struct pc_thm *t = &pc.th[i];
-		int rc = pc_feed(t, st, out, MMC_NOCYCLE, t->ntok);
+		int rc = pc_feed(t, st, out, MMC_NOCYCLE | MMC_NOSEMANTIC, t->ntok);
 		if (rc) {
 			if (fails++ < 10)
 				printf("# %s: token %d of '%s'\n", pc.f.db->stmts[t->s].label, rc, t->steps);
 			continue;
 		}
-		/* the cycle rule and the fresh-variable rule: human proofs they refuse */
-		rc = pc_feed(t, st, out, MMC_NOFRESH, t->ntok);
+		/* each rule alone, then all: human proofs they refuse */
+		rc = pc_feed(t, st, out, MMC_NOFRESH | MMC_NOSEMANTIC, t->ntok);
 		if (rc && cyc++ < 5)
 			printf("# cycle rule refuses %s: token %d of '%s'\n",
 			       pc.f.db->stmts[t->s].label, rc, t->steps);
-		rc = pc_feed(t, st, out, MMC_NOCYCLE, t->ntok);
+		rc = pc_feed(t, st, out, MMC_NOCYCLE | MMC_NOSEMANTIC, t->ntok);
 		if (rc && fresh++ < 5)
 			printf("# fresh-variable rule refuses %s: token %d of '%s'\n",
 			       pc.f.db->stmts[t->s].label, rc, t->steps);
+		rc = pc_feed(t, st, out, MMC_NOCYCLE | MMC_NOFRESH, t->ntok);
+		if (rc && sem++ < 5)
+			printf("# semantic rule refuses %s: token %d of '%s'\n",
+			       pc.f.db->stmts[t->s].label, rc, t->steps);
 		rc = pc_feed(t, st, out, 0, t->ntok);
-		if (rc && both++ < 5)
+		if (rc && all++ < 5)
 			printf("# the rules refuse %s: token %d of '%s'\n",
 			       pc.f.db->stmts[t->s].label, rc, t->steps);
 		/* one token less never fits */
-		if (t->ntok > 1 && pc_feed(t, st, out, MMC_NOCYCLE, t->ntok - 1) == 0)
+		if (t->ntok > 1 && pc_feed(t, st, out, MMC_NOCYCLE | MMC_NOSEMANTIC, t->ntok - 1) == 0)
 			tight++;
 	}
 	CHECK_INT_EQ(fails, 0);
 	CHECK_INT_EQ(tight, 0);
+	CHECK_INT_EQ(sem, 0);
+	CHECK_INT_EQ(all, 0);
 	printf("# mm-pc: %u human proofs accepted token by token within their own length; "
-	       "refused by the cycle rule %u, by the fresh-variable rule %u, by both %u\n",
-	       pc.nth - fails, cyc, fresh, both);
+	       "refused by the cycle rule %u, by the fresh-variable rule %u, by the semantic "
+	       "rule %u, by all three %u\n", pc.nth - fails, cyc, fresh, sem, all);
 	free(out);
 	mmc_state_free(st);
 }
@@ -1084,12 +1274,17 @@ test_pc_speed(void)
 	w = pc.f.cw;
 	out = malloc(mmc_ntokens(pc.f.ix) * sizeof *out);
 	mask = malloc((mmc_ntokens(pc.f.ix) + 63) / 64 * sizeof *mask);
+	for (int sem = 1; sem >= 0; sem--) {
+	unsigned fl = MMC_NOCYCLE | (sem ? 0 : MMC_NOSEMANTIC);
+	ntoks = nallowed = nexpr = 0;
+	tinit = 0;
+	rounds = 0;
 	t0 = now();
 	do {
 		for (uint32_t i = 0; i < pc.nth; i++) {
 			struct pc_thm *t = &pc.th[i];
 			double a = now();
-			mmc_state_init(s0, w, t->gl.cg, t->ntok + 64, MMC_NOCYCLE);
+			mmc_state_init(s0, w, t->gl.cg, t->ntok + 64, fl);
 			tinit += now() - a;
 			mmc_state_copy(st, s0);
 			for (uint32_t k = 0; k < t->ntok; k++) {
@@ -1103,12 +1298,14 @@ test_pc_speed(void)
 		rounds++;
 		secs = now() - t0;
 	} while (secs < 1.0);
-	printf("# mm-pc: allowed()+advance(): %.2f us per token over %llu tokens (%.0f%% in "
-	       "expressions), %.1f tokens allowed on average; init %.1f us per statement\n",
+	printf("# mm-pc: allowed()+advance(), semantic rule %s: %.2f us per token over %llu "
+	       "tokens (%.0f%% in expressions), %.1f tokens allowed on average; init %.1f us per "
+	       "statement\n", sem ? "on" : "off",
 	       (secs - tinit) * 1e6 / (double)ntoks, (unsigned long long)ntoks,
 	       100.0 * (double)nexpr / (double)ntoks, (double)nallowed / (double)ntoks,
 	       tinit * 1e6 / (double)(pc.nth * (uint32_t)rounds));
 	CHECK((secs - tinit) * 1e6 / (double)ntoks < 50);
+	}
 	/* the slowest tokens */
 	{
 		double *lat = malloc(((size_t)ntoks / (size_t)rounds + pc.nth + 16) * sizeof *lat);
@@ -1124,7 +1321,7 @@ test_pc_speed(void)
 			}
 		}
 		qsort(lat, nl, sizeof *lat, cmp_dbl);
-		printf("# mm-pc: per token (cycle rule on): median %.2f us, 99%% %.1f us, "
+		printf("# mm-pc: per token (all rules on): median %.2f us, 99%% %.1f us, "
 		       "99.9%% %.1f us, max %.1f us\n", lat[nl / 2] * 1e6, lat[nl * 99 / 100] * 1e6,
 		       lat[nl * 999 / 1000] * 1e6, lat[nl - 1] * 1e6);
 		free(lat);
@@ -1142,7 +1339,7 @@ test_pc_speed(void)
 		ntoks += t->ntok;
 	}
 	secs = now() - t0;
-	printf("# mm-pc: with the cycle rule, as a bitmask: %.2f us per token\n",
+	printf("# mm-pc: all rules on, as a bitmask: %.2f us per token\n",
 	       secs * 1e6 / (double)ntoks);
 	/* goal tables, once per statement */
 	t0 = now();
@@ -1247,16 +1444,22 @@ walk_all(unsigned flags, uint32_t budget, int per, uint64_t seed, struct walks *
 	mmc_state_free(s2);
 }
 
-/* The four settings the walks compare. */
+/* The settings the walks compare: the budget mask, the cycle and
+ * fresh-variable rules, the semantic rule. */
 static const struct {
 	unsigned flags;
 	const char *name;
 } walk_cf[] = {
-	{ MMC_NOBUDGET | MMC_NOCYCLE | MMC_NOFRESH, "no budget mask, no rules" },
-	{ MMC_NOBUDGET, "no budget mask, cycle+fresh rules" },
-	{ MMC_NOCYCLE | MMC_NOFRESH, "budget mask, no rules" },
-	{ 0, "budget mask, cycle+fresh rules" },
+	{ MMC_NOBUDGET | MMC_NOCYCLE | MMC_NOFRESH | MMC_NOSEMANTIC, "no budget mask, no rules" },
+	{ MMC_NOBUDGET | MMC_NOSEMANTIC, "no budget mask, cycle+fresh rules" },
+	{ MMC_NOCYCLE | MMC_NOFRESH | MMC_NOSEMANTIC, "budget mask, no rules" },
+	{ MMC_NOSEMANTIC, "budget mask, cycle+fresh rules" },
+	{ MMC_NOBUDGET | MMC_NOCYCLE | MMC_NOFRESH, "no budget mask, semantic rule" },
+	{ MMC_NOBUDGET, "no budget mask, cycle+fresh+semantic rules" },
+	{ MMC_NOCYCLE | MMC_NOFRESH, "budget mask, semantic rule" },
+	{ 0, "budget mask, cycle+fresh+semantic rules" },
 };
+#define NWALK_CF (sizeof walk_cf / sizeof *walk_cf)
 
 /* Walks per theorem: STP_WALKS (default 1; uniform walks take 4 times as
  * many), for larger runs than the unit test's. */
@@ -1278,10 +1481,11 @@ test_pc_walks(void)
 		unit_skip("STP_PC_MM is not set");
 		return;
 	}
-	for (size_t c = 0; c < sizeof walk_cf / sizeof *walk_cf; c++) {
+	for (size_t c = 0; c < NWALK_CF; c++) {
 		struct walks r;
 		double t0 = now();
-		walk_all(walk_cf[c].flags, 64, per, 0x9e3779b97f4a7c15ull + c, &r, c == 3);
+		walk_all(walk_cf[c].flags, 64, per, 0x9e3779b97f4a7c15ull + c, &r,
+		         c == 3 || c == NWALK_CF - 1);
 		CHECK_INT_EQ(r.bad, 0);
 		printf("# uniform walks, budget 64, %s: %u of %u complete (and verify), %u dead ends, "
 		       "%u cut at 64 tokens; %.1f tokens per walk, %.2f us per token\n",
@@ -1408,10 +1612,11 @@ test_pc_biased_walks(void)
 		unit_skip("STP_PC_MM is not set");
 		return;
 	}
-	for (size_t c = 0; c < sizeof walk_cf / sizeof *walk_cf; c++) {
+	for (size_t c = 0; c < NWALK_CF; c++) {
 		struct walks r;
 		double t0 = now();
-		biased_walks(walk_cf[c].flags, 64, 777 + c, c == 3, &r, &sweeps, &disagree);
+		biased_walks(walk_cf[c].flags, 64, 777 + c, c == 3 || c == NWALK_CF - 1, &r, &sweeps,
+		             &disagree);
 		CHECK_INT_EQ(r.bad, 0);
 		printf("# biased walks, budget 64, %s: %u of %u complete (and verify), %u dead ends, "
 		       "%u cut at 64 tokens; %.1f tokens per walk; %.1f s\n", walk_cf[c].name, r.done,
@@ -1432,6 +1637,7 @@ main(void)
 	RUN(test_budget);
 	RUN(test_cycles);
 	RUN(test_fresh);
+	RUN(test_semantic);
 	RUN(test_expr_class);
 	RUN(test_expr_ambiguous);
 	RUN(test_expr_leftrec);
