@@ -4,6 +4,9 @@
  * usage: stp-verify [-k] [-j N] [-c CONFIG] [-o FILE] [--db FILE] [--cache FILE]
  *                   [--max-steps N] [--max-tokens N] [--timeout SEC] [--wall-time]
  *                   [FILE...]
+ *        stp-verify --backend lean [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]
+ *                   [--timeout SEC] [--lean-cmd CMD] [--lean-project DIR]
+ *                   [--lean-mem MB] [--lean-header-timeout SEC] [FILE...]
  *        stp-verify --check-db FILE [-j N]
  *
  * In: attempt records (JSONL; files or stdin, plain or gzip). Out: the same
@@ -11,6 +14,8 @@
  * and verify_ms added. A proof that fails to check is data (exit 0); a
  * malformed record is an error (exit 65) that names FILE:LINE and the field.
  * With --check-db, verify every proof of a Metamath database and report.
+ * With --backend lean, a pool of Lean 4 REPL processes checks the proofs
+ * (lean.c); --backend isabelle is not supported yet (isabelle.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +30,9 @@ static const char usage_text[] =
 	"usage: stp-verify [-k] [-j N] [-c CONFIG] [-o FILE] [--db FILE] [--cache FILE]\n"
 	"                  [--max-steps N] [--max-tokens N] [--timeout SEC] [--wall-time]\n"
 	"                  [FILE...]\n"
+	"       stp-verify --backend lean [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]\n"
+	"                  [--timeout SEC] [--lean-cmd CMD] [--lean-project DIR]\n"
+	"                  [--lean-mem MB] [--lean-header-timeout SEC] [FILE...]\n"
 	"       stp-verify --check-db FILE [-j N]\n"
 	"\n"
 	"Check proof attempts: attempt records in (JSONL), verdicts out, in input order.\n"
@@ -37,9 +45,16 @@ static const char usage_text[] =
 	"      --cache FILE    verdict cache: an attempt seen before is not verified again\n"
 	"      --max-steps N   limit on a proof's steps after expansion (default 100000)\n"
 	"      --max-tokens N  limit on a proof's tokens as written (default 20000)\n"
-	"      --timeout SEC   wall-clock limit per attempt (default 10)\n"
+	"      --timeout SEC   wall-clock limit per attempt (default 10; lean: 300)\n"
 	"      --wall-time     verify_ms is the measured time, not the deterministic cost\n"
 	"      --check-db FILE verify every proof of a database; exit 65 if any fails\n"
+	"      --backend NAME  metamath (default), lean, or isabelle (not supported yet)\n"
+	"      --lean-cmd CMD  starts one Lean REPL, run by /bin/sh -c (default 'lake env repl');\n"
+	"                      -j N is the number of REPL processes\n"
+	"      --lean-project DIR  the Lake project the REPL runs in (default: $STP_LEAN_PROJECT,\n"
+	"                      else .)\n"
+	"      --lean-mem MB   memory limit per REPL process group (default 10240; 0: none)\n"
+	"      --lean-header-timeout SEC  limit for a header's imports (default 600)\n"
 	"  -q, --quiet         no progress messages\n"
 	"  -h, --help          this help\n";
 
@@ -57,7 +72,7 @@ usage(int status)
 
 enum {
 	OPT_DB = 256, OPT_CACHE, OPT_MAX_STEPS, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_WALL,
-	OPT_CHECK_DB,
+	OPT_CHECK_DB, OPT_BACKEND, OPT_LEAN_CMD, OPT_LEAN_PROJECT, OPT_LEAN_MEM, OPT_LEAN_HDR,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +89,11 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "wall-time", no_argument, NULL, OPT_WALL },
 	{ "check-db", required_argument, NULL, OPT_CHECK_DB },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "lean-cmd", required_argument, NULL, OPT_LEAN_CMD },
+	{ "lean-project", required_argument, NULL, OPT_LEAN_PROJECT },
+	{ "lean-mem", required_argument, NULL, OPT_LEAN_MEM },
+	{ "lean-header-timeout", required_argument, NULL, OPT_LEAN_HDR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -107,7 +127,8 @@ real_arg(const char *flag, const char *s, double min, double max)
 
 static const char *const config_keys[] = {
 	"db", "cache", "jobs", "max_steps", "max_tokens", "max_symbols", "timeout",
-	"wall_time", NULL,
+	"wall_time", "backend", "lean_cmd", "lean_project", "lean_mem", "lean_header_timeout",
+	NULL,
 };
 
 /* Settings from the configuration file's 'verify' section. */
@@ -133,10 +154,22 @@ apply_config(struct verify_opts *o, const char *path)
 		o->max_tokens = (uint32_t)v;
 	if (config_int(c, "verify.max_symbols", &v, 1024, 1L << 30))
 		o->max_symbols = (size_t)v;
-	if (config_double(c, "verify.timeout", &d, 0.001, 86400))
+	if (config_double(c, "verify.timeout", &d, 0.001, 86400)) {
 		o->timeout = d;
+		o->timeout_set = 1;
+	}
 	if (config_bool(c, "verify.wall_time", &b))
 		o->wall_time = b;
+	if (config_str(c, "verify.backend", &s))
+		o->backend = xstrdup(s);
+	if (config_str(c, "verify.lean_cmd", &s))
+		o->lean_cmd = xstrdup(s);
+	if (config_str(c, "verify.lean_project", &s))
+		o->lean_project = xstrdup(s);
+	if (config_int(c, "verify.lean_mem", &v, 0, 1L << 30))
+		o->lean_mem_mb = v;
+	if (config_double(c, "verify.lean_header_timeout", &d, 0.001, 86400))
+		o->lean_header_timeout = d;
 	config_free(c);
 }
 
@@ -156,6 +189,10 @@ main(int argc, char **argv)
 	o.max_symbols = (size_t)1 << 22;
 	o.max_symbols_db = (size_t)1 << 26;
 	o.timeout = 10;
+	o.backend = "metamath";
+	o.lean_project = getenv("STP_LEAN_PROJECT");
+	o.lean_mem_mb = 10240;
+	o.lean_header_timeout = 600;
 
 	/* the configuration first, so that flags override it */
 	for (int i = 1; i < argc - 1; i++)
@@ -182,14 +219,39 @@ main(int argc, char **argv)
 		case OPT_MAX_TOKENS:
 			o.max_tokens = (uint32_t)num_arg("--max-tokens", optarg, 1, 100000000);
 			break;
-		case OPT_TIMEOUT: o.timeout = real_arg("--timeout", optarg, 0.001, 86400); break;
+		case OPT_TIMEOUT:
+			o.timeout = real_arg("--timeout", optarg, 0.001, 86400);
+			o.timeout_set = 1;
+			break;
 		case OPT_WALL: o.wall_time = 1; break;
 		case OPT_CHECK_DB: check_db = optarg; break;
+		case OPT_BACKEND: o.backend = optarg; break;
+		case OPT_LEAN_CMD: o.lean_cmd = optarg; break;
+		case OPT_LEAN_PROJECT: o.lean_project = optarg; break;
+		case OPT_LEAN_MEM: o.lean_mem_mb = num_arg("--lean-mem", optarg, 0, 1L << 30); break;
+		case OPT_LEAN_HDR:
+			o.lean_header_timeout = real_arg("--lean-header-timeout", optarg, 0.001, 86400);
+			break;
 		default: usage(EX_USAGE);
 		}
 	}
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
+
+	if (strcmp(o.backend, "metamath") != 0 && strcmp(o.backend, "lean") != 0 &&
+	    strcmp(o.backend, "isabelle") != 0)
+		die(EX_USAGE, "--backend: expected metamath, lean or isabelle, got '%s'", o.backend);
+	if (check_db && strcmp(o.backend, "metamath") != 0)
+		die(EX_USAGE, "--check-db checks a Metamath database: it takes no --backend %s",
+		    o.backend);
+	if (strcmp(o.backend, "isabelle") == 0)
+		return isabelle_run(&o);
+	if (strcmp(o.backend, "lean") == 0) {
+		/* a Lean proof takes seconds to minutes, not milliseconds */
+		if (!o.timeout_set)
+			o.timeout = 300;
+		return lean_run(&o);
+	}
 
 	if (check_db) {
 		int status;

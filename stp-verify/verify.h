@@ -20,6 +20,12 @@ struct verify_opts {
 	size_t max_symbols_db;     /* --check-db: work area per proof */
 	double timeout;            /* per attempt, seconds (a safety net; see the man page) */
 	size_t max_line;           /* longest input record, bytes */
+	int timeout_set;           /* --timeout or verify.timeout was given */
+	const char *backend;       /* --backend: "metamath" (default), "lean", "isabelle" */
+	const char *lean_cmd;      /* --lean-cmd: starts one REPL (/bin/sh -c), in lean_project */
+	const char *lean_project;  /* --lean-project: the Lake project directory */
+	long lean_mem_mb;          /* --lean-mem: per REPL process group, MB; 0 no limit */
+	double lean_header_timeout; /* --lean-header-timeout: seconds for a header's imports */
 	char **files;              /* input files */
 	int nfiles;
 };
@@ -29,5 +35,11 @@ int checkdb_run(const char *path, const struct verify_opts *o);
 
 /* Attempts in, verdicts out: returns the exit status. */
 int attempts_run(const struct verify_opts *o);
+
+/* The same with the Lean 4 REPL as the checker (lean.c). */
+int lean_run(const struct verify_opts *o);
+
+/* --backend isabelle (isabelle.c): not supported yet; dies with 69. */
+int isabelle_run(const struct verify_opts *o);
 
 #endif
