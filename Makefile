@@ -25,7 +25,7 @@ else
 BUILD     = build/opt
 endif
 
-PKGS      = jansson yaml-0.1 libxxhash zlib openblas
+PKGS      = jansson yaml-0.1 libxxhash zlib openblas libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(STP_WARN) $(PKG_CFLAGS) $(CFLAGS)
@@ -215,9 +215,12 @@ $(IN)/examples.jsonl $(IN)/state.jsonl $(IN)/stats.json &: $(IN)/verdicts.jsonl 
 		$(IN)/conjectures.stats.json $(IP)/state.jsonl $(IP)/stats.json $(TOOLS_)
 	$(REWARD_CMD)
 
-$(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(TOOLS_)
+# The SFT examples are replayed beside the iteration's own: a model this
+# small forgets a role it is not trained on (after an iteration of prover
+# examples alone, 1% of its conjectures were well formed, against 64%).
+$(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(I0)/examples.jsonl $(TOOLS_)
 	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(IP)/model.safetensors \
-		-o $@ $(IN)/examples.jsonl
+		-o $@ $(IN)/examples.jsonl $(I0)/examples.jsonl
 
 # the expert-iteration baseline: no conjectures, K = 64 on every unproved
 # statement, re-trained each round from the SFT model on all proofs so far
@@ -281,6 +284,11 @@ ei: $(REI)/iter-000/state.jsonl $(REI)/iter-000/stats.json $(REI)/iter-000/model
 
 eval: $(IN)/eval/passk.json
 	@echo "pass@k on test, iteration $(N) ($(RUN)):"; cat $<
+
+# runs/RUN/report/{report.md,pass.png,pass.svg} from the stats of runs/RUN
+# and runs/RUN-ei (a missing EI run is said, not an error)
+report:
+	tools/report $(RUN)
 
 demo:
 	tools/deps

@@ -4,6 +4,7 @@
  * usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]
  *                       [--dataset FILE] [--max M] [--temperature T] [--top-p P]
  *                       [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]
+ *        stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]
  *
  * In: seed records (SPEC §1, from stp-seed): the seed theorem's statement,
  * hyps, proof and context, and the lemma (label, "" for the trivial lemma,
@@ -21,6 +22,8 @@
  * The id is "c/" + the xxh3-64 of the normalised (system, context, hyps,
  * statement), so the same conjecture always gets the same id.
  * Counts (generated, well formed, new, kept) go to stderr.
+ * With --backend openai the conjectures come from an OpenAI-compatible
+ * server instead (remote.c; Lean seeds).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "conj.h"
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
@@ -42,6 +46,7 @@ static const char usage_text[] =
 	"usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
 	"                      [--dataset FILE] [--max M] [--temperature T] [--top-p P]\n"
 	"                      [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]\n"
+	"       stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]\n"
 	"\n"
 	"Sample N conjectures per seed record; keep the well-formed, new ones (at most M).\n"
 	"\n"
@@ -61,7 +66,9 @@ static const char usage_text[] =
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE     YAML configuration (section 'conjecture')\n"
 	"  -q, --quiet           no progress messages\n"
-	"  -h, --help            this help\n";
+	"  -h, --help            this help\n"
+	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	OAI_USAGE;
 
 static void
 usage(int status)
@@ -75,17 +82,9 @@ usage(int status)
 	exit(EX_USAGE);
 }
 
-struct copts {
-	const char *model, *db, *dataset, *out, *stats;
-	int samples, max_tokens, threads, keep_going;
-	long max, iter;
-	double temperature, top_p;
-	uint64_t seed;
-};
-
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
-	OPT_ITER, OPT_STATS,
+	OPT_ITER, OPT_STATS, OPT_BACKEND,
 };
 
 static const struct option longopts[] = {
@@ -106,6 +105,8 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,7 +138,8 @@ real_arg(const char *flag, const char *s, double min, double max)
 }
 
 static const char *const conj_keys[] = {
-	"model", "samples", "max", "temperature", "top_p", "max_tokens", "seed", "threads", NULL,
+	"model", "samples", "max", "temperature", "top_p", "max_tokens", "seed", "threads",
+	"backend", "stop", NULL,
 };
 
 static void
@@ -165,17 +167,18 @@ apply_config(struct copts *o, const char *path)
 		o->seed = (uint64_t)v;
 	if (config_int(c, "conjecture.threads", &v, 1, 1024))
 		o->threads = (int)v;
+	if (config_str(c, "conjecture.backend", &s)) {
+		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
+			die(EX_CONFIG, "%s: 'conjecture.backend': expected builtin or openai, got '%s'",
+			    config_path(c), s);
+		o->openai = strcmp(s, "openai") == 0;
+	}
 	config_free(c);
 }
 
-/* ---- the set of statements seen: normalised (hyps, statement) hashes */
+/* ---- the set of statements seen (conj.h) */
 
-struct hset {
-	uint64_t *v;
-	size_t cap, n;
-};
-
-static int
+int
 hset_add(struct hset *h, uint64_t k)
 {
 	size_t i;
@@ -202,9 +205,7 @@ hset_add(struct hset *h, uint64_t k)
 	return 1;
 }
 
-/* The whitespace-insensitive identity of a statement: system, (context,)
- * hyps, statement, normalised. */
-static uint64_t
+uint64_t
 stmt_key(const char *system, const char *context, const char *stmt, char **hyps, size_t nh)
 {
 	struct hash_fields *h = hash_fields_new();
@@ -239,7 +240,7 @@ load_dataset(struct hset *seen, const char *path)
 	int r;
 
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h;
+		json_t *rec, *h = NULL;   /* "hyps" may be absent */
 		const char *s;
 		char *hv[128];
 		size_t nh;
@@ -333,6 +334,7 @@ main(int argc, char **argv)
 	o.top_p = 1.0;
 	o.seed = 1;
 	o.max = -1;
+	oai_cli_init(&o.cli);
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
@@ -340,6 +342,7 @@ main(int argc, char **argv)
 			config = argv[i] + 9;
 	if (config)
 		apply_config(&o, config);
+	o.config = config;
 	while ((c = getopt_long(argc, argv, "n:j:o:kc:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.samples = (int)num_arg("-n", optarg, 1, 100000); break;
@@ -349,7 +352,7 @@ main(int argc, char **argv)
 		case 'c': break;
 		case 'q': msg_verbosity = 0; break;
 		case 'h': usage(0); break;
-		case OPT_MODEL: o.model = optarg; break;
+		case OPT_MODEL: o.model = o.cli_model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_DATASET: o.dataset = optarg; break;
 		case OPT_MAX: o.max = num_arg("--max", optarg, 0, 1L << 40); break;
@@ -359,8 +362,20 @@ main(int argc, char **argv)
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
 		case OPT_STATS: o.stats = optarg; break;
-		default: usage(EX_USAGE);
+		case OPT_BACKEND:
+			if (strcmp(optarg, "builtin") != 0 && strcmp(optarg, "openai") != 0)
+				die(EX_USAGE, "--backend: expected builtin or openai, got '%s'", optarg);
+			o.openai = strcmp(optarg, "openai") == 0;
+			break;
+		default:
+			if (!oai_cli_parse(&o.cli, c, optarg))
+				usage(EX_USAGE);
 		}
+	}
+	if (o.openai) {
+		o.files = argv + optind;
+		o.nfiles = argc - optind;
+		return conjecture_remote(&o);
 	}
 	if (!o.model)
 		die(EX_USAGE, "no model: give --model CHECKPOINT (or conjecture.model in the configuration)");

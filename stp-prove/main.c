@@ -5,6 +5,7 @@
  *                  [--temperature T] [--top-p P] [--max-tokens N] [--seed N]
  *                  [--no-constrain] [--iter N] [-j N] [FILE...]
  *        stp-prove --embed [--model CKPT] [FILE...]
+ *        stp-prove --backend openai --endpoint URL... [--model NAME] [-n K] [FILE...]
  *
  * In: statement records. Out: K attempt records per statement (the record,
  * plus proof, format "steps", sample 0..K-1, model, gen_tokens, gen_stop), in
@@ -13,6 +14,8 @@
  * (seed, the statement's id, i), so the output depends on neither batch size
  * nor threads. With --embed: one record per statement with "embedding" (the
  * model's mean-pooled, L2-normalised last hidden state of its prover prompt).
+ * With --backend openai the samples come from an OpenAI-compatible server
+ * instead (remote.c): the proof is the completion of the system's prompt.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +36,7 @@ static const char usage_text[] =
 	"                 [--temperature T] [--top-p P] [--max-tokens N] [--seed N]\n"
 	"                 [--no-constrain] [--iter N] [-j N] [FILE...]\n"
 	"       stp-prove --embed [--model CKPT] [FILE...]\n"
+	"       stp-prove --backend openai --endpoint URL... [--model NAME] [-n K] [FILE...]\n"
 	"\n"
 	"Sample K proofs (steps format) of each statement record; attempts out, in order.\n"
 	"\n"
@@ -51,7 +55,9 @@ static const char usage_text[] =
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE     YAML configuration (section 'prove')\n"
 	"  -q, --quiet           no progress messages\n"
-	"  -h, --help            this help\n";
+	"  -h, --help            this help\n"
+	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	OAI_USAGE;
 
 static void
 usage(int status)
@@ -67,7 +73,7 @@ usage(int status)
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
-	OPT_EMBED,
+	OPT_EMBED, OPT_BACKEND,
 };
 
 static const struct option longopts[] = {
@@ -87,6 +93,8 @@ static const struct option longopts[] = {
 	{ "no-constrain", no_argument, NULL, OPT_NOCON },
 	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "embed", no_argument, NULL, OPT_EMBED },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -119,8 +127,18 @@ real_arg(const char *flag, const char *s, double min, double max)
 
 static const char *const prove_keys[] = {
 	"model", "samples", "temperature", "top_p", "max_tokens", "seed", "constrain", "threads",
-	NULL,
+	"backend", "stop", NULL,
 };
+
+static int
+backend_arg(const char *s)
+{
+	if (strcmp(s, "builtin") == 0)
+		return 0;
+	if (strcmp(s, "openai") == 0)
+		return 1;
+	die(EX_USAGE, "--backend: expected builtin or openai, got '%s'", s);
+}
 
 static void
 apply_config(struct prove_opts *o, const char *path)
@@ -148,6 +166,12 @@ apply_config(struct prove_opts *o, const char *path)
 		o->constrain = b;
 	if (config_int(c, "prove.threads", &v, 1, 1024))
 		o->threads = (int)v;
+	if (config_str(c, "prove.backend", &s)) {
+		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
+			die(EX_CONFIG, "%s: 'prove.backend': expected builtin or openai, got '%s'",
+			    config_path(c), s);
+		o->openai = strcmp(s, "openai") == 0;
+	}
 	config_free(c);
 }
 
@@ -360,6 +384,7 @@ main(int argc, char **argv)
 	o.constrain = 1;
 	o.threads = ncpus();
 	o.iter = -1;
+	oai_cli_init(&o.cli);
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
@@ -367,6 +392,7 @@ main(int argc, char **argv)
 			config = argv[i] + 9;
 	if (config)
 		apply_config(&o, config);
+	o.config = config;
 	while ((c = getopt_long(argc, argv, "n:j:o:kc:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.samples = (int)num_arg("-n", optarg, 1, 100000); break;
@@ -376,7 +402,7 @@ main(int argc, char **argv)
 		case 'c': break;
 		case 'q': msg_verbosity = 0; break;
 		case 'h': usage(0); break;
-		case OPT_MODEL: o.model = optarg; break;
+		case OPT_MODEL: o.model = o.cli_model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_TEMP: o.temperature = real_arg("--temperature", optarg, 0, 100); break;
 		case OPT_TOPP: o.top_p = real_arg("--top-p", optarg, 0, 1); break;
@@ -385,11 +411,16 @@ main(int argc, char **argv)
 		case OPT_NOCON: o.constrain = 0; break;
 		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
 		case OPT_EMBED: o.embed = 1; break;
-		default: usage(EX_USAGE);
+		case OPT_BACKEND: o.openai = backend_arg(optarg); break;
+		default:
+			if (!oai_cli_parse(&o.cli, c, optarg))
+				usage(EX_USAGE);
 		}
 	}
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
+	if (o.openai)
+		return prove_remote(&o);
 	if (!o.model)
 		die(EX_USAGE, "no model: give --model CHECKPOINT (or prove.model in the configuration)");
 

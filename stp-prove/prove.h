@@ -12,6 +12,7 @@
 #include "mmsteps/stmt.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
+#include "openai.h"
 
 struct prove_opts {
 	const char *model;         /* --model: the checkpoint */
@@ -28,7 +29,15 @@ struct prove_opts {
 	long iter;                 /* --iter: the "iter" field (-1: leave as is) */
 	char **files;
 	int nfiles;
+	/* --backend openai (remote.c) */
+	int openai;                /* 1: sample from an OpenAI-compatible server */
+	const char *config;        /* -c, read again for the 'openai' section */
+	const char *cli_model;     /* --model as given on the command line */
+	struct oai_cli cli;        /* the openai flags given */
 };
+
+/* stp-prove --backend openai: the whole run; returns the exit status. */
+int prove_remote(struct prove_opts *o);
 
 /* The model's vocabulary in the constraint's token space (constrain.h). */
 struct vmap {

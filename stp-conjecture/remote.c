@@ -1,0 +1,325 @@
+/*
+ * remote.c - stp-conjecture --backend openai: conjectures from an
+ * OpenAI-compatible server (lib/openai.h)
+ *
+ * In: Lean seed records ("system":"lean"; the header in "context"; the seed
+ * theorem's "statement" and "proof"; "lemma", with "lemma_statement" when
+ * stp-seed knows it). Each seed's prompt is prompt_lean_conjecturer(header,
+ * lemma, statement + proof); the model writes the hard theorem, cut at
+ * "</hard theorem>" (or the --stop sequences). Sample i of a seed is asked
+ * for with the seed oai_seed(seed, seed id) + i, so the output depends on
+ * neither concurrency nor retries.
+ *
+ * A sample is well formed when, trimmed, it starts with "theorem " or
+ * "lemma " and holds none of the prompt's markers; a trailing "sorry" is
+ * dropped and ":= by" completed, so that the prover's prompt can continue
+ * it. NEEDSWORK: that is syntax only; whether it elaborates is for Lean
+ * (stp-verify) to say. Duplicates (whitespace-insensitive) of --dataset
+ * statements of the same system and of one another are dropped; at most
+ * --max are kept, in order. The records are those of the built-in backend
+ * with "system":"lean" and no "hyps".
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "conj.h"
+#include "config.h"
+#include "hash.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "prompt.h"
+
+static const char *const stop_lean[] = { "</hard theorem>", "```" };
+
+struct item {
+	json_t *rec;
+	const char *id, *context, *lemma;   /* in rec */
+	int status;
+	char msg[512];
+};
+
+struct run {
+	const struct copts *o;
+	struct jsonl_in *in;
+	int stop_reading;
+	struct pbuf prompt;                  /* the reader's */
+	struct out out;
+	struct hset seen;
+	long nbad, ngen, nwf, nnew, nkept, nseeds;
+};
+
+static void
+load_dataset(struct hset *seen, const char *path)
+{
+	char *files[1] = { (char *)path };
+	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_err err;
+	const char *line, *file, *s, *system = "metamath";
+	size_t len;
+	long lineno;
+	int r;
+
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *rec, *h = NULL;
+		char *hv[128];
+		size_t nh;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		system = "metamath";
+		rec = jsonl_parse(line, len, file, lineno, &err);
+		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		nh = h ? json_array_size(h) : 0;
+		if (nh > 128)
+			nh = 128;
+		for (size_t i = 0; i < nh; i++)
+			hv[i] = (char *)json_string_value(json_array_get(h, i));
+		hset_add(seen, stmt_key(system, NULL, s, hv, nh));
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+}
+
+static struct oai_job *
+bad_record(struct run *x, struct item *it, struct jsonl_err *err, json_t *rec)
+{
+	json_decref(rec);
+	it->rec = NULL;
+	it->status = err->status ? err->status : EX_DATAERR;
+	snprintf(it->msg, sizeof it->msg, "%s", err->msg);
+	if (!x->o->keep_going)
+		x->stop_reading = 1;
+	return oai_job_new(OAI_MARK, NULL, 0, 0, it);
+}
+
+/* The reader thread: the next seed's job. */
+static struct oai_job *
+next_job(void *ctx)
+{
+	struct run *x = ctx;
+	const struct copts *o = x->o;
+	struct jsonl_err err;
+	const char *line, *file, *system = "metamath", *stmt, *proof, *lstmt = NULL;
+	size_t len;
+	long lineno;
+	long long k;
+	json_t *rec = NULL;
+	struct item *it;
+	struct oai_job *j;
+	char *easy;
+	int r, nsamp = o->samples;
+
+	if (x->stop_reading)
+		return NULL;
+	r = jsonl_in_next(x->in, &line, &len, &file, &lineno, &err);
+	if (r == 0)
+		return NULL;
+	it = xcalloc(1, sizeof *it);
+	if (r > 0)
+		rec = jsonl_parse(line, len, file, lineno, &err);
+	if (!rec || jsonl_get_str(rec, "id", 1, &it->id, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "context", 0, &it->context, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "lemma", 1, &it->lemma, file, lineno, &err) < 0 ||
+	    jsonl_get_str(rec, "lemma_statement", 0, &lstmt, file, lineno, &err) < 0)
+		return bad_record(x, it, &err, rec);
+	if (strcmp(system, "lean") != 0) {
+		err.status = EX_DATAERR;
+		snprintf(err.msg, sizeof err.msg,
+		         "%s:%ld: field 'system': '%s' seeds need the built-in backend (--backend "
+		         "openai takes Lean seeds)", file, lineno, system);
+		return bad_record(x, it, &err, rec);
+	}
+	/* the easy theorem: the statement and its proof, as the prover wrote it */
+	easy = xasprintf("%s%s%s", stmt, *proof && !isspace((unsigned char)*proof) ? "\n" : "",
+	                 proof);
+	pbuf_reset(&x->prompt);
+	prompt_lean_conjecturer(&x->prompt, it->context ? it->context : "",
+	                        lstmt && *lstmt ? lstmt : it->lemma, easy);
+	free(easy);
+	/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
+	if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, &err) > 0 && k >= 1 && k < nsamp)
+		nsamp = (int)k;
+	it->rec = rec;
+	j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), nsamp, oai_seed(o->seed, it->id), it);
+	j->name = it->id;
+	return j;
+}
+
+/* The conjecture in a sample, or NULL when it is not one (see the top). */
+static char *
+lean_conjecture(const char *text)
+{
+	const char *b = text, *e;
+	size_t n;
+
+	while (isspace((unsigned char)*b))
+		b++;
+	if (strncmp(b, "theorem ", 8) != 0 && strncmp(b, "lemma ", 6) != 0)
+		return NULL;
+	if (strstr(b, "```") || strstr(b, "<lemma>") || strstr(b, "</lemma>") ||
+	    strstr(b, "theorem>"))
+		return NULL;
+	e = b + strlen(b);
+	while (e > b && isspace((unsigned char)e[-1]))
+		e--;
+	if (e - b >= 5 && strncmp(e - 5, "sorry", 5) == 0) {
+		e -= 5;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+	}
+	n = (size_t)(e - b);
+	if (n >= 5 && strncmp(e - 5, ":= by", 5) == 0)
+		return xstrndup(b, n);
+	if (n >= 2 && strncmp(e - 2, ":=", 2) == 0)
+		return xasprintf("%.*s by", (int)n, b);
+	return xasprintf("%.*s := by", (int)n, b);
+}
+
+static void
+deliver(void *ctx, struct oai_job *j)
+{
+	struct run *x = ctx;
+	const struct copts *o = x->o;
+	struct item *it = j->tag;
+
+	if (j->kind == OAI_MARK) {
+		if (!o->keep_going) {
+			if (!x->out.is_stdout)
+				atomic_abort(&x->out.af);
+			die(it->status, "%s", it->msg);
+		}
+		warn("%s (skipped)", it->msg);
+		x->nbad++;
+		free(it);
+		oai_job_free(j);
+		return;
+	}
+	x->nseeds++;
+	for (int i = 0; i < j->k; i++) {
+		char *c = lean_conjecture(j->samples[i].text);
+		x->ngen++;
+		if (!c)
+			continue;
+		x->nwf++;
+		if (hset_add(&x->seen, stmt_key("lean", NULL, c, NULL, 0))) {
+			x->nnew++;
+			if (o->max < 0 || x->nkept < o->max) {
+				char id[20 + 2];
+				json_t *cj = json_object();
+				hash64_hex(stmt_key("lean", it->context, c, NULL, 0), id + 2);
+				id[0] = 'c';
+				id[1] = '/';
+				json_object_set_new(cj, "id", json_string(id));
+				json_object_set_new(cj, "system", json_string("lean"));
+				if (it->context)
+					json_object_set_new(cj, "context", json_string(it->context));
+				json_object_set_new(cj, "statement", json_string(c));
+				json_object_set_new(cj, "split", json_string("conjecture"));
+				json_object_set_new(cj, "source", json_string("conjecture"));
+				json_object_set_new(cj, "seed", json_string(it->id));
+				json_object_set_new(cj, "lemma", json_string(it->lemma));
+				json_object_set_new(cj, "iter", json_integer(o->iter));
+				if (jsonl_write(x->out.fp, cj) < 0)
+					die(EX_IOERR, "write error:");
+				json_decref(cj);
+				x->nkept++;
+			}
+		}
+		free(c);
+	}
+	json_decref(it->rec);
+	free(it);
+	oai_job_free(j);
+}
+
+int
+conjecture_remote(struct copts *o)
+{
+	struct oai_config cfg;
+	struct config *cf = config_load(o->config);
+	const char *key_env = "OPENAI_API_KEY", *const *stop;
+	struct oai_client *c;
+	struct run x;
+	size_t nstop;
+	char line[512];
+	int st;
+
+	oai_config_init(&cfg);
+	oai_config_load(&cfg, cf, &key_env);
+	oai_cli_apply(&o->cli, &cfg, &key_env);
+	if (o->cli_model)
+		cfg.model = o->cli_model;
+	if (!cfg.model)
+		die(EX_USAGE, "no model: give --model NAME (or openai.model in the configuration)");
+	if (cfg.nendpoints == 0)
+		die(EX_USAGE, "no endpoint: give --endpoint URL (or openai.endpoints in the "
+		              "configuration)");
+	cfg.api_key = getenv(key_env);
+	cfg.max_tokens = o->max_tokens;
+	cfg.temperature = o->temperature;
+	cfg.top_p = o->top_p;
+	cfg.seed = o->seed;
+	if (!o->cli.nstop && config_strlist(cf, "conjecture.stop", &stop, &nstop)) {
+		cfg.stop = stop;
+		cfg.nstop = nstop;
+	}
+	if (!cfg.nstop) {
+		cfg.stop = stop_lean;
+		cfg.nstop = 2;
+	}
+
+	memset(&x, 0, sizeof x);
+	x.o = o;
+	if (o->dataset)
+		load_dataset(&x.seen, o->dataset);
+	x.in = jsonl_in_open(o->files, o->nfiles, 0);
+	out_open(&x.out, o->out);
+	c = oai_client_new(&cfg);
+	st = oai_run(c, next_job, deliver, &x);
+	if (st) {
+		if (!x.out.is_stdout)
+			atomic_abort(&x.out.af);
+		die(st, "%s", oai_error(c));
+	}
+	if (jsonl_in_count(x.in) == 0)
+		warn("no records in the input");
+	out_close(&x.out);
+	jsonl_in_close(x.in);
+	if (o->stats) {
+		struct out so;
+		json_t *js = json_object();
+		json_object_set_new(js, "seeds", json_integer(x.nseeds));
+		json_object_set_new(js, "generated", json_integer(x.ngen));
+		json_object_set_new(js, "well_formed", json_integer(x.nwf));
+		json_object_set_new(js, "new", json_integer(x.nnew));
+		json_object_set_new(js, "kept", json_integer(x.nkept));
+		out_open(&so, o->stats);
+		if (jsonl_write(so.fp, js) < 0)
+			die(EX_IOERR, "write error:");
+		out_close(&so);
+		json_decref(js);
+	}
+	oai_stats_line(c, line, sizeof line);
+	progress("%s", line);
+	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%), "
+	         "%ld kept", x.nseeds, x.ngen, x.nwf,
+	         x.ngen ? 100.0 * (double)x.nwf / (double)x.ngen : 0.0, x.nnew,
+	         x.ngen ? 100.0 * (double)x.nnew / (double)x.ngen : 0.0, x.nkept);
+	oai_client_free(c);
+	oai_cli_release(&o->cli);
+	pbuf_free(&x.prompt);
+	free(x.seen.v);
+	config_free(cf);
+	if (x.nbad) {
+		error("%ld malformed record%s skipped", x.nbad, x.nbad == 1 ? "" : "s");
+		return EX_DATAERR;
+	}
+	return 0;
+}
