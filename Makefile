@@ -245,8 +245,10 @@ $(EN)/state.jsonl $(EN)/stats.json &: $(EN)/verdicts.jsonl $(EP)/state.jsonl $(E
 		--state $(EP)/state.jsonl --prev-stats $(EP)/stats.json -o /dev/null \
 		--state-out $(EN)/state.jsonl --stats $(EN)/stats.json $(EN)/verdicts.jsonl
 
+# every proof of rounds 1..N (not of later rounds, should they exist)
 $(EN)/examples.jsonl: $(EN)/verdicts.jsonl $(TOOLS_)
-	bin/stp-reward -q -c $(R)/config.yaml --final -o $@ $(wildcard $(REI)/iter-*/verdicts.jsonl) $(EN)/verdicts.jsonl
+	bin/stp-reward -q -c $(R)/config.yaml --final -o $@ \
+		$$(for i in $$(seq 1 $(N)); do printf '$(REI)/iter-%03d/verdicts.jsonl ' $$i; done)
 
 $(EN)/model.safetensors: $(EN)/examples.jsonl $(I0)/model.safetensors $(TOOLS_)
 	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(I0)/model.safetensors \

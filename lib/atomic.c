@@ -283,6 +283,20 @@ out_open(struct out *o, const char *path)
 		o->is_stdout = 1;
 		return;
 	}
+	/* A device or a pipe (-o /dev/null, -o /dev/stderr, a FIFO) is written
+	 * in place: renaming a temporary over it would replace the device with
+	 * a regular file. Only regular files (or new ones) go through a
+	 * temporary. */
+	{
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->fp = fopen(path, "w");
+			if (!o->fp)
+				die(EX_CANTCREAT, "cannot open '%s':", path);
+			o->is_device = 1;
+			return;
+		}
+	}
 	atomic_open(&o->af, path);
 	o->fp = o->af.fp;
 }
@@ -291,9 +305,13 @@ out_open(struct out *o, const char *path)
 void
 out_close(struct out *o)
 {
-	if (o->is_stdout)
+	if (o->is_stdout) {
 		close_stdout();
-	else
+	} else if (o->is_device) {
+		if (fflush(o->fp) != 0 || ferror(o->fp) || fclose(o->fp) != 0)
+			die(EX_IOERR, "write error:");
+	} else {
 		atomic_commit(&o->af);
+	}
 	o->fp = NULL;
 }

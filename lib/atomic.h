@@ -28,13 +28,15 @@ void atomic_abort(struct atomic_file *af);
 
 /*
  * Convenience for tools with "-o FILE": returns stdout when path is NULL or
- * "-", otherwise an atomic file's stream. out_close() commits (or, for stdout,
+ * "-", the path itself when it names a device or a FIFO (/dev/null), otherwise
+ * an atomic file's stream. out_close() commits (or, for stdout,
  * calls close_stdout()).
  */
 struct out {
 	struct atomic_file af;
 	FILE *fp;
 	int is_stdout;
+	int is_device;         /* path names a device or a FIFO: written in place */
 };
 void out_open(struct out *o, const char *path);
 void out_close(struct out *o);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic.h"
 #include "hash.h"
@@ -145,8 +146,20 @@ void
 state_write(const struct state *st, const char *path)
 {
 	struct out o;
+	struct stat sb;
+	FILE *fp;
+	int direct = 0;
 
-	out_open(&o, path);
+	/* a device or a pipe (/dev/null) is written in place: a temporary
+	 * renamed over it would replace the device node with a regular file */
+	if (path && strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if (!(fp = fopen(path, "w")))
+			die(EX_CANTCREAT, "cannot open '%s':", path);
+		direct = 1;
+	} else {
+		out_open(&o, path);
+		fp = o.fp;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct sstate *s = &st->s[i];
 		json_t *j = json_object();
@@ -158,11 +171,14 @@ state_write(const struct state *st, const char *path)
 		                    s->first_iter >= 0 ? json_integer(s->first_iter) : json_null());
 		json_object_set_new(j, "attempts", json_integer(s->attempts));
 		json_object_set_new(j, "correct", json_integer(s->correct));
-		if (jsonl_write(o.fp, j) < 0)
+		if (jsonl_write(fp, j) < 0)
 			die(EX_IOERR, "write error:");
 		json_decref(j);
 	}
-	out_close(&o);
+	if (!direct)
+		out_close(&o);
+	else if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
+		die(EX_IOERR, "write error on '%s':", path);
 }
 
 void

@@ -40,7 +40,8 @@ void state_load(struct state *st, const char *path);
 void state_from_statements(struct state *st, const char *path);
 /* The entry of id, or NULL. */
 struct sstate *state_get(const struct state *st, const char *id);
-/* Write it (atomically when path is not NULL/"-"). */
+/* Write it: to stdout for NULL or "-"; in place to a path that is not a
+ * regular file (/dev/null); otherwise atomically. */
 void state_write(const struct state *st, const char *path);
 void state_free(struct state *st);
 

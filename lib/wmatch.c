@@ -216,6 +216,10 @@ wmatch(const float *X, size_t nx, const float *Y, size_t ny, int C, const int *k
 	pthread_mutex_init(&t.mu, NULL);
 	if (nthreads < 1)
 		nthreads = 1;
+	/* one BLAS thread per call: the blocks are our threads' work (as in
+	 * lib/model/model.c; OpenBLAS's own threads on top of ours would
+	 * oversubscribe the cores, about 30% slower) */
+	openblas_set_num_threads(1);
 	tid = xcalloc((size_t)nthreads, sizeof *tid);
 	for (int i = 1; i < nthreads; i++)
 		if (pthread_create(&tid[i], NULL, topm_worker, &t) != 0)

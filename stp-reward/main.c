@@ -3,7 +3,7 @@
  *
  * usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]
  *                   [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]
- *                   [--conjecture-stats FILE] [--db FILE] [-c CONFIG]
+ *                   [--conjecture-stats FILE] [--seed N] [-j N] [-c CONFIG]
  *                   -o EXAMPLES --state-out FILE --stats FILE VERDICTS...
  *        stp-reward --init-state --statements FILE -o STATE
  *        stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...
@@ -11,30 +11,47 @@
  * SPEC §1 step 5, on this iteration's verdicts (files: they are read twice):
  *   - pass rate P = correct / attempts per statement and conjecture;
  *   - conjecturer examples: conjectures with 0 < P <= reward.conj_pass_max
- *     (1/4) that a correct proof using the seed lemma proves, one each; the
- *     elegance filter drops the lowest reward.elegance_drop (20%) of
- *     E = shortest proof / conjecture, in characters, within each lemma's
- *     group; Wasserstein reweighting (lib/wmatch) against the unproved dataset
- *     statements with the model's embeddings gives the weights (cap 4);
+ *     (1/4) that a correct proof using the seed lemma proves (the trivial
+ *     lemma "" counts as used), one each; the elegance filter drops, within
+ *     each seed lemma's group of m, the floor(reward.elegance_drop m) (20%)
+ *     lowest E = shortest correct proof / conjecture (statement and
+ *     hypotheses), in characters (equal E: the earlier conjecture first);
+ *     Wasserstein reweighting (lib/wmatch) against the statements still
+ *     unproved after this iteration, with the model's embeddings, gives the
+ *     weights (cap reward.w_cap = 4; matching weights from the statements'
+ *     "weight"; a conjecture of weight 0 gets no example);
  *   - prover examples: the distinct correct proofs of the last
- *     reward.window (3) iterations (this one and --previous) whose statement
- *     or conjecture had P <= reward.prover_pass_max (1/2) in its iteration;
- *     weight exp(-0.001 len - 0.01 verify_seconds) / (its statement's
- *     distinct correct proofs);
+ *     reward.window (3) iterations (this one and the first window - 1
+ *     --previous files) whose statement or conjecture had
+ *     P <= reward.prover_pass_max (1/2) in its own iteration; weight
+ *     exp(-reward.len_coef len - reward.time_coef verify_seconds) / (its
+ *     statement's distinct proofs so chosen), len in characters of the proof,
+ *     verify_seconds = verify_ms / 1000 (0.001 and 0.01); each written once,
+ *     from the first window file that selects it;
  *   - the new state (best pass rate, proved, first iteration, counts);
  *   - stats (JSON): cumulative pass rate per split, conjecture counts, the
- *     conjectures' pass-rate histogram, proofs and tokens generated so far.
- * --final: the final re-training set: the SFT examples, plus every correct
- * proof whose conjecture had P <= 1/4 or whose dataset statement was proved
- * at any P, at most reward.final_max_proofs (16) distinct ones per
- * statement (the shortest), weight exp(-0.001 len).
+ *     conjectures' pass-rate histogram, proofs and tokens generated so far
+ *     (this iteration's attempts and gen_tokens added to --prev-stats').
+ * --final: the final re-training set: the SFT examples first, then every
+ * correct proof whose conjecture had P <= 1/4 in its file or whose dataset
+ * statement was proved at any P, at most reward.final_max_proofs (16)
+ * distinct ones per statement (the shortest), weight exp(-0.001 len), in
+ * the order of the files. Each VERDICTS file is one iteration.
+ * --init-state: iteration 0's state from the statements (test left out).
+ * A verdict of the held-out split ("split":"test") is never an example.
+ *
+ * Memory grows with the distinct statements (and by about 70 bytes with
+ * each distinct correct proof: its key in two hash sets), not with the
+ * records: verdicts are scanned twice (lib/jscan) rather than held.
  * Deterministic: the same inputs, configuration and seed give the same bytes.
+ * Bad records exit 65 naming file:line and the field; see SPEC §4.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic.h"
 #include "config.h"
@@ -51,12 +68,31 @@
 static const char usage_text[] =
 	"usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]\n"
 	"                  [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]\n"
-	"                  [--conjecture-stats FILE] [-c CONFIG]\n"
+	"                  [--conjecture-stats FILE] [--seed N] [-j N] [-c CONFIG]\n"
 	"                  -o EXAMPLES --state-out FILE --stats FILE VERDICTS...\n"
 	"       stp-reward --init-state --statements FILE -o STATE\n"
 	"       stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...\n"
 	"\n"
-	"Rewards of one iteration's verdicts: training examples, the new state, stats.\n";
+	"Rewards of one iteration's verdicts: training examples, the new state, stats.\n"
+	"\n"
+	"      --state FILE          the state before this iteration\n"
+	"      --iter N              this iteration\n"
+	"      --statements FILE     the dataset statements (Wasserstein targets; --init-state)\n"
+	"      --seeds FILE          this iteration's seeds (for conjecturer examples)\n"
+	"      --model CKPT          the model whose embeddings the Wasserstein step uses\n"
+	"      --previous VERDICTS   an earlier iteration's verdicts, newest first (replay)\n"
+	"      --prev-stats FILE     the previous iteration's stats (running totals)\n"
+	"      --conjecture-stats F  stp-conjecture's counts, copied into the stats\n"
+	"      --state-out FILE      write the new state\n"
+	"      --stats FILE          write the stats (JSON)\n"
+	"      --final               the final re-training set (--sft: SFT examples first)\n"
+	"      --init-state          iteration 0's state from --statements\n"
+	"      --seed N              random seed (default 1)\n"
+	"  -j, --threads N           threads (default: the number of CPUs)\n"
+	"  -o, --output FILE         write the examples to FILE (atomically)\n"
+	"  -c, --config FILE         YAML configuration (section 'reward')\n"
+	"  -q, --quiet               no progress messages\n"
+	"  -h, --help                this help\n";
 
 struct ropts {
 	const char *state, *statements, *seeds, *model, *prev_stats, *conj_stats, *out,
@@ -85,159 +121,65 @@ emit(FILE *fp, json_t *o)
 	json_decref(o);
 }
 
-/* ---- prover examples: distinct correct proofs of selected statements */
+/* ---- prover examples: distinct correct proofs of selected statements
+ *
+ * Two passes over the window's files (this iteration's verdicts, then the
+ * --previous ones; for --final, every file given). The first pass
+ * (tallies_read) gives each file's tallies and distinct correct proofs; a
+ * proof is claimed by the first file, in that order, in which its statement
+ * is selected (by its P in that file's iteration), and counts once for its
+ * statement. The second pass reads the files again and writes each claimed
+ * proof where it first occurs in the claiming file, with that verdict's
+ * verify_ms. Memory: the tallies and a few dozen bytes per distinct proof.
+ */
 
-struct pex {
-	char *id;
-	json_t *rec;           /* the verdict */
-	size_t len;            /* characters */
-	double verify_s;
-	uint64_t key;          /* (id, proof) */
+struct claim {
+	uint64_t key;          /* proof_key(id, proof) */
+	int used;              /* the slot holds a claim */
+	int file;              /* the window file that writes it */
+	int chosen;            /* --final: among the shortest of its statement */
+	int done;              /* written */
 };
 
-struct pexs {
-	struct pex *p;
+struct claims {
+	struct claim *c;       /* open addressing on key */
 	size_t n, cap;
-	uint64_t *seen;        /* set of keys */
-	size_t nseen, capseen;
 };
 
-static int
-seen_add(struct pexs *ps, uint64_t k)
+/* The claim of key; with create, a new one (file -1) when absent. */
+static struct claim *
+claims_find(struct claims *cs, uint64_t key, int create)
 {
 	size_t i;
 
-	if (!k)
-		k = 1;
-	if ((ps->nseen + 1) * 2 > ps->capseen) {
-		uint64_t *old = ps->seen;
-		size_t oc = ps->capseen;
-		ps->capseen = oc ? oc * 2 : 4096;
-		ps->seen = xcalloc(ps->capseen, sizeof *ps->seen);
-		ps->nseen = 0;
-		for (size_t j = 0; j < oc; j++)
-			if (old[j])
-				seen_add(ps, old[j]);
+	if (create && (cs->n + 1) * 2 > cs->cap) {
+		struct claim *old = cs->c;
+		size_t oc = cs->cap;
+		cs->cap = oc ? oc * 2 : 4096;
+		cs->c = xcalloc(cs->cap, sizeof *cs->c);
+		for (size_t j = 0; j < oc; j++) {
+			if (!old[j].used)
+				continue;
+			for (i = (size_t)(old[j].key * 0x9e3779b97f4a7c15ULL >> 17) & (cs->cap - 1);
+			     cs->c[i].used; i = (i + 1) & (cs->cap - 1))
+				;
+			cs->c[i] = old[j];
+		}
 		free(old);
 	}
-	for (i = (size_t)(k * 0x9e3779b97f4a7c15ull >> 17) & (ps->capseen - 1); ps->seen[i];
-	     i = (i + 1) & (ps->capseen - 1))
-		if (ps->seen[i] == k)
-			return 0;
-	ps->seen[i] = k;
-	ps->nseen++;
-	return 1;
-}
-
-static uint64_t
-proof_key(const char *id, const char *proof)
-{
-	struct hash_fields *h = hash_fields_new();
-	uint64_t k;
-
-	hash_fields_add_str(h, id);
-	hash_fields_add_str(h, proof);
-	k = hash_fields_64(h);
-	hash_fields_free(h);
-	return k;
-}
-
-/* Add the distinct correct proofs of file whose id select() accepts. */
-static void
-collect_proofs(struct pexs *ps, const char *path, const struct tallies *ts,
-               int (*select)(const struct tally *, const void *), const void *arg)
-{
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
-	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
-	int r;
-
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o;
-		const char *id, *proof;
-		int ok;
-		double ms = 0;
-		struct tally *t;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_bool(o, "ok", 1, &ok, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "proof", 1, &proof, file, lineno, &err) < 0 ||
-		    jsonl_get_num(o, "verify_ms", 0, &ms, file, lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		t = tallies_get(ts, id);
-		if (ok && t && select(t, arg) && seen_add(ps, proof_key(id, proof))) {
-			xgrow(&ps->p, &ps->cap, ps->n + 1, sizeof *ps->p);
-			ps->p[ps->n].id = xstrdup(id);
-			ps->p[ps->n].rec = o;
-			json_incref(o);
-			ps->p[ps->n].len = strlen(proof);
-			ps->p[ps->n].verify_s = ms / 1000.0;
-			ps->p[ps->n].key = proof_key(id, proof);
-			ps->n++;
-		}
-		json_decref(o);
-	}
-	jsonl_in_close(in);
-}
-
-static void
-pexs_free(struct pexs *ps)
-{
-	for (size_t i = 0; i < ps->n; i++) {
-		free(ps->p[i].id);
-		json_decref(ps->p[i].rec);
-	}
-	free(ps->p);
-	free(ps->seen);
-	memset(ps, 0, sizeof *ps);
-}
-
-static json_t *
-prover_example(const json_t *rec, double weight)
-{
-	json_t *e = json_object();
-
-	json_object_set_new(e, "role", json_string("prover"));
-	json_object_set(e, "id", json_object_get(rec, "id"));
-	json_object_set(e, "statement", json_object_get(rec, "statement"));
-	if (json_object_get(rec, "hyps"))
-		json_object_set(e, "hyps", json_object_get(rec, "hyps"));
-	json_object_set(e, "target", json_object_get(rec, "proof"));
-	json_object_set_new(e, "weight", json_real(weight));
-	return e;
-}
-
-/* How many of ps's proofs belong to each id (for the weight's denominator). */
-static size_t *
-count_per_id(const struct pexs *ps)
-{
-	size_t *cnt = xcalloc(ps->n + 1, sizeof *cnt);
-
-	/* ids are few per proof list: a hash of id -> first index */
-	size_t nslot = 1;
-	size_t *slot, *first = xcalloc(ps->n + 1, sizeof *first);
-	while (nslot < 2 * ps->n + 2)
-		nslot *= 2;
-	slot = xcalloc(nslot, sizeof *slot);
-	for (size_t i = 0; i < ps->n; i++) {
-		size_t h = hash64(ps->p[i].id, strlen(ps->p[i].id)) & (nslot - 1);
-		while (slot[h] && strcmp(ps->p[slot[h] - 1].id, ps->p[i].id) != 0)
-			h = (h + 1) & (nslot - 1);
-		if (!slot[h])
-			slot[h] = i + 1;
-		first[i] = slot[h] - 1;
-		cnt[first[i]]++;
-	}
-	for (size_t i = 0; i < ps->n; i++)
-		cnt[i] = cnt[first[i]];
-	free(slot);
-	free(first);
-	return cnt;
+	if (!cs->cap)
+		return NULL;
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 17) & (cs->cap - 1); cs->c[i].used;
+	     i = (i + 1) & (cs->cap - 1))
+		if (cs->c[i].key == key)
+			return &cs->c[i];
+	if (!create)
+		return NULL;
+	cs->c[i].used = 1;
+	cs->c[i].key = key;
+	cs->c[i].file = -1;
+	cs->n++;
+	return &cs->c[i];
 }
 
 static int
@@ -245,22 +187,178 @@ sel_prover_window(const struct tally *t, const void *arg)
 {
 	const struct ropts *o = arg;
 	double p = tally_pass(t);
-	return t->correct > 0 && p <= o->prover_pass_max;
+	return t->correct > 0 && !t->held_out && p <= o->prover_pass_max;
 }
 
 static int
 sel_final(const struct tally *t, const void *arg)
 {
 	const struct ropts *o = arg;
-	if (!t->correct)
+	if (!t->correct || t->held_out)
 		return 0;
 	return t->conjecture ? tally_pass(t) <= o->conj_pass_max : 1;
+}
+
+/* A window file: its names, and its tallies. */
+struct wfile {
+	char **files;
+	int nfiles;
+	struct tallies ts;
+};
+
+/*
+ * Claim the distinct proofs of w[0..nw) whose statements select() accepts,
+ * counting them per statement in idc (tally.nproofs). With cands, also list
+ * each claimed proof (key, length, statement's index in idc) there.
+ */
+struct cand_proof {
+	uint64_t key;
+	size_t len, stmt;
+};
+
+static void
+claim_proofs(struct claims *cs, struct tallies *idc, struct wfile *w, int nw,
+             int (*select)(const struct tally *, const void *), const void *arg,
+             struct cand_proof **cands, size_t *ncands)
+{
+	size_t capc = 0;
+
+	for (int f = 0; f < nw; f++) {
+		const struct tallies *ts = &w[f].ts;
+		for (size_t i = 0; i < ts->ndp; i++) {
+			const struct tally *t = &ts->t[ts->dp[i].tally];
+			struct claim *c;
+			struct tally *it;
+			if (!select(t, arg))
+				continue;
+			c = claims_find(cs, ts->dp[i].key, 1);
+			if (c->file >= 0)
+				continue;
+			c->file = f;
+			it = tallies_intern(idc, t->id);
+			it->nproofs++;
+			if (cands) {
+				xgrow(cands, &capc, *ncands + 1, sizeof **cands);
+				(*cands)[*ncands].key = ts->dp[i].key;
+				(*cands)[*ncands].len = ts->dp[i].len;
+				(*cands)[*ncands].stmt = (size_t)(it - idc->t);
+				(*ncands)++;
+			}
+		}
+	}
+}
+
+/* Append "key": to a growable buffer. */
+static void
+put_key(const char *key, char **b, size_t *n, size_t *cap)
+{
+	jscan_put_string(key, strlen(key), b, n, cap);
+	xgrow(b, cap, *n + 1, 1);
+	(*b)[(*n)++] = ':';
+}
+
+static void
+put_raw(const char *s, size_t len, char **b, size_t *n, size_t *cap)
+{
+	xgrow(b, cap, *n + len, 1);
+	memcpy(*b + *n, s, len);
+	*n += len;
+}
+
+/*
+ * Second pass over window file f: write its claimed (and, for --final,
+ * chosen) proofs as prover examples
+ *   {"role":"prover","id":..,"statement":..,"hyps":[..],"target":PROOF,"weight":W}
+ * W = exp(-len_coef len - time_coef verify_seconds) / (distinct proofs of its
+ * statement), or for --final exp(-len_coef len). Returns how many.
+ */
+static long
+write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct claims *cs,
+             const struct tallies *idc, int final)
+{
+	struct jsonl_in *in = jsonl_in_open(w[f].files, w[f].nfiles, 0);
+	struct jsonl_err err;
+	struct jscan js;
+	const char *line, *file;
+	size_t len, n = 0, cap = 0;
+	char *b = NULL;
+	long lineno, nout = 0;
+	int r;
+
+	jscan_init(&js);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		const char *id, *proof, *stmt, **hyps = NULL;
+		size_t idlen, plen, slen, nhyps = 0;
+		int ok, hh;
+		double ms = 0, wgt, chars;
+		struct claim *c;
+		char num[40];
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		if (jscan_object(&js, line, len, file, lineno, &err) < 0 ||
+		    rscan_bool(&js, "ok", 1, &ok, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		if (!ok)
+			continue;
+		if (jscan_str(&js, "id", 1, &id, &idlen, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "proof", 1, &proof, &plen, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		c = claims_find(cs, proof_key(id, proof, plen), 0);
+		if (!c || c->file != f || c->done || (final && !c->chosen))
+			continue;
+		c->done = 1;
+		if (jscan_str(&js, "statement", 1, &stmt, &slen, file, lineno, &err) < 0 ||
+		    (hh = jscan_strarray(&js, "hyps", 0, &hyps, &nhyps, file, lineno, &err)) < 0 ||
+		    rscan_num(&js, "verify_ms", 0, &ms, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		chars = (double)utf8_chars(proof, plen);
+		if (final) {
+			wgt = exp(-o->len_coef * chars);
+		} else {
+			const struct tally *t = tallies_get(idc, id);
+			wgt = exp(-o->len_coef * chars - o->time_coef * ms / 1000.0) /
+			      (double)(t ? t->nproofs : 1);
+		}
+		n = 0;
+		put_raw("{\"role\":\"prover\",", 17, &b, &n, &cap);
+		put_key("id", &b, &n, &cap);
+		jscan_put_string(id, idlen, &b, &n, &cap);
+		put_raw(",", 1, &b, &n, &cap);
+		put_key("statement", &b, &n, &cap);
+		jscan_put_string(stmt, slen, &b, &n, &cap);
+		if (hh > 0) {
+			put_raw(",", 1, &b, &n, &cap);
+			put_key("hyps", &b, &n, &cap);
+			put_raw("[", 1, &b, &n, &cap);
+			for (size_t i = 0; i < nhyps; i++) {
+				if (i)
+					put_raw(",", 1, &b, &n, &cap);
+				jscan_put_string(hyps[i], strlen(hyps[i]), &b, &n, &cap);
+			}
+			put_raw("]", 1, &b, &n, &cap);
+		}
+		put_raw(",", 1, &b, &n, &cap);
+		put_key("target", &b, &n, &cap);
+		jscan_put_string(proof, plen, &b, &n, &cap);
+		put_raw(",", 1, &b, &n, &cap);
+		put_key("weight", &b, &n, &cap);
+		put_raw(num, jsonl_format_real(wgt, num), &b, &n, &cap);
+		put_raw("}\n", 2, &b, &n, &cap);
+		if (fwrite(b, 1, n, fp) != n)
+			die(EX_IOERR, "write error:");
+		nout++;
+	}
+	free(b);
+	jscan_release(&js);
+	jsonl_in_close(in);
+	return nout;
 }
 
 /* ---- conjecturer examples */
 
 struct conj {
 	struct tally *t;
+	json_t *rec;           /* its first verdict (statement, hyps, lemma, seed) */
 	const char *lemma;
 	double e;              /* elegance */
 	size_t order;
@@ -287,14 +385,17 @@ cmp_conj_order(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The conjecture's length in characters: its statement and hypotheses as
+ * written (tallies_read checked that they are strings). */
 static size_t
 stmt_chars(const json_t *rec)
 {
-	json_t *h = json_object_get(rec, "hyps");
-	size_t n = strlen(json_string_value(json_object_get(rec, "statement")));
+	json_t *st = json_object_get(rec, "statement"), *h = json_object_get(rec, "hyps");
+	size_t n = utf8_chars(json_string_value(st), json_string_length(st));
 
 	for (size_t i = 0; h && i < json_array_size(h); i++)
-		n += strlen(json_string_value(json_array_get(h, i)));
+		n += utf8_chars(json_string_value(json_array_get(h, i)),
+		                json_string_length(json_array_get(h, i)));
 	return n;
 }
 
@@ -350,8 +451,16 @@ seeds_load(struct seedmap *sm, const char *path)
 		json_t *o;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
+		const char *sv;
+		json_t *av;
 		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0)
+		/* what a conjecturer example takes from its seed */
+		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "statement", 1, &sv, file, lineno, &err) < 0 ||
+		    jsonl_get_strarray(o, "hyps", 0, &av, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "proof", 1, &sv, file, lineno, &err) < 0 ||
+		    jsonl_get_str(o, "lemma_statement", 0, &sv, file, lineno, &err) < 0 ||
+		    jsonl_get_strarray(o, "lemma_hyps", 0, &av, file, lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		xgrow(&sm->rec, &sm->cap, sm->n + 1, sizeof *sm->rec);
 		sm->rec[sm->n++] = o;
@@ -386,6 +495,19 @@ seeds_get(const struct seedmap *sm, const char *id)
 	return NULL;
 }
 
+/* obj[key] = v (a new reference) when v is present and not null, else dflt
+ * (consumed either way). */
+static void
+set_or(json_t *obj, const char *key, json_t *v, json_t *dflt)
+{
+	if (v && !json_is_null(v)) {
+		json_object_set(obj, key, v);
+		json_decref(dflt);
+	} else {
+		json_object_set_new(obj, key, dflt);
+	}
+}
+
 /* Conjecturer examples of this iteration into fp; returns how many (and the
  * counts of candidates and survivors through *ncand, *nelegant). */
 static long
@@ -402,21 +524,31 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		struct tally *t = &ts->t[i];
 		double p = tally_pass(t);
 		const char *lemma;
+		struct jsonl_err err;
+		json_t *rec;
+		size_t chars;
 		if (!t->conjecture || t->correct == 0 || p > o->conj_pass_max || !t->uses_lemma)
 			continue;
-		lemma = json_string_value(json_object_get(t->rec, "lemma"));
+		if (!(rec = jsonl_parse(t->line, strlen(t->line), t->file, t->lineno, &err)))
+			die(EX_DATAERR, "%s", err.msg);
+		lemma = json_string_value(json_object_get(rec, "lemma"));
+		chars = stmt_chars(rec);
 		xgrow(&cj, &capcj, ncj + 1, sizeof *cj);
 		cj[ncj].t = t;
+		cj[ncj].rec = rec;
 		cj[ncj].lemma = lemma ? lemma : "";
-		cj[ncj].e = (double)t->best_len / (double)(stmt_chars(t->rec) + 1);
+		/* E = shortest proof / conjecture, in characters */
+		cj[ncj].e = (double)t->best_len / (double)(chars ? chars : 1);
 		cj[ncj].order = i;
 		cj[ncj].w = 1;
 		cj[ncj].keep = 1;
 		ncj++;
 	}
 	*ncand = (long)ncj;
-	/* elegance: within each lemma's group, drop the lowest fraction of E */
-	qsort(cj, ncj, sizeof *cj, cmp_conj_group);
+	/* elegance: within each lemma's group, drop the lowest fraction of E
+	 * (floor(elegance_drop m) of a group of m; equal E: the earlier first) */
+	if (ncj)
+		qsort(cj, ncj, sizeof *cj, cmp_conj_group);
 	for (size_t i = 0; i < ncj;) {
 		size_t j = i, drop;
 		while (j < ncj && strcmp(cj[j].lemma, cj[i].lemma) == 0)
@@ -426,12 +558,16 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 			cj[a].keep = 0;
 		i = j;
 	}
-	qsort(cj, ncj, sizeof *cj, cmp_conj_order);
+	if (ncj)
+		qsort(cj, ncj, sizeof *cj, cmp_conj_order);
 	{
 		size_t k = 0;
-		for (size_t i = 0; i < ncj; i++)
+		for (size_t i = 0; i < ncj; i++) {
 			if (cj[i].keep)
 				cj[k++] = cj[i];
+			else
+				json_decref(cj[i].rec);
+		}
 		ncj = k;
 	}
 	*nelegant = (long)ncj;
@@ -492,7 +628,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		order = xmalloc((ny + 1) * sizeof *order);
 		w = xmalloc(ncj * sizeof *w);
 		for (size_t i = 0; i < ncj; i++)
-			embed_rec(m, tok, cj[i].t->rec, X + i * (size_t)C);
+			embed_rec(m, tok, cj[i].rec, X + i * (size_t)C);
 		for (size_t i = 0; i < ny; i++) {
 			json_t *wj = json_object_get(ys[i], "weight");
 			embed_rec(m, tok, ys[i], Y + i * (size_t)C);
@@ -531,33 +667,32 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 	else
 		memset(&sm, 0, sizeof sm);
 	for (size_t i = 0; i < ncj; i++) {
-		const json_t *rec = cj[i].t->rec;
+		const json_t *rec = cj[i].rec;
 		const char *sid = json_string_value(json_object_get(rec, "seed"));
 		json_t *seed = sid ? seeds_get(&sm, sid) : NULL, *e;
+		if (!seed)
+			die(EX_DATAERR, "%s:%ld: conjecture '%s': %s%s%s is not in %s", cj[i].t->file,
+			    cj[i].t->lineno, cj[i].t->id, sid ? "its seed '" : "field 'seed': missing",
+			    sid ? sid : "", sid ? "'" : "", o->seeds ? o->seeds : "(no --seeds)");
 		if (cj[i].w <= 0)
 			continue;
-		if (!seed)
-			die(EX_DATAERR, "conjecture '%s': its seed '%s' is not in %s", cj[i].t->id,
-			    sid ? sid : "(none)", o->seeds ? o->seeds : "(no --seeds)");
 		e = json_object();
 		json_object_set_new(e, "role", json_string("conjecturer"));
 		json_object_set(e, "id", json_object_get(rec, "id"));
 		json_object_set_new(e, "lemma", json_string(cj[i].lemma));
-		json_object_set(e, "lemma_statement", json_object_get(seed, "lemma_statement") ?
-		                json_object_get(seed, "lemma_statement") : json_string(""));
-		json_object_set(e, "lemma_hyps", json_object_get(seed, "lemma_hyps") ?
-		                json_object_get(seed, "lemma_hyps") : json_array());
+		set_or(e, "lemma_statement", json_object_get(seed, "lemma_statement"), json_string(""));
+		set_or(e, "lemma_hyps", json_object_get(seed, "lemma_hyps"), json_array());
 		json_object_set(e, "theorem", json_object_get(seed, "statement"));
-		json_object_set(e, "theorem_hyps", json_object_get(seed, "hyps") ?
-		                json_object_get(seed, "hyps") : json_array());
+		set_or(e, "theorem_hyps", json_object_get(seed, "hyps"), json_array());
 		json_object_set(e, "theorem_proof", json_object_get(seed, "proof"));
 		json_object_set(e, "target", json_object_get(rec, "statement"));
-		json_object_set(e, "target_hyps", json_object_get(rec, "hyps") ?
-		                json_object_get(rec, "hyps") : json_array());
+		set_or(e, "target_hyps", json_object_get(rec, "hyps"), json_array());
 		json_object_set_new(e, "weight", json_real(cj[i].w));
 		emit(fp, e);
 		nout++;
 	}
+	for (size_t i = 0; i < ncj; i++)
+		json_decref(cj[i].rec);
 	for (size_t i = 0; i < sm.n; i++)
 		json_decref(sm.rec[i]);
 	free(sm.rec);
@@ -676,19 +811,22 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 static int
 reward_run(struct ropts *o, char **files, int nfiles)
 {
-	struct tallies ts;
+	struct wfile w[1 + 8];
+	struct tallies *ts = &w[0].ts, idc;
+	struct claims cs;
 	struct state st;
-	struct pexs ps;
 	struct out out;
-	size_t *cnt;
 	long nprover = 0, nconj, ncand, nelegant;
+	int nw = 1;
 
-	memset(&ts, 0, sizeof ts);
-	tallies_read(&ts, files, nfiles);
+	memset(w, 0, sizeof w);
+	w[0].files = files;
+	w[0].nfiles = nfiles;
+	tallies_read(ts, files, nfiles);
 	state_load(&st, o->state);
 	/* the new state */
-	for (size_t i = 0; i < ts.n; i++) {
-		struct tally *t = &ts.t[i];
+	for (size_t i = 0; i < ts->n; i++) {
+		struct tally *t = &ts->t[i];
 		struct sstate *s = t->conjecture ? NULL : state_get(&st, t->id);
 		if (!s)
 			continue;
@@ -702,46 +840,40 @@ reward_run(struct ropts *o, char **files, int nfiles)
 		s->correct += t->correct;
 	}
 
-	out_open(&out, o->out);
-	/* prover examples: the window of iterations */
-	memset(&ps, 0, sizeof ps);
-	for (int f = 0; f < nfiles; f++)
-		collect_proofs(&ps, files[f], &ts, sel_prover_window, o);
+	/* prover examples: the window of iterations, this one first */
 	for (int p = 0; p < o->nprevious && p < o->window - 1; p++) {
-		struct tallies pt;
-		char *pf[1] = { (char *)o->previous[p] };
-		memset(&pt, 0, sizeof pt);
-		tallies_read(&pt, pf, 1);
-		collect_proofs(&ps, o->previous[p], &pt, sel_prover_window, o);
-		tallies_free(&pt);
+		w[nw].files = (char **)&o->previous[p];
+		w[nw].nfiles = 1;
+		tallies_read(&w[nw].ts, w[nw].files, 1);
+		nw++;
 	}
-	cnt = count_per_id(&ps);
-	for (size_t i = 0; i < ps.n; i++) {
-		double wgt = exp(-o->len_coef * (double)ps.p[i].len - o->time_coef * ps.p[i].verify_s) /
-		             (double)cnt[i];
-		emit(out.fp, prover_example(ps.p[i].rec, wgt));
-		nprover++;
-	}
-	free(cnt);
-	pexs_free(&ps);
-	nconj = conjecturer_examples(o, &ts, &st, out.fp, &ncand, &nelegant);
+	memset(&cs, 0, sizeof cs);
+	memset(&idc, 0, sizeof idc);
+	claim_proofs(&cs, &idc, w, nw, sel_prover_window, o, NULL, NULL);
+	for (int f = 1; f < nw; f++)
+		tallies_free(&w[f].ts);
+	out_open(&out, o->out);
+	for (int f = 0; f < nw; f++)
+		nprover += write_proofs(out.fp, o, w, f, &cs, &idc, 0);
+	free(cs.c);
+	tallies_free(&idc);
+	nconj = conjecturer_examples(o, ts, &st, out.fp, &ncand, &nelegant);
 	out_close(&out);
 	state_write(&st, o->state_out);
-	write_stats(o, &ts, &st, nprover, nconj, ncand, nelegant);
+	write_stats(o, ts, &st, nprover, nconj, ncand, nelegant);
 	progress("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
-	         o->iter, ts.attempts, ts.correct, nprover, nconj);
-	tallies_free(&ts);
+	         o->iter, ts->attempts, ts->correct, nprover, nconj);
+	tallies_free(ts);
 	state_free(&st);
 	return 0;
 }
 
 static int
-cmp_pex_len(const void *a, const void *b)
+cmp_cand_proof(const void *a, const void *b)
 {
-	const struct pex *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
-	if (c)
-		return c;
+	const struct cand_proof *x = a, *y = b;
+	if (x->stmt != y->stmt)
+		return x->stmt < y->stmt ? -1 : 1;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	return x->key < y->key ? -1 : x->key > y->key;
@@ -750,9 +882,38 @@ cmp_pex_len(const void *a, const void *b)
 static int
 final_run(struct ropts *o, char **files, int nfiles)
 {
-	struct pexs ps;
+	struct wfile *w = xcalloc((size_t)nfiles, sizeof *w);
+	struct tallies idc;
+	struct claims cs;
+	struct cand_proof *cands = NULL;
+	size_t ncands = 0;
 	struct out out;
 	long nsft = 0, nout = 0;
+
+	/* each file is one iteration's verdicts: P is per file */
+	for (int f = 0; f < nfiles; f++) {
+		w[f].files = &files[f];
+		w[f].nfiles = 1;
+		tallies_read(&w[f].ts, w[f].files, 1);
+	}
+	memset(&cs, 0, sizeof cs);
+	memset(&idc, 0, sizeof idc);
+	claim_proofs(&cs, &idc, w, nfiles, sel_final, o, &cands, &ncands);
+	for (int f = 0; f < nfiles; f++)
+		tallies_free(&w[f].ts);
+	/* at most final_max_proofs distinct proofs per statement: the shortest
+	 * (equal lengths: by key, an arbitrary but fixed order) */
+	if (ncands)
+		qsort(cands, ncands, sizeof *cands, cmp_cand_proof);
+	for (size_t i = 0; i < ncands;) {
+		size_t j = i;
+		while (j < ncands && cands[j].stmt == cands[i].stmt)
+			j++;
+		for (size_t a = i; a < j && a < i + (size_t)o->final_max_proofs; a++)
+			claims_find(&cs, cands[a].key, 0)->chosen = 1;
+		i = j;
+	}
+	free(cands);
 
 	out_open(&out, o->out);
 	if (o->sft) {
@@ -772,37 +933,14 @@ final_run(struct ropts *o, char **files, int nfiles)
 		}
 		jsonl_in_close(in);
 	}
-	memset(&ps, 0, sizeof ps);
-	for (int f = 0; f < nfiles; f++) {
-		struct tallies t;
-		char *pf[1] = { files[f] };
-		memset(&t, 0, sizeof t);
-		tallies_read(&t, pf, 1);
-		collect_proofs(&ps, files[f], &t, sel_final, o);
-		tallies_free(&t);
-	}
-	/* at most final_max_proofs per statement: the shortest; emitted in the
-	 * order of the statements' first appearance */
-	{
-		struct pex *sorted = xmalloc((ps.n + 1) * sizeof *sorted);
-		memcpy(sorted, ps.p, ps.n * sizeof *sorted);
-		qsort(sorted, ps.n, sizeof *sorted, cmp_pex_len);
-		for (size_t i = 0; i < ps.n;) {
-			size_t j = i;
-			while (j < ps.n && strcmp(sorted[j].id, sorted[i].id) == 0)
-				j++;
-			for (size_t a = i; a < j && a < i + (size_t)o->final_max_proofs; a++) {
-				emit(out.fp, prover_example(sorted[a].rec,
-				                            exp(-o->len_coef * (double)sorted[a].len)));
-				nout++;
-			}
-			i = j;
-		}
-		free(sorted);
-	}
+	/* the proofs, in the order of the files */
+	for (int f = 0; f < nfiles; f++)
+		nout += write_proofs(out.fp, o, w, f, &cs, &idc, 1);
 	out_close(&out);
 	progress("final set: %ld SFT examples, %ld proofs", nsft, nout);
-	pexs_free(&ps);
+	free(cs.c);
+	tallies_free(&idc);
+	free(w);
 	return 0;
 }
 
@@ -922,7 +1060,13 @@ main(int argc, char **argv)
 			break;
 		case 'o': o.out = optarg; break;
 		case 'c': break;
-		case 'j': o.threads = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'j':
+			errno = 0;
+			o.threads = (int)strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.threads < 1 || o.threads > 1024)
+				die(EX_USAGE, "-j: expected a whole number from 1 to 1024, got '%s'",
+				    optarg);
+			break;
 		case 'q': msg_verbosity = 0; break;
 		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
 		default: fputs(usage_text, stderr); return EX_USAGE;

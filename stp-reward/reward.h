@@ -1,5 +1,12 @@
 /*
  * reward.h - stp-reward's parts: per-statement tallies of verdicts
+ *
+ * Verdict files are read with the zero-copy scanner (lib/jscan.h): a tally
+ * keeps counts per statement or conjecture, not records, so that memory grows
+ * with the number of distinct statements and, by about 24 bytes each, with the
+ * distinct correct proofs (a 64-bit key per proof, for the prover examples'
+ * dedup and their weights' denominators). The examples are written by a
+ * second pass over the same files (hence: files, not stdin).
  */
 #ifndef STP_REWARD_H
 #define STP_REWARD_H
@@ -7,18 +14,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "jscan.h"
 
 /* What one iteration's verdicts say of one statement or conjecture. */
 struct tally {
 	char *id;
 	int conjecture;        /* source "conjecture" */
+	int held_out;          /* split "test": never a training example (SPEC §2) */
 	long attempts, correct;
-	json_t *rec;           /* the first verdict's record (statement, hyps, lemma, seed...) */
-	char *best_proof;      /* the shortest correct proof (characters) */
-	size_t best_len;
+	size_t best_len;       /* characters of the shortest correct proof */
 	int uses_lemma;        /* a correct proof uses the seed lemma (or the lemma is trivial) */
-	double weight;         /* matching weight (statement records' "weight", default 1) */
+	char *line;            /* conjectures: their first verdict as read (statement, hyps, lemma,
+	                        * seed); NULL for dataset statements */
+	const char *file;      /* where the first verdict is: a name from the caller's list */
+	long lineno;
+	long nproofs;          /* (in a window map) distinct proofs chosen for examples */
+};
+
+/* A distinct correct proof: the key of (id, proof), whose tally, its length. */
+struct dproof {
+	uint64_t key;
+	uint32_t tally;        /* index into t */
+	uint32_t len;          /* characters */
 };
 
 struct tallies {
@@ -27,17 +44,54 @@ struct tallies {
 	size_t *slot;          /* id -> index + 1 */
 	size_t nslot;
 	long attempts, correct, tokens, records;
+	struct dproof *dp;     /* distinct correct proofs, in order of first appearance */
+	size_t ndp, capdp;
+	uint32_t *dpslot;      /* key -> index + 1 */
+	size_t ndpslot;
 };
 
-/* Read verdict files, tallying per id. Dies with 65 on a bad record. */
+/*
+ * Read verdict files (named: the names handed back in tally.file point into
+ * files[]), tallying per id. Dies with 65 naming file:line and the field on a
+ * bad record, 66 when a file cannot be opened.
+ */
 void tallies_read(struct tallies *ts, char **files, int nfiles);
 struct tally *tallies_get(const struct tallies *ts, const char *id);
+/* The tally of id, made (all zero) if absent. */
+struct tally *tallies_intern(struct tallies *ts, const char *id);
 void tallies_free(struct tallies *ts);
+
+/* The key of a proof of id (distinct proofs are distinct keys). */
+uint64_t proof_key(const char *id, const char *proof, size_t plen);
+
+/*
+ * Typed fields of a scanned record, in the manner of jsonl_get_*: 1 present,
+ * 0 absent (or null) and !required, -1 with err ("FILE:LINE: field 'ok':
+ * expected a boolean").
+ */
+int rscan_bool(struct jscan *s, const char *key, int required, int *out, const char *file,
+               long lineno, struct jsonl_err *err);
+int rscan_int(struct jscan *s, const char *key, int required, long long *out, const char *file,
+              long lineno, struct jsonl_err *err);
+int rscan_num(struct jscan *s, const char *key, int required, double *out, const char *file,
+              long lineno, struct jsonl_err *err);
 
 static inline double
 tally_pass(const struct tally *t)
 {
 	return t->attempts ? (double)t->correct / (double)t->attempts : 0.0;
+}
+
+/* Characters (UTF-8 code points) of s[0..n): lengths are "in characters of
+ * the text as written" (SPEC §1 step 5). */
+static inline size_t
+utf8_chars(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
 }
 
 #endif

@@ -1,9 +1,12 @@
 /*
  * tally.c - per-statement tallies of verdicts (see reward.h)
  *
- * Memory grows with the number of distinct statements, not of proofs: a
- * statement keeps its first record and its shortest correct proof.
+ * Memory grows with the number of distinct statements, not of records: a
+ * statement keeps counts and the length of its shortest correct proof; a
+ * conjecture also keeps its first verdict line; a distinct correct proof
+ * costs a 16-byte entry and a slot.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +49,6 @@ tallies_add(struct tallies *ts, const char *id)
 	xgrow(&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t);
 	memset(&ts->t[ts->n], 0, sizeof ts->t[ts->n]);
 	ts->t[ts->n].id = xstrdup(id);
-	ts->t[ts->n].weight = 1;
 	h = hash64(id, strlen(id)) & (ts->nslot - 1);
 	while (ts->slot[h])
 		h = (h + 1) & (ts->nslot - 1);
@@ -54,67 +56,203 @@ tallies_add(struct tallies *ts, const char *id)
 	return &ts->t[ts->n++];
 }
 
+struct tally *
+tallies_intern(struct tallies *ts, const char *id)
+{
+	struct tally *t = tallies_get(ts, id);
+
+	return t ? t : tallies_add(ts, id);
+}
+
+uint64_t
+proof_key(const char *id, const char *proof, size_t plen)
+{
+	static struct hash_fields *h;
+
+	if (!h)
+		h = hash_fields_new();
+	hash_fields_reset(h);
+	hash_fields_add_str(h, id);
+	hash_fields_add(h, proof, plen);
+	return hash_fields_64(h);
+}
+
+static size_t
+dp_hash(uint64_t k, size_t mask)
+{
+	return (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 17) & mask;
+}
+
+/* Add a distinct correct proof (no-op when the key is known). */
+static void
+dp_add(struct tallies *ts, uint64_t key, size_t tally, size_t len)
+{
+	size_t h;
+
+	if ((ts->ndp + 1) * 2 > ts->ndpslot) {
+		size_t ns = ts->ndpslot ? ts->ndpslot * 2 : 4096;
+		free(ts->dpslot);
+		ts->dpslot = xcalloc(ns, sizeof *ts->dpslot);
+		ts->ndpslot = ns;
+		for (size_t i = 0; i < ts->ndp; i++) {
+			h = dp_hash(ts->dp[i].key, ns - 1);
+			while (ts->dpslot[h])
+				h = (h + 1) & (ns - 1);
+			ts->dpslot[h] = (uint32_t)(i + 1);
+		}
+	}
+	for (h = dp_hash(key, ts->ndpslot - 1); ts->dpslot[h]; h = (h + 1) & (ts->ndpslot - 1))
+		if (ts->dp[ts->dpslot[h] - 1].key == key)
+			return;
+	if (ts->ndp >= UINT32_MAX - 1)
+		die(EX_SOFTWARE, "more than %u distinct correct proofs", UINT32_MAX - 2);
+	xgrow(&ts->dp, &ts->capdp, ts->ndp + 1, sizeof *ts->dp);
+	ts->dp[ts->ndp].key = key;
+	ts->dp[ts->ndp].tally = (uint32_t)tally;
+	ts->dp[ts->ndp].len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	ts->dpslot[h] = (uint32_t)(++ts->ndp);
+}
+
+static int
+seterr(struct jsonl_err *err, const char *file, long lineno, const char *key, const char *what)
+{
+	err->status = EX_DATAERR;
+	snprintf(err->msg, sizeof err->msg, "%s:%ld: field '%s': %s", file, lineno, key, what);
+	return -1;
+}
+
+int
+rscan_bool(struct jscan *s, const char *key, int required, int *out, const char *file,
+           long lineno, struct jsonl_err *err)
+{
+	const struct jfield *f = jscan_get(s, key);
+
+	if (!f || f->type == J_NULL)
+		return required ? seterr(err, file, lineno, key, "missing") : 0;
+	if (f->type != J_TRUE && f->type != J_FALSE)
+		return seterr(err, file, lineno, key, "expected a boolean");
+	*out = f->type == J_TRUE;
+	return 1;
+}
+
+/* The scanner has checked the number's syntax, and a number inside an object
+ * is always followed by a delimiter, so strtod/strtoll stop at its end. */
+int
+rscan_int(struct jscan *s, const char *key, int required, long long *out, const char *file,
+          long lineno, struct jsonl_err *err)
+{
+	const struct jfield *f = jscan_get(s, key);
+
+	if (!f || f->type == J_NULL)
+		return required ? seterr(err, file, lineno, key, "missing") : 0;
+	if (f->type != J_NUMBER || memchr(f->val, '.', f->vlen) || memchr(f->val, 'e', f->vlen) ||
+	    memchr(f->val, 'E', f->vlen))
+		return seterr(err, file, lineno, key, "expected an integer");
+	errno = 0;
+	*out = strtoll(f->val, NULL, 10);
+	if (errno)
+		return seterr(err, file, lineno, key, "expected an integer");
+	return 1;
+}
+
+int
+rscan_num(struct jscan *s, const char *key, int required, double *out, const char *file,
+          long lineno, struct jsonl_err *err)
+{
+	const struct jfield *f = jscan_get(s, key);
+
+	if (!f || f->type == J_NULL)
+		return required ? seterr(err, file, lineno, key, "missing") : 0;
+	if (f->type != J_NUMBER)
+		return seterr(err, file, lineno, key, "expected a number");
+	*out = strtod(f->val, NULL);
+	return 1;
+}
+
+/* The caller's name for the file the reader is in (tallies keep pointers). */
+static const char *
+file_name(char **files, int nfiles, const char *file)
+{
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], file) == 0)
+			return files[i];
+	return "<stdin>";
+}
+
 void
 tallies_read(struct tallies *ts, char **files, int nfiles)
 {
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct jsonl_err err;
-	const char *line, *file;
+	struct jscan js;
+	const char *line, *file, *last_file = NULL, *name = NULL;
 	size_t len;
 	long lineno;
 	int r;
 
+	jscan_init(&js);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o, *lem = NULL;
-		const char *id, *source = NULL, *proof, *lemma = NULL;
+		const char *id, *source = NULL, *split = NULL, *proof, *lemma = NULL, *stmt,
+		           **lem = NULL, **hyps;
+		size_t idlen, plen, nlem = 0, nhyps;
 		int ok;
 		long long gt = 0;
-		double wt = 1;
+		double wt = 1, ms = 0;
 		struct tally *t;
 
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_bool(o, "ok", 1, &ok, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "proof", 1, &proof, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "source", 0, &source, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "lemma", 0, &lemma, file, lineno, &err) < 0 ||
-		    jsonl_get_int(o, "gen_tokens", 0, &gt, file, lineno, &err) < 0 ||
-		    jsonl_get_num(o, "weight", 0, &wt, file, lineno, &err) < 0 ||
-		    (ok && jsonl_get_strarray(o, "lemmas", 1, &lem, file, lineno, &err) < 0))
+		if (jscan_object(&js, line, len, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "id", 1, &id, &idlen, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "statement", 1, &stmt, NULL, file, lineno, &err) < 0 ||
+		    jscan_strarray(&js, "hyps", 0, &hyps, &nhyps, file, lineno, &err) < 0 ||
+		    rscan_bool(&js, "ok", 1, &ok, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "proof", 1, &proof, &plen, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "source", 0, &source, NULL, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "split", 0, &split, NULL, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "lemma", 0, &lemma, NULL, file, lineno, &err) < 0 ||
+		    rscan_int(&js, "gen_tokens", 0, &gt, file, lineno, &err) < 0 ||
+		    rscan_num(&js, "weight", 0, &wt, file, lineno, &err) < 0 ||
+		    rscan_num(&js, "verify_ms", 0, &ms, file, lineno, &err) < 0 ||
+		    (ok && jscan_strarray(&js, "lemmas", 1, &lem, &nlem, file, lineno, &err) < 0))
 			die(EX_DATAERR, "%s", err.msg);
+		if (memchr(id, '\0', idlen))
+			die(EX_DATAERR, "%s:%ld: field 'id': contains a NUL character", file, lineno);
+		if (file != last_file) {
+			name = file_name(files, nfiles, file);
+			last_file = file;
+		}
 		t = tallies_get(ts, id);
 		if (!t) {
 			t = tallies_add(ts, id);
 			t->conjecture = source && strcmp(source, "conjecture") == 0;
-			t->rec = o;
-			json_incref(o);
-			t->weight = wt >= 1 ? wt : 1;
+			t->held_out = split && strcmp(split, "test") == 0;
+			t->file = name;
+			t->lineno = lineno;
+			if (t->conjecture)
+				t->line = xstrndup(line, len);
 		}
 		t->attempts++;
 		ts->attempts++;
 		ts->tokens += gt;
 		ts->records++;
 		if (ok) {
-			size_t pl = strlen(proof);
+			size_t pl = utf8_chars(proof, plen);
+			if (!t->correct || pl < t->best_len)
+				t->best_len = pl;
 			t->correct++;
 			ts->correct++;
-			if (!t->best_proof || pl < t->best_len) {
-				free(t->best_proof);
-				t->best_proof = xstrdup(proof);
-				t->best_len = pl;
-			}
 			if (!lemma || !*lemma) {
 				t->uses_lemma = 1;
 			} else {
-				for (size_t i = 0; i < json_array_size(lem); i++)
-					if (strcmp(json_string_value(json_array_get(lem, i)), lemma) == 0)
+				for (size_t i = 0; i < nlem; i++)
+					if (strcmp(lem[i], lemma) == 0)
 						t->uses_lemma = 1;
 			}
+			dp_add(ts, proof_key(id, proof, plen), (size_t)(t - ts->t), pl);
 		}
-		json_decref(o);
 	}
+	jscan_release(&js);
 	jsonl_in_close(in);
 }
 
@@ -123,10 +261,11 @@ tallies_free(struct tallies *ts)
 {
 	for (size_t i = 0; i < ts->n; i++) {
 		free(ts->t[i].id);
-		free(ts->t[i].best_proof);
-		json_decref(ts->t[i].rec);
+		free(ts->t[i].line);
 	}
 	free(ts->t);
 	free(ts->slot);
+	free(ts->dp);
+	free(ts->dpslot);
 	memset(ts, 0, sizeof *ts);
 }

@@ -12,9 +12,15 @@
  * proof uses (the shortest correct proof using it), each (statement, lemma)
  * pair once; with probability seed.trivial_prob (0.5) a statement also gets
  * a seed with the trivial lemma (""); a lemma in more than
- * seed.lemma_cap x n seeds (0.1 n, n the dataset size) keeps a random subset.
+ * floor(seed.lemma_cap x n) seeds (0.1 n, n the dataset size: the
+ * statements in the state; at least 1) keeps a random subset of exactly that
+ * many. The trivial lemma is not capped: it is the absence of a lemma, and
+ * its share is already set by trivial_prob.
  * Each seed carries its lemma's statement and hypotheses (from the database)
- * and "samples": how many conjectures to draw from it, min(8, 3n / #seeds).
+ * and "samples": how many conjectures to draw from it,
+ * min(seed.max_per_seed, floor(seed.per_seed_factor x n / #seeds)) = min(8,
+ * floor(3n / #seeds)), at least 1. Seeds come out in the order in which
+ * their (statement, lemma) pairs first appear in VERDICTS.
  *
  * --select (SPEC §1 step 2): the prover's input: every dataset statement not
  * yet proved, every conjecture given, and each proved statement with
@@ -246,8 +252,16 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
 		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0)
 			die(EX_DATAERR, "%s", jerr.msg);
-		for (size_t i = 0; i < json_array_size(lem); i++)
-			offer(&cs, id, json_string_value(json_array_get(lem, i)), rec, strlen(proof));
+		for (size_t i = 0; i < json_array_size(lem); i++) {
+			const char *l = json_string_value(json_array_get(lem, i));
+			int32_t ls = mm_db_label(db, l, strlen(l));
+			/* a seed's lemma is an assertion of the database: its statement
+			 * goes into the conjecturer's prompt */
+			if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
+				die(EX_DATAERR, "%s:%ld: field 'lemmas': '%s' is not an assertion of %s",
+				    file, lineno, l, o->db);
+			offer(&cs, id, l, rec, strlen(proof));
+		}
 		/* the trivial lemma, with probability trivial_prob per statement */
 		if (draw(o, id, 0x7472697669616cULL) < o->trivial_prob)
 			offer(&cs, id, "", rec, strlen(proof));
@@ -390,7 +404,8 @@ select_run(const struct sopts *o, char **files, int nfiles)
 				take = 1;
 				nreprove++;
 			}
-			if (take && jsonl_write(out.fp, rec) < 0)
+			/* as read: fields pass through unchanged (SPEC §3) */
+			if (take && (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF))
 				die(EX_IOERR, "write error:");
 		}
 		json_decref(rec);
@@ -399,8 +414,17 @@ select_run(const struct sopts *o, char **files, int nfiles)
 	if (nfiles > 0) {
 		in = jsonl_in_open(files, nfiles, 0);
 		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+			json_t *rec;
+			const char *id, *stmt;
 			if (r < 0)
 				die(jerr.status, "%s", jerr.msg);
+			/* a conjecture passes through byte for byte, once known to be
+			 * a statement record */
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
+			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0)
+				die(EX_DATAERR, "%s", jerr.msg);
+			json_decref(rec);
 			if (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF)
 				die(EX_IOERR, "write error:");
 			nconj++;

@@ -1,0 +1,307 @@
+#!/usr/bin/env bats
+#
+# stp-seed.bats - seeds for the conjecturer (SPEC §1 step 1) and the
+# prover's input (step 2), on hand-made fixtures (tests/fixtures/seed/)
+#
+# Lemma statements come from data/mm-pc/pc.mm (make data). Exact stdout,
+# stderr and exit status where the rule is exact; counts where the rule is a
+# random draw (deterministic for a fixed --seed).
+
+load test_helper
+
+setup() {
+	F="$BATS_TEST_DIRNAME/fixtures/seed"
+	DB="$STP_ROOT/data/mm-pc/pc.mm"
+	[[ -r "$DB" ]] || fail "$DB missing: run make data"
+	export STP_DB="$DB"
+	cd "$BATS_TEST_TMPDIR" || return 1
+	cp "$F"/* .
+}
+
+# lines N: the number of lines of $output (0 when empty)
+nlines() {
+	if [[ -z "$output" ]]; then echo 0; else printf '%s\n' "$output" | wc -l; fi
+}
+
+# states N [BEST]: a state of N proved statements d/000.. with best pass BEST
+states() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		printf '{"id":"d/%03d","split":"train","best_pass":%s,"proved":true,"first_iter":1,"attempts":64,"correct":48}\n' \
+			"$i" "${2:-0.75}"
+	done
+}
+
+# verdicts N LEMMAS: one correct verdict of each of d/000..d/N-1, using LEMMAS
+# (a JSON array's inside: "syl","ax-1")
+verdicts() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		printf '{"id":"d/%03d","statement":"|- ( ph -> ph )","hyps":[],"source":"dataset","proof":"p%d","ok":true,"lemmas":[%s]}\n' \
+			"$i" "$i" "$2"
+	done
+}
+
+# ---- the command line
+
+@test "stp-seed --help prints the usage on stdout and exits 0" {
+	run --separate-stderr stp-seed --help
+	assert_success
+	assert_line --index 0 --partial "usage: stp-seed"
+	assert_stderr ""
+}
+
+@test "stp-seed: a bogus flag exits 64; no --state exits 64; --select without --statements 64" {
+	run --separate-stderr stp-seed --bogus
+	assert_failure 64
+	assert_stderr_regexp "unrecognized option '--bogus'"
+	run --separate-stderr stp-seed thr.jsonl
+	assert_failure 64
+	assert_stderr "stp-seed: no state: give --state FILE"
+	run --separate-stderr stp-seed --select --state state.jsonl
+	assert_failure 64
+	assert_stderr "stp-seed: --select needs --statements FILE"
+	run --separate-stderr stp-seed --state state.jsonl --seed x thr.jsonl
+	assert_failure 64
+	assert_stderr "stp-seed: --seed: expected a whole number, got 'x'"
+}
+
+@test "stp-seed: a full disk is not success (>/dev/full exits 74)" {
+	run --separate-stderr bash -c 'stp-seed -q --state state.jsonl thr.jsonl >/dev/full'
+	assert_failure 74
+	assert_stderr_regexp "write error"
+}
+
+@test "stp-seed: a verdict file that cannot be opened exits 66" {
+	run --separate-stderr stp-seed -q --state state.jsonl nosuch.jsonl
+	assert_failure 66
+	assert_stderr "stp-seed: cannot open 'nosuch.jsonl': No such file or directory"
+}
+
+# ---- seeds
+
+@test "threshold: best pass 0.35 is not above 0.35 (no seed); 0.36 is (a seed)" {
+	run --separate-stderr stp-seed -q -c notriv.yaml --state state.jsonl --iter 3 thr.jsonl
+	assert_success
+	assert_output '{"id":"s/04c8b9ceee5ec7db","system":"metamath","context":"b","statement":"|- ( ph -> ph )","hyps":[],"proof":"syl H1 H2","lemma":"syl","lemma_statement":"|- ( ph -> ch )","lemma_hyps":["|- ( ph -> ps )","|- ( ps -> ch )"],"source_id":"d/b","samples":8,"iter":3}'
+	assert_stderr ""
+}
+
+@test "seed.threshold in the configuration moves the bar" {
+	# (lemma_cap 1: with n = 4, the default cap would keep 1 of the 2 syl seeds)
+	printf 'seed:\n  trivial_prob: 0\n  threshold: 0.3\n  lemma_cap: 1\n' >t30.yaml
+	run --separate-stderr stp-seed -q -c t30.yaml --state state.jsonl thr.jsonl
+	assert_success
+	[[ $(nlines) == 2 ]]
+	assert_line --index 0 --partial '"source_id":"d/a"'
+	assert_line --index 1 --partial '"source_id":"d/b"'
+}
+
+@test "one seed per (statement, lemma), with the shortest correct proof using the lemma" {
+	run --separate-stderr stp-seed -q -c notriv.yaml --state state.jsonl --iter 3 shortest.jsonl
+	assert_success
+	# lemmas in order of first appearance; conjectures and statements not in
+	# the state (held out) give no seeds; a wrong proof is never a seed
+	[[ $(nlines) == 4 ]]
+	assert_line --index 0 --partial '"proof":"syl H1 H2","lemma":"syl","lemma_statement":"|- ( ph -> ch )"'
+	assert_line --index 1 --partial '"proof":"syl H1 H2 ax-1 ax-1","lemma":"ax-1","lemma_statement":"|- ( ph -> ( ps -> ph ) )","lemma_hyps":[]'
+	assert_line --index 2 --partial '"proof":"ax-mp H1 H2 a1i","lemma":"ax-mp","lemma_statement":"|- ps","lemma_hyps":["|- ph","|- ( ph -> ps )"]'
+	assert_line --index 3 --partial '"proof":"ax-mp H1 H2 a1i","lemma":"a1i"'
+	# the theorem's statement and hypotheses come with it; samples = min(8, floor(3*4/4))
+	assert_line --index 0 --partial '"statement":"|- ( ph -> ch )","hyps":["|- ( ph -> ps )","|- ( ps -> ch )"]'
+	[[ $(grep -c '"source_id":"d/b","samples":3,"iter":3}' <<<"$output") == 4 ]]
+}
+
+@test "the trivial lemma: with probability 0.5 per statement, about half of 400 get it" {
+	states 400 >s400.jsonl
+	verdicts 400 '' >v400.jsonl
+	run --separate-stderr stp-seed -q --state s400.jsonl --iter 3 v400.jsonl
+	assert_success
+	n=$(nlines)
+	echo "trivial seeds: $n of 400"
+	((n >= 160 && n <= 240))
+	[[ $(grep -c '"lemma":"",' <<<"$output") == "$n" ]]
+	# a trivial seed has no lemma statement
+	! grep -q lemma_statement <<<"$output"
+	first=$output
+	# deterministic for a fixed seed; another seed draws another subset
+	run --separate-stderr stp-seed -q --state s400.jsonl --iter 3 v400.jsonl
+	[[ "$output" == "$first" ]]
+	run --separate-stderr stp-seed -q --seed 2 --state s400.jsonl --iter 3 v400.jsonl
+	[[ "$output" != "$first" ]]
+	run --separate-stderr stp-seed -q --state s400.jsonl --iter 4 v400.jsonl
+	[[ "$output" != "$first" ]]
+}
+
+@test "the trivial lemma comes beside the real ones, and trivial_prob 1 gives it to every statement" {
+	printf 'seed:\n  trivial_prob: 1\n' >all.yaml
+	run --separate-stderr stp-seed -q -c all.yaml --state state.jsonl shortest.jsonl
+	assert_success
+	# after the first proof's lemmas, with the statement's shortest proof
+	[[ $(nlines) == 5 ]]
+	assert_line --index 2 --partial '"proof":"syl H1 H2","lemma":"","source_id":"d/b","samples":2,'
+}
+
+@test "the lemma cap: a lemma used by 5 statements keeps exactly floor(0.1 n) = 3 (n = 30)" {
+	run --separate-stderr stp-seed -q -c notriv.yaml --state cap-state.jsonl cap.jsonl
+	assert_success
+	[[ $(grep -c '"lemma":"syl"' <<<"$output") == 3 ]]
+	[[ $(grep -c '"lemma":"ax-mp"' <<<"$output") == 2 ]]
+	[[ $(nlines) == 5 ]]
+	# the 3 kept are a deterministic random subset
+	first=$output
+	run --separate-stderr stp-seed -q -c notriv.yaml --state cap-state.jsonl cap.jsonl
+	[[ "$output" == "$first" ]]
+}
+
+@test "the lemma cap on a large set: 60 statements share a lemma, n = 400, 40 kept" {
+	states 400 >s400.jsonl
+	verdicts 60 '"syl","ax-1"' >v60.jsonl
+	run --separate-stderr stp-seed -q -c notriv.yaml --state s400.jsonl v60.jsonl
+	assert_success
+	[[ $(grep -c '"lemma":"syl"' <<<"$output") == 40 ]]
+	[[ $(grep -c '"lemma":"ax-1"' <<<"$output") == 40 ]]
+	# the trivial lemma is not capped
+	printf 'seed:\n  trivial_prob: 1\n' >all.yaml
+	run --separate-stderr stp-seed -q -c all.yaml --state s400.jsonl v60.jsonl
+	[[ $(grep -c '"lemma":""' <<<"$output") == 60 ]]
+}
+
+@test "samples = min(8, floor(3n / #seeds)): n = 10 and 4 seeds give 7; n = 30 and 5 seeds give 8" {
+	run --separate-stderr stp-seed -q -c notriv.yaml --state samples-state.jsonl samples.jsonl
+	assert_success
+	[[ $(nlines) == 4 ]]
+	[[ $(grep -c '"samples":7,' <<<"$output") == 4 ]]
+	run --separate-stderr stp-seed -q -c notriv.yaml --state cap-state.jsonl cap.jsonl
+	[[ $(grep -c '"samples":8,' <<<"$output") == 5 ]]
+}
+
+@test "samples is at least 1 when there are more seeds than 3n" {
+	states 2 >s2.jsonl
+	verdicts 1 '"syl","ax-1","ax-2","ax-3","ax-mp","a1i","mpd"' >v1.jsonl
+	run --separate-stderr stp-seed -q -c notriv.yaml --state s2.jsonl v1.jsonl
+	assert_success
+	[[ $(nlines) == 7 ]]
+	[[ $(grep -c '"samples":1,' <<<"$output") == 7 ]]
+}
+
+@test "seeds: the same inputs and seed give byte-identical output; -o writes the same" {
+	states 400 >s400.jsonl
+	verdicts 400 '"syl"' >v400.jsonl
+	stp-seed -q --state s400.jsonl --iter 3 v400.jsonl >one.jsonl
+	stp-seed -q --state s400.jsonl --iter 3 -o two.jsonl v400.jsonl
+	cmp one.jsonl two.jsonl
+	[[ $(grep -c '"lemma":"syl"' one.jsonl) == 40 ]]
+}
+
+@test "an empty verdict file gives no seeds (exit 0)" {
+	: >empty.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl empty.jsonl
+	assert_success
+	assert_output ""
+	assert_stderr ""
+}
+
+# ---- the prover's input (--select)
+
+@test "--select: unproved statements, the proved with best pass < 0.35, the conjectures byte for byte" {
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements statements.jsonl \
+		--iter 3 conjectures.jsonl
+	assert_success
+	# d/u1, d/u2 never proved; d/p1 proved, best 0.2 < 0.35: always; d/p2
+	# (best 0.9) with probability 0.05 (not drawn here); d/x1 is test
+	assert_output "$(sed -n '1,3p' statements.jsonl; cat conjectures.jsonl)"
+	assert_stderr ""
+}
+
+@test "--select --unproved-only: only the statements never proved (expert iteration)" {
+	run --separate-stderr stp-seed -q --select --unproved-only --state sel-state.jsonl \
+		--statements statements.jsonl --iter 3
+	assert_success
+	assert_output "$(sed -n '1,2p' statements.jsonl)"
+}
+
+@test "--select: about 5% of the well-proved statements are proved again (400: 5 to 40)" {
+	states 400 0.9 >s400.jsonl
+	for ((i = 0; i < 400; i++)); do
+		printf '{"id":"d/%03d","statement":"|- ( ph -> ph )","hyps":[],"split":"train"}\n' "$i"
+	done >st400.jsonl
+	run --separate-stderr stp-seed -q --select --state s400.jsonl --statements st400.jsonl --iter 3
+	assert_success
+	n=$(nlines)
+	echo "proved again: $n of 400"
+	((n >= 5 && n <= 40))
+	first=$output
+	run --separate-stderr stp-seed -q --select --state s400.jsonl --statements st400.jsonl --iter 3
+	[[ "$output" == "$first" ]]
+	# best pass below the threshold: every one
+	states 400 0.34 >s400b.jsonl
+	run --separate-stderr stp-seed -q --select --state s400b.jsonl --statements st400.jsonl --iter 3
+	[[ $(nlines) == 400 ]]
+}
+
+# ---- bad input: SPEC §4 exit codes, messages that say where
+
+@test "bad input: malformed JSON exits 65 naming file:line" {
+	{ head -1 thr.jsonl; echo '{"id":"d/b","ok":true,'; } >bad.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl bad.jsonl
+	assert_failure 65
+	assert_stderr_regexp "^stp-seed: bad.jsonl:2: invalid JSON: "
+}
+
+@test "bad input: a missing field exits 65 naming file:line and the field" {
+	sed 's/"ok":true,//' thr.jsonl >bad.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl bad.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad.jsonl:1: field 'ok': missing"
+}
+
+@test "bad input: a mistyped field exits 65 naming file:line and the field" {
+	sed '2s/"lemmas":\["syl"\]/"lemmas":"syl"/' thr.jsonl >bad.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl bad.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad.jsonl:2: field 'lemmas': expected an array of strings"
+}
+
+@test "bad input: a lemma that is not an assertion of the database exits 65" {
+	sed '2s/"lemmas":\["syl"\]/"lemmas":["nosuchlemma"]/' thr.jsonl >bad.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl bad.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad.jsonl:2: field 'lemmas': 'nosuchlemma' is not an assertion of $DB"
+}
+
+@test "bad input: a bad state file exits 65 naming file:line; a missing one 66" {
+	sed '2s/"best_pass":0.36/"best_pass":"0.36"/' state.jsonl >bad-state.jsonl
+	run --separate-stderr stp-seed -q --state bad-state.jsonl thr.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad-state.jsonl:2: field 'best_pass': expected a number"
+	sed '2s/"correct":23/"correct":99/' state.jsonl >bad-state.jsonl
+	run --separate-stderr stp-seed -q --state bad-state.jsonl thr.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad-state.jsonl:2: inconsistent counts (best_pass 0.36, attempts 64, correct 99)"
+	run --separate-stderr stp-seed -q --state nosuch.jsonl thr.jsonl
+	assert_failure 66
+	assert_stderr "stp-seed: cannot open 'nosuch.jsonl': No such file or directory"
+}
+
+@test "bad input: a malformed conjecture for --select exits 65" {
+	{ head -1 conjectures.jsonl; echo '{"id":"c/3","hyps":[]}'; } >bad.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements statements.jsonl bad.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: bad.jsonl:2: field 'statement': missing"
+}
+
+@test "bad configuration exits 78 naming file:line:column" {
+	printf 'seed:\n  threshold: 2\n' >bad.yaml
+	run --separate-stderr stp-seed -q -c bad.yaml --state state.jsonl thr.jsonl
+	assert_failure 78
+	assert_stderr "stp-seed: bad.yaml:2:14: 'seed.threshold': expected a number from 0 to 1"
+	printf 'seed:\n  treshold: 0.3\n' >bad.yaml
+	run --separate-stderr stp-seed -q -c bad.yaml --state state.jsonl thr.jsonl
+	assert_failure 78
+	assert_stderr_regexp "^stp-seed: bad.yaml:2:3: unknown key 'seed.treshold'"
+	printf 'seed:\n  threshold: [\n' >bad.yaml
+	run --separate-stderr stp-seed -q -c bad.yaml --state state.jsonl thr.jsonl
+	assert_failure 78
+	assert_stderr_regexp "^stp-seed: bad.yaml:[0-9]+:[0-9]+: "
+}
