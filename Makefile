@@ -185,9 +185,13 @@ $(I0)/stats.json:
 ifneq ($(N),0)
 # iteration N >= 1: seeds, conjectures, the prover's input, attempts,
 # verdicts, rewards, the new model
+# seeds come from the proof library so far: the correct proofs of every
+# earlier iteration (each statement's shortest per lemma), the statements
+# reliable by the current state
 $(IN)/seeds.jsonl: $(IP)/state.jsonl $(IP)/verdicts.jsonl $(TOOLS_)
 	@mkdir -p $(IN)
-	bin/stp-seed -q -c $(R)/config.yaml --db $(DB) --state $(IP)/state.jsonl --iter $(N) -o $@ $(IP)/verdicts.jsonl
+	bin/stp-seed -q -c $(R)/config.yaml --db $(DB) --state $(IP)/state.jsonl --iter $(N) -o $@ \
+		$$(for i in $$(seq 0 $$(($(N) - 1))); do printf '$(R)/iter-%03d/verdicts.jsonl ' $$i; done)
 
 $(IN)/conjectures.jsonl $(IN)/conjectures.stats.json &: $(IN)/seeds.jsonl $(IP)/model.safetensors $(R)/n $(TOOLS_)
 	bin/stp-conjecture -q -c $(R)/config.yaml --db $(DB) --model $(IP)/model.safetensors \

@@ -12,7 +12,7 @@
 # stale); iteration N-1 must exist (N = 0 is iteration 0: the human proofs,
 # the SFT examples and model, the initial state).
 #
-#   stp-seed    <- runs/RUN/iter-(N-1)/verdicts.jsonl, state.jsonl   -> seeds.jsonl
+#   stp-seed    <- runs/RUN/iter-000..N-1/verdicts.jsonl, state.jsonl -> seeds.jsonl
 #   stp-conjecture <- seeds.jsonl, the model                       -> conjectures.jsonl
 #   stp-seed --select <- state, statements, conjectures              \
 #     | stp-prove (K = 64 in iteration 1, 32 after)                   | inputs.jsonl,
@@ -88,8 +88,12 @@ for f in "$IP/state.jsonl" "$IP/verdicts.jsonl" "$IP/model.safetensors" "$IP/sta
 done
 
 # seeds, then conjectures (a whole-input stage: it deduplicates and keeps at most n)
+library=()
+for ((i = 0; i < N; i++)); do
+	library+=("$R/iter-$(printf %03d "$i")/verdicts.jsonl")
+done
 stp-seed -q -c "$C" --db "$DB" --state "$IP/state.jsonl" --iter "$N" -o "$IN/seeds.jsonl" \
-	"$IP/verdicts.jsonl"
+	"${library[@]}"
 stp-conjecture -q -c "$C" --db "$DB" --model "$IP/model.safetensors" --dataset "$STMTS" \
 	--max "$(cat "$R/n")" --iter "$N" --stats "$IN/conjectures.stats.json" \
 	-o "$IN/conjectures.jsonl" "$IN/seeds.jsonl"
