@@ -107,7 +107,7 @@ data: data/mm-pc/statements.jsonl
 
 SET_MM ?= /usr/share/metamath/databases/set.mm
 
-data/mm-pc/statements.jsonl: bin/stp-mmdata
+data/mm-pc/statements.jsonl: | bin/stp-mmdata
 	@test -r $(SET_MM) || { echo "make data: $(SET_MM) missing: install the Debian package metamath-databases (make deps)" >&2; exit 66; }
 	bin/stp-mmdata --set-mm $(SET_MM) --out data/mm-pc
 
@@ -123,6 +123,7 @@ bench-verify: all
 #   make eval N=k        pass@1, 8, 32 on `test` with iteration k's model
 #   make ei N=k          round k of the expert-iteration baseline (runs/RUN-ei)
 #   make final           re-train from scratch on the SFT data and the proofs found
+#                        (make eval N=final: its pass@k)
 #   make report          the plot and the table of runs/RUN and runs/RUN-ei
 #   make demo            deps, build, data, sft, 3 iterations, 3 EI rounds, eval, report
 #
@@ -134,10 +135,20 @@ N      ?= 0
 R       = runs/$(RUN)
 REI     = runs/$(RUN)-ei
 I0      = $(R)/iter-000
+ifeq ($(N),final)
+NNN     = final
+PPP     = final
+QQQ     = final
+else
 NNN     = $(shell printf %03d $(N))
 PPP     = $(shell printf %03d $$(($(N) - 1)))
 QQQ     = $(shell printf %03d $$(($(N) - 2)))
+endif
+ifeq ($(N),final)
+IN      = $(R)/final
+else
 IN      = $(R)/iter-$(NNN)
+endif
 IP      = $(R)/iter-$(PPP)
 IQ      = $(R)/iter-$(QQQ)
 EN      = $(REI)/iter-$(NNN)
@@ -182,7 +193,7 @@ $(I0)/stats.json:
 	@mkdir -p $(I0)
 	echo '{"iter":0,"proofs_generated":0,"tokens_generated":0}' >$@
 
-ifneq ($(N),0)
+ifneq ($(filter-out 0 final,$(N)),)
 # iteration N >= 1: seeds, conjectures, the prover's input, attempts,
 # verdicts, rewards, the new model
 # seeds come from the proof library so far: the correct proofs of every
@@ -273,6 +284,19 @@ $(IN)/eval/verdicts.jsonl: $(IN)/eval/attempts.jsonl $(TOOLS_)
 
 $(IN)/eval/passk.json: $(IN)/eval/verdicts.jsonl $(TOOLS_)
 	bin/stp-passk -k 1,8,32 $< >$@.tmp && mv $@.tmp $@
+
+# the final re-training (SPEC §1): from the base model (here: from scratch),
+# on the SFT data and every correct proof of the run whose conjecture had
+# P <= 1/4 (dataset statements at any P), at most 16 a statement
+$(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)
+	@mkdir -p $(R)/final
+	bin/stp-reward -q -c $(R)/config.yaml --final --sft $(I0)/examples.jsonl -o $@ \
+		$$(ls $(R)/iter-*/verdicts.jsonl)
+
+$(R)/final/model.safetensors: $(R)/final/examples.jsonl $(TOOLS_)
+	bin/stp-train -c $(R)/config.yaml --db $(DB) -o $@ $(R)/final/examples.jsonl
+
+final: $(R)/final/model.safetensors
 
 sft: $(I0)/model.safetensors
 
