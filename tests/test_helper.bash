@@ -10,6 +10,10 @@ bats_require_minimum_version 1.5.0   # run --separate-stderr
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
+# Tests run the same under make check as by hand: no make flags inherited
+# (a make run by a test would otherwise say "Entering directory").
+unset MAKEFLAGS MAKELEVEL MFLAGS
+
 STP_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 PATH="$STP_ROOT/bin:$PATH"
 export STP_ROOT PATH
