@@ -122,6 +122,7 @@ bench-verify: all
 #   make reward N=k      only the reward stage of iteration k, from its cached verdicts
 #   make eval N=k        pass@1, 8, 32 on `test` with iteration k's model
 #   make ei N=k          round k of the expert-iteration baseline (runs/RUN-ei)
+#   make ei-eval N=k     pass@1, 8, 32 on `test` with round k's model
 #   make final           re-train from scratch on the SFT data and the proofs found
 #                        (make eval N=final: its pass@k)
 #   make report          the plot and the table of runs/RUN and runs/RUN-ei
@@ -274,16 +275,22 @@ $(R)/test.jsonl: $(STMTS)
 	@mkdir -p $(R)
 	grep '"split":"test"' $< >$@.tmp && mv $@.tmp $@
 
-$(IN)/eval/attempts.jsonl: $(IN)/model.safetensors $(R)/test.jsonl $(TOOLS_)
-	@mkdir -p $(IN)/eval
-	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(IN)/model.safetensors -n 32 \
-		-o $@ $(R)/test.jsonl
+# pass@1, 8, 32 on `test` with a model: iteration N's (make eval) and
+# round N of the baseline's (make ei-eval)
+define EVAL_RULES
+$(1)/eval/attempts.jsonl: $(1)/model.safetensors $(R)/test.jsonl $(R)/config.yaml $(TOOLS_)
+	@mkdir -p $(1)/eval
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(1)/model.safetensors -n 32 \
+		-o $$@ $(R)/test.jsonl
 
-$(IN)/eval/verdicts.jsonl: $(IN)/eval/attempts.jsonl $(TOOLS_)
-	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $@ $<
+$(1)/eval/verdicts.jsonl: $(1)/eval/attempts.jsonl $(TOOLS_)
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $$@ $$<
 
-$(IN)/eval/passk.json: $(IN)/eval/verdicts.jsonl $(TOOLS_)
-	bin/stp-passk -k 1,8,32 $< >$@.tmp && mv $@.tmp $@
+$(1)/eval/passk.json: $(1)/eval/verdicts.jsonl $(TOOLS_)
+	bin/stp-passk -k 1,8,32 $$< >$$@.tmp && mv $$@.tmp $$@
+endef
+$(eval $(call EVAL_RULES,$(IN)))
+$(eval $(call EVAL_RULES,$(EN)))
 
 # the final re-training (SPEC §1): from the base model (here: from scratch),
 # on the SFT data and every correct proof of the run whose conjecture had
@@ -315,6 +322,9 @@ ei: $(REI)/iter-000/state.jsonl $(REI)/iter-000/stats.json $(REI)/iter-000/model
 eval: $(IN)/eval/passk.json
 	@echo "pass@k on test, iteration $(N) ($(RUN)):"; cat $<
 
+ei-eval: $(EN)/eval/passk.json
+	@echo "pass@k on test, expert-iteration round $(N) ($(RUN)-ei):"; cat $<
+
 # runs/RUN/report/{report.md,pass.png,pass.svg} from the stats of runs/RUN
 # and runs/RUN-ei (a missing EI run is said, not an error)
 report:
@@ -333,6 +343,6 @@ demo:
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean bench-verify sft eval demo iteration iterations reward ei report final
+.PHONY: all unit check deps data clean bench-verify sft eval ei-eval demo iteration iterations reward ei report final
 
 -include $(shell find build -name '*.d' 2>/dev/null)
