@@ -145,12 +145,18 @@ load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles,
 		o = jsonl_parse(line, len, file, lineno, &err);
 		if (!o || jsonl_get_str(o, "prompt", 1, &p, file, lineno, &err) < 0 ||
 		    jsonl_get_str(o, "target", 1, &tg, file, lineno, &err) < 0 ||
-		    jsonl_get_num(o, "weight", 1, &w, file, lineno, &err) < 0)
+		    jsonl_get_num(o, "weight", 1, &w, file, lineno, &err) < 0) {
+			json_decref(o); /* nothing left behind for the leak checker */
 			die(EX_DATAERR, "%s", err.msg);
+		}
 		if (tokenizer_encode(tok, p, &pi, &np, &unk) < 0 ||
-		    tokenizer_encode(tok, tg, &ti, &nt, &unk) < 0)
+		    tokenizer_encode(tok, tg, &ti, &nt, &unk) < 0) {
+			json_decref(o); /* unk is its own copy */
+			free(pi);
+			free(ti);
 			die(EX_DATAERR, "%s:%ld: token '%s' is not in the model's vocabulary", file, lineno,
 			    unk);
+		}
 		if (np + nt > ctx + 1 || np < 1 || nt < 1 || np > 65535 || nt > 65535) {
 			d->skipped_long++;
 		} else {
