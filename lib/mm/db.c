@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- small helpers shared by the kernel */
 
@@ -309,7 +312,7 @@ intern(struct reader *r, const char *s, size_t n)
 }
 
 static int
-add_file(struct reader *r, const char *name, char *buf)
+add_file(struct reader *r, const char *name, char *buf, size_t maplen)
 {
 	struct mm_db *db = r->db;
 
@@ -317,20 +320,54 @@ add_file(struct reader *r, const char *name, char *buf)
 		return -1;
 	db->files = mm_realloc(db->files, (db->nfiles + 1) * sizeof *db->files);
 	db->bufs = mm_realloc(db->bufs, (db->nfiles + 1) * sizeof *db->bufs);
+	db->bufmap = mm_realloc(db->bufmap, (db->nfiles + 1) * sizeof *db->bufmap);
+	db->bufmap[db->nfiles] = maplen;
 	db->files[db->nfiles] = strcpy(mm_alloc(strlen(name) + 1), name);
 	db->bufs[db->nfiles] = buf;
 	return db->nfiles++;
 }
 
+/* Release a file's contents as slurp() got them. */
+static void
+buf_free(char *buf, size_t maplen)
+{
+	if (maplen)
+		munmap(buf, maplen);
+	else
+		free(buf);
+}
+
+/*
+ * A file's contents, NUL-terminated. A regular file whose size leaves room
+ * for the NUL in its last page is mapped (private, populated at once: no
+ * copy, no page faults while reading) and *maplen set to the mapping's
+ * length; anything else is read into memory from malloc (*maplen = 0).
+ */
 static char *
-slurp(const char *path, size_t *len)
+slurp(const char *path, size_t *len, size_t *maplen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, n = 0, got;
+	struct stat sb;
+	long pg = sysconf(_SC_PAGESIZE);
 
+	*maplen = 0;
 	if (!f)
 		return NULL;
+	if (pg > 0 && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uintmax_t)sb.st_size < SIZE_MAX / 2 && sb.st_size % pg != 0) {
+		buf = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
+		           MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+		if (buf != MAP_FAILED) {
+			fclose(f);
+			buf[sb.st_size] = '\0';   /* in the last page, past the end */
+			*len = (size_t)sb.st_size;
+			*maplen = (size_t)sb.st_size;
+			return buf;
+		}
+		buf = NULL;
+	}
 	for (;;) {
 		if (cap - n < 65536) {
 			cap = cap ? cap * 2 : 1u << 20;
@@ -461,7 +498,7 @@ tok_include(struct reader *r, struct tok *open)
 	struct tok name, close;
 	char fname[4096], path[8192];
 	char *buf;
-	size_t len;
+	size_t len, maplen;
 	int f;
 
 	if (!next_raw(r, &name) || !next_raw(r, &close) || !tok_is(&close, "$]")) {
@@ -485,14 +522,14 @@ tok_include(struct reader *r, struct tok *open)
 		rfail(r, &name, "includes nested too deeply");
 		return;
 	}
-	buf = slurp(path, &len);
+	buf = slurp(path, &len, &maplen);
 	if (!buf) {
 		rfail(r, &name, "cannot open included file '%s': %s", path, strerror(errno));
 		r->io_error = 1;
 		return;
 	}
-	if (len > UINT32_MAX - 1 || (f = add_file(r, path, buf)) < 0) {
-		free(buf);
+	if (len > UINT32_MAX - 1 || (f = add_file(r, path, buf, maplen)) < 0) {
+		buf_free(buf, maplen);
 		rfail(r, &name, "included file '%s' too large", path);
 		return;
 	}
@@ -1213,7 +1250,8 @@ reader_free(struct reader *r)
 }
 
 static struct mm_db *
-load(const char *name, char *buf, size_t len, char *err, size_t errlen, int *io_error)
+load(const char *name, char *buf, size_t len, size_t maplen, char *err, size_t errlen,
+     int *io_error)
 {
 	struct reader r;
 	struct mm_db *db;
@@ -1234,15 +1272,16 @@ load(const char *name, char *buf, size_t len, char *err, size_t errlen, int *io_
 	r.errlen = errlen;
 	if (err && errlen)
 		err[0] = '\0';
-	mm_strtab_init(&r.ix->labels, 1024);
+	/* sized from the text (set.mm: 41 MB, 45,000 labels): no rehashing */
+	mm_strtab_init(&r.ix->labels, len / 256 < (1u << 20) ? (uint32_t)(len / 256) : 1u << 20);
 	mm_strtab_init(&r.ix->syms, 1024);
 	if (len > UINT32_MAX - 1) {
-		free(buf);
+		buf_free(buf, maplen);
 		snprintf(err, errlen, "%s: file too large", name);
 		mm_db_free(db);
 		return NULL;
 	}
-	add_file(&r, name, buf);
+	add_file(&r, name, buf, maplen);
 	slash = strrchr(name, '/');
 	if (slash) {
 		char *d = mm_alloc((size_t)(slash - name) + 1);
@@ -1294,8 +1333,8 @@ load(const char *name, char *buf, size_t len, char *err, size_t errlen, int *io_
 struct mm_db *
 mm_db_load(const char *path, char *err, size_t errlen, int *io_error)
 {
-	size_t len = 0;
-	char *buf = slurp(path, &len);
+	size_t len = 0, maplen;
+	char *buf = slurp(path, &len, &maplen);
 
 	if (io_error)
 		*io_error = 0;
@@ -1306,7 +1345,7 @@ mm_db_load(const char *path, char *err, size_t errlen, int *io_error)
 			*io_error = 1;
 		return NULL;
 	}
-	return load(path, buf, len, err, errlen, io_error);
+	return load(path, buf, len, maplen, err, errlen, io_error);
 }
 
 struct mm_db *
@@ -1316,7 +1355,7 @@ mm_db_load_mem(const char *name, const char *text, size_t len, char *err, size_t
 
 	memcpy(buf, text, len);
 	buf[len] = '\0';
-	return load(name, buf, len, err, errlen, NULL);
+	return load(name, buf, len, 0, err, errlen, NULL);
 }
 
 void
@@ -1338,10 +1377,11 @@ mm_db_free(struct mm_db *db)
 	}
 	for (int i = 0; i < db->nfiles; i++) {
 		free(db->files[i]);
-		free(db->bufs[i]);
+		buf_free(db->bufs[i], db->bufmap[i]);
 	}
 	free(db->files);
 	free(db->bufs);
+	free(db->bufmap);
 	free(db->syms);
 	free(db->symkind);
 	free(db->stmts);

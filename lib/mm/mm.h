@@ -96,6 +96,7 @@ struct mm_db {
 	char **files;          /* file names, as given or as included */
 	uint16_t nfiles;
 	char **bufs;           /* file contents (kept: proofs point into them) */
+	size_t *bufmap;        /* (nfiles) length of bufs[i]'s mapping, 0 if from malloc */
 
 	struct mm_symbol *syms;
 	int32_t nsyms;

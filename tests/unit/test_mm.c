@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mm/mm.h"
 #include "unit.h"
@@ -239,6 +240,57 @@ test_load_errors(void)
 		mm_work_free(wd);
 		mm_db_free(d);
 	}
+}
+
+/* Files are mapped when their size leaves room for a NUL in the last page,
+ * read otherwise: both ways, at and around a page's size, with an include
+ * and an empty file, load and verify the same. */
+static void
+test_load_files(void)
+{
+	static const char inc[] = "$c |- $.\nax $a |- $.\n";
+	static const char top[] = "$[ inc.mm $]\nth $p |- $= ( ax ) A $.\n";
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t sizes[] = { sizeof top - 1, (size_t)pg - 1, (size_t)pg, (size_t)pg + 1,
+	                   2 * (size_t)pg };
+	char err[256];
+	int io;
+
+	unit_write_file(unit_path("inc.mm"), inc, sizeof inc - 1);
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		char *text = malloc(sizes[i]);
+		struct mm_db *d;
+		struct mm_work *wd;
+		struct mm_result res;
+		char path[4200];
+
+		memset(text, ' ', sizes[i]);
+		memcpy(text, top, sizeof top - 1);
+		text[sizes[i] - 1] = '\n';
+		snprintf(path, sizeof path, "%s", unit_path("top.mm"));
+		unit_write_file(path, text, sizes[i]);
+		free(text);
+		d = mm_db_load(path, err, sizeof err, &io);
+		if (!CHECK(d != NULL)) {
+			printf("# size %zu: %s\n", sizes[i], err);
+			continue;
+		}
+		CHECK_INT_EQ(d->nfiles, 2);
+		CHECK_INT_EQ(d->nstmts, 2);
+		wd = mm_work_new(d, NULL);
+		CHECK(mm_verify_theorem(d, wd, 1, &res));
+		mm_work_free(wd);
+		mm_db_free(d);
+	}
+	/* an empty file is an empty database; a missing one an I/O error */
+	unit_write_file(unit_path("empty.mm"), "", 0);
+	{
+		struct mm_db *d = mm_db_load(unit_path("empty.mm"), err, sizeof err, &io);
+		CHECK(d != NULL && d->nstmts == 0 && io == 0);
+		mm_db_free(d);
+	}
+	CHECK(mm_db_load(unit_path("missing.mm"), err, sizeof err, &io) == NULL && io == 1);
+	CHECK_STR_HAS(err, "missing.mm");
 }
 
 /* ---- database proofs */
@@ -876,6 +928,7 @@ main(void)
 
 	RUN(test_load);
 	RUN(test_load_errors);
+	RUN(test_load_files);
 	RUN(test_verify_theorems);
 	RUN(test_zero_hypothesis_first_step);
 	RUN(test_theorem_normal);
