@@ -930,3 +930,61 @@ assert_summary() {
 stp-verify: bad-two-failures.mm:19: proof of 'th3': step 2 (ax-1): needs 2 hypotheses, the stack holds 1"
 	assert_mm_rejects 'does not match the statement being proved'
 }
+
+# ---- all of set.mm: reading and verifying side by side
+
+SET_MM=/usr/share/metamath/databases/set.mm
+
+require_set_mm() {
+	if [[ ! -r $SET_MM ]]; then
+		[[ -z "${CI:-}" ]] || fail "$SET_MM is missing (CI must install metamath-databases)"
+		skip "$SET_MM is missing (apt-get install metamath-databases)"
+	fi
+}
+
+@test "set.mm: all 37,759 proofs, with 1 and 3 threads, also when the arrays grow while verifiers read" {
+	require_set_mm
+	cp "$SET_MM" set.mm
+	# a tiny top file: the kernel sizes its arrays from the top file's text,
+	# so here they start small and move many times while theorems are verified
+	printf '$[ set.mm $]\n' >top.mm
+	for f in set.mm top.mm; do
+		for j in 1 3; do
+			run --separate-stderr "$STP_VERIFY" --check-db "$f" -j "$j"
+			assert_success
+			assert_stderr ''
+			assert_output --regexp "^$f: 37759 proofs, 37759 correct, 0 failed \("
+		done
+	done
+}
+
+@test "set.mm with every 3000th proof altered: the failures in database order, the same with 1 and 3 threads, as many as metamath finds" {
+	require_set_mm
+	require_metamath
+	# every 3000th compressed proof gets the first two labels of its list swapped
+	python3 - "$SET_MM" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+n = 0
+def swap(m):
+    global n
+    n += 1
+    return m.group(0) if n % 3000 else '$= ( %s %s ' % (m.group(2), m.group(1))
+open('broken.mm', 'w').write(re.sub(r'\$=\s+\(\s+(\S+)\s+(\S+)\s', swap, s))
+PY
+	run --separate-stderr "$STP_VERIFY" --check-db broken.mm -j 1
+	assert_failure 65
+	one=$stderr
+	run --separate-stderr "$STP_VERIFY" --check-db broken.mm -j 3
+	assert_failure 65
+	assert_output --regexp '^broken.mm: 37759 proofs, 37748 correct, 11 failed \('
+	[[ "$stderr" == "$one" ]]
+	# in database order: the line numbers ascend
+	lines=$(printf '%s\n' "$stderr" | cut -d: -f3)
+	[[ "$lines" == "$(printf '%s\n' "$lines" | sort -n)" ]]
+	[[ $(printf '%s\n' "$stderr" | grep -c "^stp-verify: broken.mm:[0-9]*: proof of '") == 11 ]]
+	# metamath.exe: one ?Error per broken proof (its line wrapping collapsed)
+	n=$(metamath "set width 9999" 'read "broken.mm"' "verify proof *" exit </dev/null 2>&1 |
+		tr -s ' \t\r\n' '    ' | grep -o '?Error' | wc -l)
+	assert_equal "$n" 11
+}

@@ -170,6 +170,32 @@ struct mm_limits {
  * and reported when it is verified, as metamath.exe does.
  */
 struct mm_db *mm_db_load(const char *path, char *err, size_t errlen, int *io_error);
+/*
+ * Verifying while reading (stp-verify --check-db). mm_db_load_hooked() is
+ * mm_db_load() that tells the caller, as it reads, which theorems are ready:
+ *   theorem(arg, db, s)  $p statement s, its proof and everything the proof
+ *                        refers to are complete and will not change; a copy
+ *                        of the struct *db taken now is a view in which s
+ *                        and every theorem announced before it can be
+ *                        verified (mm_work_new / mm_work_fit on the view);
+ *   pause(arg)           the reader is about to move arrays (realloc) or
+ *                        change statements already announced: from when
+ *                        pause() returns until resume(), nothing of the
+ *                        database may be read;
+ *   resume(arg, db)      done; views taken before pause() are stale, a copy
+ *                        of *db is the new view. db == NULL: the load failed
+ *                        and the database is gone (then NULL is returned).
+ * The hooks are called from the loading thread, never with the database in
+ * an inconsistent state for the theorems announced.
+ */
+struct mm_load_hooks {
+	void *arg;
+	void (*theorem)(void *arg, const struct mm_db *db, int32_t s);
+	void (*pause)(void *arg);
+	void (*resume)(void *arg, const struct mm_db *db);
+};
+struct mm_db *mm_db_load_hooked(const char *path, char *err, size_t errlen, int *io_error,
+                                const struct mm_load_hooks *hooks);
 /* Load from a memory buffer (copied); name is used in messages. */
 struct mm_db *mm_db_load_mem(const char *name, const char *text, size_t len,
                              char *err, size_t errlen);
@@ -188,6 +214,9 @@ mm_sym mm_db_sym(const struct mm_db *db, const char *name, size_t len);
 struct mm_work;
 struct mm_work *mm_work_new(const struct mm_db *db, const struct mm_limits *lim);
 void mm_work_free(struct mm_work *w);
+/* Make w fit its database view after the view grew (more symbols or
+ * statements: see mm_db_load_hooked). */
+void mm_work_fit(struct mm_work *w);
 
 /* Verify the proof of database theorem stmt ($p). Returns res->ok. */
 int mm_verify_theorem(const struct mm_db *db, struct mm_work *w, int32_t stmt,

@@ -37,8 +37,9 @@ struct mm_work {
 	size_t capstack;
 	struct ent *saved;
 	size_t capsaved;
-	struct span *subst;    /* (nsyms) */
-	uint32_t *seen;        /* (nstmts) stamps for the lemma set */
+	struct span *subst;    /* (nsub >= nsyms + 1) */
+	uint32_t *seen;        /* (nseen >= nstmts + 1) stamps for the lemma set */
+	size_t nsub, nseen;
 	uint32_t stamp;
 	int32_t *lemmas;
 	size_t nlemmas, caplemmas;
@@ -80,11 +81,30 @@ mm_work_new(const struct mm_db *db, const struct mm_limits *lim)
 		w->lim.max_symbols = (size_t)1 << 26;
 	/* Large allocations come from mmap: pages not touched cost nothing. */
 	w->area = mm_alloc(w->lim.max_symbols * sizeof *w->area);
-	w->subst = calloc((size_t)db->nsyms + 1, sizeof *w->subst);
-	w->seen = calloc((size_t)db->nstmts + 1, sizeof *w->seen);
+	w->nsub = (size_t)db->nsyms + 1;
+	w->nseen = (size_t)db->nstmts + 1;
+	w->subst = calloc(w->nsub, sizeof *w->subst);
+	w->seen = calloc(w->nseen, sizeof *w->seen);
 	if (!w->subst || !w->seen)
 		abort();
 	return w;
+}
+
+void
+mm_work_fit(struct mm_work *w)
+{
+	size_t nsub = (size_t)w->db->nsyms + 1, nseen = (size_t)w->db->nstmts + 1;
+
+	if (nsub > w->nsub) {
+		w->subst = mm_realloc(w->subst, nsub * sizeof *w->subst);
+		memset(w->subst + w->nsub, 0, (nsub - w->nsub) * sizeof *w->subst);
+		w->nsub = nsub;
+	}
+	if (nseen > w->nseen) {
+		w->seen = mm_realloc(w->seen, nseen * sizeof *w->seen);
+		memset(w->seen + w->nseen, 0, (nseen - w->nseen) * sizeof *w->seen);
+		w->nseen = nseen;
+	}
 }
 
 void
@@ -123,7 +143,7 @@ begin(struct mm_work *w, struct mm_result *res)
 	w->nlemmas = 0;
 	w->nout = 0;
 	if (++w->stamp == 0) {
-		memset(w->seen, 0, (size_t)w->db->nstmts * sizeof *w->seen);
+		memset(w->seen, 0, w->nseen * sizeof *w->seen);
 		w->stamp = 1;
 	}
 }
