@@ -245,14 +245,19 @@ hooks_resume(struct reader *r)
 		r->hooks->resume(r->hooks->arg, r->db);
 }
 
-/* mm_grow() for the arrays verifiers read: paused while it moves. */
+/* mm_grow() for the arrays verifiers read: paused while it moves. A
+ * companion array (pp2 of elements of sz2 bytes, or NULL) keeps the same
+ * capacity. */
 static void
-shared_grow(struct reader *r, void *pp, size_t *cap, size_t need, size_t sz)
+shared_grow(struct reader *r, void *pp, size_t *cap, size_t need, size_t sz, void *pp2,
+            size_t sz2)
 {
 	if (need <= *cap)
 		return;
 	hooks_pause(r);
 	mm_grow(pp, cap, need, sz);
+	if (pp2)
+		*(void **)pp2 = mm_realloc(*(void **)pp2, *cap * sz2);
 	hooks_resume(r);
 }
 
@@ -623,7 +628,7 @@ new_stmt(struct reader *r, const struct tok *label, char kind)
 	int32_t s = db->nstmts;
 	char *name;
 
-	shared_grow(r, &db->stmts, &r->capstmts, (size_t)s + 1, sizeof *db->stmts);
+	shared_grow(r, &db->stmts, &r->capstmts, (size_t)s + 1, sizeof *db->stmts, NULL, 0);
 	if (r->capstmts > r->caphypact) {
 		r->ix->stmt_pos = mm_realloc(r->ix->stmt_pos, r->capstmts * sizeof *r->ix->stmt_pos);
 		r->hyp_active = mm_realloc(r->hyp_active, r->capstmts);
@@ -654,12 +659,8 @@ pool_add(struct reader *r, const mm_sym *e, size_t n)
 		rfail(r, NULL, "database too large");
 		return 0;
 	}
-	if (off + n > r->cappool) {
-		hooks_pause(r);
-		mm_grow(&db->pool, &r->cappool, off + n, sizeof *db->pool);
-		db->tpool = mm_realloc(db->tpool, r->cappool * sizeof *db->tpool);
-		hooks_resume(r);
-	}
+	shared_grow(r, &db->pool, &r->cappool, off + n, sizeof *db->pool, &db->tpool,
+	            sizeof *db->tpool);
 	memcpy(db->pool + off, e, n * sizeof *e);
 	/* the template: symbols are declared before use, their kind known */
 	for (size_t i = 0; i < n; i++)
@@ -678,7 +679,7 @@ ilist_add(struct reader *r, const int32_t *v, size_t n)
 		rfail(r, NULL, "database too large");
 		return 0;
 	}
-	shared_grow(r, &db->ilist, &r->capilist, off + n, sizeof *db->ilist);
+	shared_grow(r, &db->ilist, &r->capilist, off + n, sizeof *db->ilist, NULL, 0);
 	if (n)   /* v and the pool may still be NULL */
 		memcpy(db->ilist + off, v, n * sizeof *v);
 	db->nilist += n;
@@ -695,7 +696,7 @@ dvpool_add(struct reader *r, const uint64_t *v, size_t n)
 		rfail(r, NULL, "database too large");
 		return 0;
 	}
-	shared_grow(r, &db->dvpool, &r->capdv, off + n, sizeof *db->dvpool);
+	shared_grow(r, &db->dvpool, &r->capdv, off + n, sizeof *db->dvpool, NULL, 0);
 	if (n)
 		memcpy(db->dvpool + off, v, n * sizeof *v);
 	db->ndvpool += n;
@@ -894,13 +895,8 @@ do_d(struct reader *r, const struct tok *kw)
 			r->adv[r->nadv++] = p;
 			if (r->nscopes == 0) {
 				struct mm_db *db = r->db;
-				if (db->ngdv + 1 > r->capgdv) {
-					hooks_pause(r);
-					mm_grow(&db->gdv, &r->capgdv, db->ngdv + 1, sizeof *db->gdv);
-					db->gdv_at = mm_realloc(db->gdv_at,
-					                        r->capgdv * sizeof *db->gdv_at);
-					hooks_resume(r);
-				}
+				shared_grow(r, &db->gdv, &r->capgdv, db->ngdv + 1, sizeof *db->gdv,
+				            &db->gdv_at, sizeof *db->gdv_at);
 				db->gdv[db->ngdv] = p;
 				db->gdv_at[db->ngdv] = db->nstmts;
 				db->ngdv++;
@@ -959,7 +955,7 @@ make_frame(struct reader *r, int32_t s)
 	}
 	st->hyps = ilist_add(r, r->hbuf, nh);
 	st->nhyps = (uint32_t)nh;
-	shared_grow(r, &db->frames, &r->capframes, db->nframes + nh, sizeof *db->frames);
+	shared_grow(r, &db->frames, &r->capframes, db->nframes + nh, sizeof *db->frames, NULL, 0);
 	st->frame = (uint32_t)db->nframes;
 	for (size_t i = 0; i < nh; i++) {
 		const struct mm_stmt *h = &db->stmts[r->hbuf[i]];
@@ -1154,7 +1150,8 @@ read_proof(struct reader *r, int32_t s, const struct tok *eq)
 	ps.xdv = r->xdv_off;
 	ps.nxdv = r->xdv_n;
 
-	shared_grow(r, &db->proofs, &r->capproofs, (size_t)db->nproofs + 1, sizeof *db->proofs);
+	shared_grow(r, &db->proofs, &r->capproofs, (size_t)db->nproofs + 1, sizeof *db->proofs,
+	            NULL, 0);
 	db->proofs[db->nproofs] = ps;
 	db->stmts[s].proof = db->nproofs++;
 	if (r->hooks)
