@@ -103,13 +103,20 @@ check:
 deps:
 	tools/deps
 
-data: data/mm-pc/statements.jsonl
+data: data/mm-pc/statements.jsonl data/mm-pc-hard/statements.jsonl
 
 SET_MM ?= /usr/share/metamath/databases/set.mm
+# mm-pc-hard: a theorem is a target when its human proof has at least this
+# many `steps` tokens (docs/data.md)
+HARD_MIN_TOKENS = 10
 
 data/mm-pc/statements.jsonl: | bin/stp-mmdata
 	@test -r $(SET_MM) || { echo "make data: $(SET_MM) missing: install the Debian package metamath-databases (make deps)" >&2; exit 66; }
 	bin/stp-mmdata --set-mm $(SET_MM) --out data/mm-pc
+
+data/mm-pc-hard/statements.jsonl: | bin/stp-mmdata
+	@test -r $(SET_MM) || { echo "make data: $(SET_MM) missing: install the Debian package metamath-databases (make deps)" >&2; exit 66; }
+	bin/stp-mmdata --set-mm $(SET_MM) --out data/mm-pc-hard --name mm-pc-hard --hard $(HARD_MIN_TOKENS)
 
 bench-verify: all
 	bench/verify
@@ -130,7 +137,10 @@ bench-verify: all
 #
 # Stages depend on their inputs and the configuration; the tools are
 # order-only prerequisites (a rebuilt tool does not make a finished stage stale).
-RUN    ?= demo
+# DATA selects the benchmark (data/DATA): mm-pc (the default) or mm-pc-hard;
+# a run's directory defaults to demo for mm-pc, to DATA otherwise
+DATA   ?= mm-pc
+RUN    ?= $(if $(filter mm-pc,$(DATA)),demo,$(DATA))
 CONFIG ?= configs/small.yaml
 N      ?= 0
 R       = runs/$(RUN)
@@ -154,9 +164,9 @@ IP      = $(R)/iter-$(PPP)
 IQ      = $(R)/iter-$(QQQ)
 EN      = $(REI)/iter-$(NNN)
 EP      = $(REI)/iter-$(PPP)
-DATA    = data/mm-pc
-DB      = $(DATA)/pc.mm
-STMTS   = $(DATA)/statements.jsonl
+DDIR    = data/$(DATA)
+DB      = $(DDIR)/pc.mm
+STMTS   = $(DDIR)/statements.jsonl
 # K samples per input: 64 in iteration 1 and for the baseline, 32 after (SPEC §1)
 K       = $(if $(filter 1,$(N)),64,32)
 TOOLS_  = | $(BINS)
@@ -165,16 +175,11 @@ $(R)/config.yaml: $(CONFIG)
 	@mkdir -p $(R)
 	cp $(CONFIG) $@
 
-# the dataset's size n (train and unproved): conjectures kept at most n
-$(R)/n: $(STMTS)
-	@mkdir -p $(R)
-	grep -vc '"split":"test"' $< >$@.tmp && mv $@.tmp $@
-
 # iteration 0: the human proofs verified (their lemmas feed the conjecturer
 # examples), the SFT examples, the model, the initial state
 $(I0)/human.jsonl: $(STMTS) $(R)/config.yaml $(TOOLS_)
 	@mkdir -p $(I0)
-	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) -o $@ $(DATA)/proofs.jsonl
+	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) -o $@ $(DDIR)/proofs.jsonl
 
 $(I0)/examples.jsonl: $(I0)/human.jsonl $(TOOLS_)
 	bin/stp-sftdata --db $(DB) -o $@ $(I0)/human.jsonl $(STMTS)
@@ -205,9 +210,11 @@ $(IN)/seeds.jsonl: $(IP)/state.jsonl $(IP)/verdicts.jsonl $(TOOLS_)
 	bin/stp-seed -q -c $(R)/config.yaml --db $(DB) --state $(IP)/state.jsonl --iter $(N) -o $@ \
 		$$(for i in $$(seq 0 $$(($(N) - 1))); do printf '$(R)/iter-%03d/verdicts.jsonl ' $$i; done)
 
-$(IN)/conjectures.jsonl $(IN)/conjectures.stats.json &: $(IN)/seeds.jsonl $(IP)/model.safetensors $(R)/n $(TOOLS_)
+# conjectures kept: at most as many as the dataset statements still unproved
+# (conjecture.keep: open) or n (keep: n), counted from the state
+$(IN)/conjectures.jsonl $(IN)/conjectures.stats.json &: $(IN)/seeds.jsonl $(IP)/model.safetensors $(IP)/state.jsonl $(TOOLS_)
 	bin/stp-conjecture -q -c $(R)/config.yaml --db $(DB) --model $(IP)/model.safetensors \
-		--dataset $(STMTS) --max $$(cat $(R)/n) --iter $(N) \
+		--dataset $(STMTS) --state $(IP)/state.jsonl --iter $(N) \
 		--stats $(IN)/conjectures.stats.json -o $(IN)/conjectures.jsonl $(IN)/seeds.jsonl
 
 $(IN)/inputs.jsonl: $(IP)/state.jsonl $(IN)/conjectures.jsonl $(TOOLS_)
@@ -233,10 +240,27 @@ $(IN)/examples.jsonl $(IN)/state.jsonl $(IN)/stats.json &: $(IN)/verdicts.jsonl 
 
 # The SFT examples are replayed beside the iteration's own: a model this
 # small forgets a role it is not trained on (after an iteration of prover
-# examples alone, 1% of its conjectures were well formed, against 64%).
+# examples alone, 1% of its conjectures were well formed, against 64%); at
+# most train.iter.replay_share of the weighted target tokens. With
+# train.iter.refresh_every k, every k-th iteration instead re-trains from
+# scratch on everything so far (the SFT examples, the final re-training's
+# proofs of iterations 1..N, every conjecturer example of 1..N).
+REFRESH_EVERY = $(shell bin/stp-config -c $(R)/config.yaml --default 0 train.iter.refresh_every 2>/dev/null || echo 0)
+REFRESH_NOW   = $(if $(filter-out 0,$(REFRESH_EVERY)),$(if $(filter 0,$(shell echo $$(($(N) % $(REFRESH_EVERY))))),1))
+ifeq ($(REFRESH_NOW),1)
+$(IN)/refresh.jsonl: $(IN)/examples.jsonl $(I0)/examples.jsonl $(TOOLS_)
+	bin/stp-reward -q -c $(R)/config.yaml --final --sft $(I0)/examples.jsonl -o $@.tmp \
+		$$(for i in $$(seq 1 $(N)); do printf '$(R)/iter-%03d/verdicts.jsonl ' $$i; done)
+	for i in $$(seq 1 $(N)); do grep -h '"role":"conjecturer"' $$(printf '$(R)/iter-%03d/examples.jsonl' $$i) || true; done >>$@.tmp
+	mv $@.tmp $@
+
+$(IN)/model.safetensors: $(IN)/refresh.jsonl $(TOOLS_)
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) -o $@ $(IN)/refresh.jsonl
+else
 $(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(I0)/examples.jsonl $(TOOLS_)
 	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(IP)/model.safetensors \
-		-o $@ $(IN)/examples.jsonl $(I0)/examples.jsonl
+		--replay $(I0)/examples.jsonl -o $@ $(IN)/examples.jsonl
+endif
 
 # the expert-iteration baseline: no conjectures, K = 64 on every unproved
 # statement, re-trained each round from the SFT model on all proofs so far
@@ -251,7 +275,7 @@ $(EN)/inputs.jsonl: $(EP)/state.jsonl $(TOOLS_)
 
 $(EN)/attempts.jsonl: $(EN)/inputs.jsonl $(EP)/model.safetensors $(TOOLS_)
 	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(EP)/model.safetensors -n 64 \
-		--iter $(N) -o $@ $(EN)/inputs.jsonl
+		--k-open 64 --iter $(N) -o $@ $(EN)/inputs.jsonl
 
 $(EN)/verdicts.jsonl: $(EN)/attempts.jsonl $(TOOLS_)
 	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $@ $<

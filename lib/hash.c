@@ -176,3 +176,50 @@ hash_normalize_ws(const char *s)
 	out[j] = '\0';
 	return out;
 }
+
+/* ---- struct hset64 */
+
+static size_t
+hset64_slot(uint64_t k, size_t cap)
+{
+	return (size_t)(k * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+}
+
+int
+hset64_add(struct hset64 *h, uint64_t k)
+{
+	size_t i;
+
+	if (k == 0)
+		k = 1;
+	if ((h->n + 1) * 2 > h->cap) {
+		uint64_t *old = h->v;
+		size_t oc = h->cap;
+		h->cap = h->cap ? h->cap * 2 : 1024;
+		h->v = xcalloc(h->cap, sizeof *h->v);
+		h->n = 0;
+		for (size_t j = 0; j < oc; j++)
+			if (old[j])
+				hset64_add(h, old[j]);
+		free(old);
+	}
+	for (i = hset64_slot(k, h->cap); h->v[i]; i = (i + 1) & (h->cap - 1))
+		if (h->v[i] == k)
+			return 0;
+	h->v[i] = k;
+	h->n++;
+	return 1;
+}
+
+int
+hset64_has(const struct hset64 *h, uint64_t k)
+{
+	if (k == 0)
+		k = 1;
+	if (!h->cap)
+		return 0;
+	for (size_t i = hset64_slot(k, h->cap); h->v[i]; i = (i + 1) & (h->cap - 1))
+		if (h->v[i] == k)
+			return 1;
+	return 0;
+}

@@ -39,4 +39,18 @@ void hash128_hex(struct hash128 h, char out[33]);
  */
 char *hash_normalize_ws(const char *s);
 
+/*
+ * A set of 64-bit keys (open addressing; 0 is stored as 1, so keys 0 and 1
+ * are one). Start from { NULL, 0, 0 }; free v when done.
+ */
+struct hset64 {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+/* Add k; 1 when it was new, 0 when already there. */
+int hset64_add(struct hset64 *h, uint64_t k);
+/* Is k there? */
+int hset64_has(const struct hset64 *h, uint64_t k);
+
 #endif

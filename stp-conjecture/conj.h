@@ -7,12 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "hash.h"
+#include "mm/mm.h"
+#include "mmsteps/grammar.h"
+#include "mmsteps/semantics.h"
 #include "openai.h"
 
 struct copts {
-	const char *model, *db, *dataset, *out, *stats;
+	const char *model, *db, *dataset, *out, *stats, *state;
+	int prefilter;             /* conjecture.prefilter: drop what truth tables refute */
+	int keep_n;                /* conjecture.keep: n (1) or open (0, the default) */
+	int filter;                /* --filter: conjecture records in, the filters only */
+	long nbad;                 /* malformed records skipped (-k) */
 	int samples, max_tokens, threads, keep_going;
-	long max, iter;
+	long max, iter;            /* iter -1: not given */
 	double temperature, top_p;
 	uint64_t seed;
 	/* --backend openai (remote.c) */
@@ -24,19 +36,49 @@ struct copts {
 	int nfiles;
 };
 
-/* The set of statements seen: normalised (hyps, statement) hashes. */
-struct hset {
-	uint64_t *v;
-	size_t cap, n;
-};
-
-/* Add k; 1 when it was new. */
-int hset_add(struct hset *h, uint64_t k);
-
 /* The whitespace-insensitive identity of a statement: system, (context,)
  * hyps, statement, normalised. */
 uint64_t stmt_key(const char *system, const char *context, const char *stmt, char **hyps,
                   size_t nh);
+
+/* ---- filter.c: well formed, new, valid, at most M (docs/algorithm.md) */
+
+struct ccand {
+	json_t *rec;
+	uint64_t rank;             /* the seeded draw that decides the cut to M */
+	size_t order;              /* offered */
+};
+
+struct cfilter {
+	const struct copts *o;
+	struct mm_db *db;
+	struct mms_grammar *g;
+	struct mms_parser *parser;
+	struct mm_work *w;
+	struct mms_sem *sem;
+	struct mms_semwork *semw;
+	mm_sym turnstile;
+	struct hset64 seen, dtest, dother;   /* keys up to renaming (lib/canon.h) */
+	struct ccand *cands;
+	size_t ncands, capcands;
+	long max;                  /* the cut, once decided (-1: none) */
+	long nseeds, ngen, nwf, ndup_test, ndup_data, ndup_self, nnew, nvalid, ninvalid,
+	     nunknown, nrefuted, nkept;
+};
+
+void cfilter_init(struct cfilter *f, const struct copts *o, struct mm_db *db);
+/* The dataset statements (every split) conjectures must differ from. */
+void cfilter_dataset(struct cfilter *f, const char *path);
+/* One conjecture: base is the record it was read from (kept, with the
+ * filter's fields set anew) or NULL (a new record from the rest). */
+void cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
+                   const char *statement, const char *const *hyps, size_t nh,
+                   const char *seed, const char *lemma);
+/* The cut to at most M, and the records written to fp in the order offered. */
+void cfilter_finish(struct cfilter *f, FILE *fp);
+json_t *cfilter_stats(const struct cfilter *f);
+void cfilter_progress(const struct cfilter *f);
+void cfilter_release(struct cfilter *f);
 
 /* stp-conjecture --backend openai: the whole run; returns the exit status. */
 int conjecture_remote(struct copts *o);

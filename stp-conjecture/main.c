@@ -2,8 +2,10 @@
  * stp-conjecture - propose new conjectures from seeds
  *
  * usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]
- *                       [--dataset FILE] [--max M] [--temperature T] [--top-p P]
- *                       [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]
+ *                       [--dataset FILE] [--state FILE] [--max M] [--no-prefilter]
+ *                       [--temperature T] [--top-p P] [--max-tokens N] [--seed N]
+ *                       [--iter N] [-j N] [FILE...]
+ *        stp-conjecture --filter [--dataset FILE] [--state FILE] [--max M] [FILE...]
  *        stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]
  *
  * In: seed records (SPEC §1, from stp-seed): the seed theorem's statement,
@@ -17,11 +19,23 @@
  * draws from (seed, seed id, i)); a sample is parsed into hypotheses and a
  * statement and kept only if each is well formed by the database's own
  * syntax (the parse is confirmed by the kernel) before the context, which is
- * the seed's; duplicates (whitespace-insensitive) of dataset statements
- * (--dataset) and of one another are dropped; at most M are kept, in order.
+ * the seed's. A well-formed conjecture equal, up to renaming of variables
+ * and reordering of hypotheses (lib/canon.h), to a dataset statement of any
+ * split (--dataset; `test` included) or to an earlier conjecture is dropped
+ * and counted. The truth tables (lib/mmsteps/semantics.h) judge the rest:
+ * "valid" true or false is added (absent when not judged), and with the
+ * validity prefilter (conjecture.prefilter, on by default) those not valid
+ * are dropped before any proof is sampled. Of what remains a random subset
+ * (a seeded draw per id) of at most M is kept: --max, or the dataset
+ * statements of --state still unproved (conjecture.keep: open, the paper's
+ * rule) or all of them (keep: n, the official code's); written in the
+ * order generated.
  * The id is "c/" + the xxh3-64 of the normalised (system, context, hyps,
- * statement), so the same conjecture always gets the same id.
- * Counts (generated, well formed, new, kept) go to stderr.
+ * statement), so the same conjecture always gets the same id. The filters
+ * are in filter.c; --filter applies them alone to conjecture records (every
+ * field kept; id, system, split, source and valid set anew), so that dedup,
+ * prefilter and cut can be rerun on their own.
+ * Counts (generated, well formed, new, valid, kept) go to stderr and --stats.
  * With --backend openai the conjectures come from an OpenAI-compatible
  * server instead (remote.c; Lean seeds).
  */
@@ -31,6 +45,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "canon.h"
 #include "conj.h"
 #include "config.h"
 #include "hash.h"
@@ -38,23 +53,34 @@
 #include "msg.h"
 #include "mm/mm.h"
 #include "mmsteps/grammar.h"
+#include "mmsteps/semantics.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "prompt.h"
+#include "state.h"
 
 static const char usage_text[] =
 	"usage: stp-conjecture [-k] [-n N] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
-	"                      [--dataset FILE] [--max M] [--temperature T] [--top-p P]\n"
-	"                      [--max-tokens N] [--seed N] [--iter N] [-j N] [FILE...]\n"
+	"                      [--dataset FILE] [--state FILE] [--max M] [--no-prefilter]\n"
+	"                      [--temperature T] [--top-p P] [--max-tokens N] [--seed N]\n"
+	"                      [--iter N] [-j N] [FILE...]\n"
+	"       stp-conjecture --filter [--dataset FILE] [--state FILE] [--max M] [FILE...]\n"
 	"       stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]\n"
 	"\n"
-	"Sample N conjectures per seed record; keep the well-formed, new ones (at most M).\n"
+	"Sample N conjectures per seed record; keep a random subset of the well-formed, new,\n"
+	"valid ones: at most M, or as many as the state's statements still unproved.\n"
 	"\n"
 	"  -n, --samples N       conjectures sampled per seed (default 8)\n"
 	"      --model FILE      the checkpoint (conjecture.model in the configuration)\n"
 	"      --db FILE         Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
-	"      --dataset FILE    dataset statements: a conjecture equal to one is dropped\n"
-	"      --max M           keep at most M conjectures (default: no limit)\n"
+	"      --dataset FILE    dataset statements (every split): a conjecture equal to one\n"
+	"                        up to renaming and hypothesis order is dropped\n"
+	"      --state FILE      keep at most as many conjectures as its statements still\n"
+	"                        unproved (conjecture.keep: open; or all of them: keep: n)\n"
+	"      --max M           keep at most M conjectures (over --state; default: no limit)\n"
+	"      --no-prefilter    keep conjectures that truth tables refute (conjecture.prefilter)\n"
+	"      --filter          read conjecture records instead of seeds: the filters and the\n"
+	"                        cut only (dedup, prefilter, at most M), no model\n"
 	"      --temperature T   default 1.0\n"
 	"      --top-p P         default 1.0\n"
 	"      --max-tokens N    new tokens per sample at most (default 96)\n"
@@ -84,7 +110,7 @@ usage(int status)
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
-	OPT_ITER, OPT_STATS, OPT_BACKEND,
+	OPT_ITER, OPT_STATS, OPT_BACKEND, OPT_STATE, OPT_NOPREFILTER, OPT_FILTER,
 };
 
 static const struct option longopts[] = {
@@ -106,6 +132,9 @@ static const struct option longopts[] = {
 	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "no-prefilter", no_argument, NULL, OPT_NOPREFILTER },
+	{ "filter", no_argument, NULL, OPT_FILTER },
 	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,7 +168,7 @@ real_arg(const char *flag, const char *s, double min, double max)
 
 static const char *const conj_keys[] = {
 	"model", "samples", "max", "temperature", "top_p", "max_tokens", "seed", "threads",
-	"backend", "stop", NULL,
+	"backend", "stop", "prefilter", "keep", NULL,
 };
 
 static void
@@ -149,6 +178,7 @@ apply_config(struct copts *o, const char *path)
 	const char *s;
 	long v;
 	double d;
+	int b;
 
 	config_check_keys(c, "conjecture", conj_keys);
 	if (config_str(c, "conjecture.model", &s))
@@ -167,6 +197,14 @@ apply_config(struct copts *o, const char *path)
 		o->seed = (uint64_t)v;
 	if (config_int(c, "conjecture.threads", &v, 1, 1024))
 		o->threads = (int)v;
+	if (config_bool(c, "conjecture.prefilter", &b))
+		o->prefilter = b;
+	if (config_str(c, "conjecture.keep", &s)) {
+		if (strcmp(s, "open") != 0 && strcmp(s, "n") != 0)
+			die(EX_CONFIG, "%s: 'conjecture.keep': expected open or n, got '%s'",
+			    config_path(c), s);
+		o->keep_n = strcmp(s, "n") == 0;
+	}
 	if (config_str(c, "conjecture.backend", &s)) {
 		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
 			die(EX_CONFIG, "%s: 'conjecture.backend': expected builtin or openai, got '%s'",
@@ -176,34 +214,7 @@ apply_config(struct copts *o, const char *path)
 	config_free(c);
 }
 
-/* ---- the set of statements seen (conj.h) */
-
-int
-hset_add(struct hset *h, uint64_t k)
-{
-	size_t i;
-
-	if (k == 0)
-		k = 1;
-	if ((h->n + 1) * 2 > h->cap) {
-		uint64_t *old = h->v;
-		size_t oc = h->cap;
-		h->cap = h->cap ? h->cap * 2 : 1024;
-		h->v = xcalloc(h->cap, sizeof *h->v);
-		h->n = 0;
-		for (size_t j = 0; j < oc; j++)
-			if (old[j])
-				hset_add(h, old[j]);
-		free(old);
-	}
-	for (i = (size_t)(k * 0x9e3779b97f4a7c15ull >> 20) & (h->cap - 1); h->v[i];
-	     i = (i + 1) & (h->cap - 1))
-		if (h->v[i] == k)
-			return 0;
-	h->v[i] = k;
-	h->n++;
-	return 1;
-}
+/* ---- identities of statements */
 
 uint64_t
 stmt_key(const char *system, const char *context, const char *stmt, char **hyps, size_t nh)
@@ -228,39 +239,6 @@ stmt_key(const char *system, const char *context, const char *stmt, char **hyps,
 	return k;
 }
 
-static void
-load_dataset(struct hset *seen, const char *path)
-{
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
-	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
-	int r;
-
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h = NULL;   /* "hyps" may be absent */
-		const char *s;
-		char *hv[128];
-		size_t nh;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		rec = jsonl_parse(line, len, file, lineno, &err);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		nh = h ? json_array_size(h) : 0;
-		if (nh > 128)
-			nh = 128;
-		for (size_t i = 0; i < nh; i++)
-			hv[i] = (char *)json_string_value(json_array_get(h, i));
-		hset_add(seen, stmt_key("metamath", NULL, s, hv, nh));
-		json_decref(rec);
-	}
-	jsonl_in_close(in);
-}
-
 struct strv {
 	const char **v;
 	size_t n, cap;
@@ -283,17 +261,55 @@ strv_get(json_t *rec, const char *key, struct strv *sv, const char *file, long l
 	return 1;
 }
 
-/* Is text (typecode + symbols) well formed before the context? */
-static int
-wellformed(const struct mm_db *db, struct mms_parser *p, struct mm_work *w, int32_t context,
-           const char *text)
+/* --filter: conjecture records in, the filters applied (a rerun of the
+ * dedup, the prefilter and the cut on their own) */
+static void
+filter_records(struct cfilter *f, struct copts *o, char **files, int nfiles, struct out *out)
 {
-	static __thread mm_sym buf[4096];
-	struct mm_result res;
-	struct mms_err merr;
-	int n = mm_cand_tokens(db, context, text, buf, 4096, &res);
+	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r;
+	struct strv h = { NULL, 0, 0 };
 
-	return n > 0 && mms_wellformed(p, w, context, buf, (uint32_t)n, &merr);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec = NULL;
+		const char *stmt, *ctx = NULL, *seed = NULL, *lemma = NULL;
+		int32_t context;
+		if (r > 0)
+			rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
+		    strv_get(rec, "hyps", &h, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "context", 0, &ctx, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "seed", 0, &seed, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "lemma", 0, &lemma, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			if (!o->keep_going) {
+				if (!out->is_stdout)
+					atomic_abort(&out->af);
+				die(jerr.status ? jerr.status : EX_DATAERR, "%s", jerr.msg);
+			}
+			warn("%s (skipped)", jerr.msg);
+			o->nbad++;
+			continue;
+		}
+		context = ctx ? mm_db_label(f->db, ctx, strlen(ctx)) : f->db->nstmts;
+		if (context < 0) {
+			/* (rec, which ctx points into, is left to the exit) */
+			if (!out->is_stdout)
+				atomic_abort(&out->af);
+			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
+			    o->db);
+		}
+		cfilter_offer(f, rec, ctx, context, stmt, h.v, h.n, seed, lemma);
+		json_decref(rec);
+	}
+	if (jsonl_in_count(in) == 0)
+		warn("no records in the input");
+	jsonl_in_close(in);
+	free(h.v);
 }
 
 int
@@ -301,28 +317,24 @@ main(int argc, char **argv)
 {
 	struct copts o;
 	const char *config = NULL;
-	struct model *m;
-	struct tokenizer *tok;
+	struct model *m = NULL;
+	struct tokenizer *tok = NULL;
 	struct mm_db *db;
-	struct mms_grammar *g;
-	struct mms_parser *parser;
-	struct mm_work *w;
-	struct hset seen = { NULL, 0, 0 };
+	struct cfilter f;
 	char err[1024];
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
 	const char *line, *file;
 	size_t len;
-	long lineno, nbad = 0, ngen = 0, nwf = 0, nnew = 0, nkept = 0, nseeds = 0;
+	long lineno;
 	struct out out;
 	struct pbuf prompt = { NULL, 0, 0 };
 	struct strv lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
 	int c, r, io, st, eos;
-	int *gen;
-	uint64_t *seeds;
-	struct model_sample *res;
+	int *gen = NULL;
+	uint64_t *seeds = NULL;
+	struct model_sample *res = NULL;
 	const struct model_config *cfg;
-	mm_sym turnstile;
 
 	msg_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -334,6 +346,8 @@ main(int argc, char **argv)
 	o.top_p = 1.0;
 	o.seed = 1;
 	o.max = -1;
+	o.iter = -1;
+	o.prefilter = 1;
 	oai_cli_init(&o.cli);
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
@@ -362,6 +376,9 @@ main(int argc, char **argv)
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
 		case OPT_STATS: o.stats = optarg; break;
+		case OPT_STATE: o.state = optarg; break;
+		case OPT_NOPREFILTER: o.prefilter = 0; break;
+		case OPT_FILTER: o.filter = 1; break;
 		case OPT_BACKEND:
 			if (strcmp(optarg, "builtin") != 0 && strcmp(optarg, "openai") != 0)
 				die(EX_USAGE, "--backend: expected builtin or openai, got '%s'", optarg);
@@ -377,20 +394,22 @@ main(int argc, char **argv)
 		o.nfiles = argc - optind;
 		return conjecture_remote(&o);
 	}
-	if (!o.model)
+	if (!o.model && !o.filter)
 		die(EX_USAGE, "no model: give --model CHECKPOINT (or conjecture.model in the configuration)");
-	st = model_load(o.model, o.threads, &m, &tok, err, sizeof err);
-	if (st)
-		die(st, "%s", err);
 	db = mm_db_load(o.db, err, sizeof err, &io);
 	if (!db)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
-	g = mms_grammar_new(db);
-	parser = mms_parser_new(g, 0);
-	w = mm_work_new(db, NULL);
-	turnstile = mm_db_sym(db, "|-", 2);
+	cfilter_init(&f, &o, db);
 	if (o.dataset)
-		load_dataset(&seen, o.dataset);
+		cfilter_dataset(&f, o.dataset);
+	if (o.filter) {
+		out_open(&out, o.out);
+		filter_records(&f, &o, argv + optind, argc - optind, &out);
+		goto finish;
+	}
+	st = model_load(o.model, o.threads, &m, &tok, err, sizeof err);
+	if (st)
+		die(st, "%s", err);
 	cfg = model_config(m);
 	eos = tokenizer_id(tok, "<eos>", 5);
 	if (eos < 0)
@@ -427,18 +446,18 @@ main(int argc, char **argv)
 				die(jerr.status ? jerr.status : EX_DATAERR, "%s", jerr.msg);
 			}
 			warn("%s (skipped)", jerr.msg);
-			nbad++;
+			o.nbad++;
 			continue;
 		}
 		context = ctx ? mm_db_label(db, ctx, strlen(ctx)) : db->nstmts;
 		if (context < 0) {
-			json_decref(rec);
+			/* (rec, which ctx points into, is left to the exit) */
 			if (!out.is_stdout)
 				atomic_abort(&out.af);
 			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
 			    o.db);
 		}
-		nseeds++;
+		f.nseeds++;
 		lem = (struct pstmt){ lstmt, lh.v, lh.n };
 		thm = (struct pstmt){ stmt, th.v, th.n };
 		pbuf_reset(&prompt);
@@ -485,50 +504,13 @@ main(int argc, char **argv)
 			char *text = tokenizer_decode(tok, res[i].out, res[i].n);
 			struct pconj pc;
 			char perr[256];
-			int ok = res[i].stop == MODEL_STOP_EOS &&
-			         prompt_mm_parse_conjecture(text, MM_CAND_MAXHYPS, &pc, perr,
-			                                    sizeof perr) == 0;
-			ngen++;
-			if (ok) {
-				/* a conjecture proves something: its typecode is the
-				 * database's provable one, and all of it parses */
-				ok = strncmp(pc.statement, "|- ", 3) == 0 && turnstile >= 0 &&
-				     wellformed(db, parser, w, context, pc.statement);
-				for (size_t k = 0; ok && k < pc.nhyps; k++)
-					ok = wellformed(db, parser, w, context, pc.hyps[k]);
-				if (ok) {
-					nwf++;
-					if (hset_add(&seen, stmt_key("metamath", NULL, pc.statement, pc.hyps,
-					                             pc.nhyps))) {
-						nnew++;
-						if (o.max < 0 || nkept < o.max) {
-							char id[20 + 2];
-							json_t *cj = json_object(), *hy = json_array();
-							hash64_hex(stmt_key("metamath", ctx, pc.statement, pc.hyps,
-							                    pc.nhyps), id + 2);
-							id[0] = 'c';
-							id[1] = '/';
-							json_object_set_new(cj, "id", json_string(id));
-							json_object_set_new(cj, "system", json_string("metamath"));
-							if (ctx)
-								json_object_set_new(cj, "context", json_string(ctx));
-							json_object_set_new(cj, "statement", json_string(pc.statement));
-							for (size_t k = 0; k < pc.nhyps; k++)
-								json_array_append_new(hy, json_string(pc.hyps[k]));
-							json_object_set_new(cj, "hyps", hy);
-							json_object_set_new(cj, "split", json_string("conjecture"));
-							json_object_set_new(cj, "source", json_string("conjecture"));
-							json_object_set_new(cj, "seed", json_string(sid));
-							json_object_set_new(cj, "lemma", json_string(lemma));
-							json_object_set_new(cj, "iter", json_integer(o.iter));
-							if (jsonl_write(out.fp, cj) < 0)
-								die(EX_IOERR, "write error:");
-							json_decref(cj);
-							nkept++;
-						}
-					}
-				}
+			if (res[i].stop == MODEL_STOP_EOS &&
+			    prompt_mm_parse_conjecture(text, MM_CAND_MAXHYPS, &pc, perr, sizeof perr) == 0) {
+				cfilter_offer(&f, NULL, ctx, context, pc.statement,
+				              (const char *const *)pc.hyps, pc.nhyps, sid, lemma);
 				prompt_conj_free(&pc);
+			} else {
+				f.ngen++;   /* generated, not even a statement */
 			}
 			free(text);
 		}
@@ -537,40 +519,35 @@ main(int argc, char **argv)
 	}
 	if (jsonl_in_count(in) == 0)
 		warn("no records in the input");
-	out_close(&out);
 	jsonl_in_close(in);
+finish:
+	cfilter_finish(&f, out.fp);
+	out_close(&out);
 	if (o.stats) {
 		struct out so;
-		json_t *j = json_object();
-		json_object_set_new(j, "seeds", json_integer(nseeds));
-		json_object_set_new(j, "generated", json_integer(ngen));
-		json_object_set_new(j, "well_formed", json_integer(nwf));
-		json_object_set_new(j, "new", json_integer(nnew));
-		json_object_set_new(j, "kept", json_integer(nkept));
+		json_t *j = cfilter_stats(&f);
 		out_open(&so, o.stats);
 		if (jsonl_write(so.fp, j) < 0)
 			die(EX_IOERR, "write error:");
 		out_close(&so);
 		json_decref(j);
 	}
-	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%), "
-	         "%ld kept", nseeds, ngen, nwf, ngen ? 100.0 * (double)nwf / (double)ngen : 0.0,
-	         nnew, ngen ? 100.0 * (double)nnew / (double)ngen : 0.0, nkept);
+	cfilter_progress(&f);
+	cfilter_release(&f);
+	mm_db_free(db);
+	if (o.filter)
+		goto done;
 	free(gen);
 	free(seeds);
 	free(res);
 	free(lh.v);
 	free(th.v);
-	free(seen.v);
 	pbuf_free(&prompt);
-	mm_work_free(w);
-	mms_parser_free(parser);
-	mms_grammar_free(g);
-	mm_db_free(db);
 	model_free(m);
 	tokenizer_free(tok);
-	if (nbad) {
-		error("%ld malformed record%s skipped", nbad, nbad == 1 ? "" : "s");
+done:
+	if (o.nbad) {
+		error("%ld malformed record%s skipped", o.nbad, o.nbad == 1 ? "" : "s");
 		return EX_DATAERR;
 	}
 	return 0;

@@ -46,12 +46,12 @@ struct run {
 	int stop_reading;
 	struct pbuf prompt;                  /* the reader's */
 	struct out out;
-	struct hset seen;
+	struct hset64 seen;
 	long nbad, ngen, nwf, nnew, nkept, nseeds;
 };
 
 static void
-load_dataset(struct hset *seen, const char *path)
+load_dataset(struct hset64 *seen, const char *path)
 {
 	char *files[1] = { (char *)path };
 	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
@@ -78,7 +78,7 @@ load_dataset(struct hset *seen, const char *path)
 			nh = 128;
 		for (size_t i = 0; i < nh; i++)
 			hv[i] = (char *)json_string_value(json_array_get(h, i));
-		hset_add(seen, stmt_key(system, NULL, s, hv, nh));
+		hset64_add(seen, stmt_key(system, NULL, s, hv, nh));
 		json_decref(rec);
 	}
 	jsonl_in_close(in);
@@ -208,7 +208,7 @@ deliver(void *ctx, struct oai_job *j)
 		if (!c)
 			continue;
 		x->nwf++;
-		if (hset_add(&x->seen, stmt_key("lean", NULL, c, NULL, 0))) {
+		if (hset64_add(&x->seen, stmt_key("lean", NULL, c, NULL, 0))) {
 			x->nnew++;
 			if (o->max < 0 || x->nkept < o->max) {
 				char id[20 + 2];
@@ -225,7 +225,7 @@ deliver(void *ctx, struct oai_job *j)
 				json_object_set_new(cj, "source", json_string("conjecture"));
 				json_object_set_new(cj, "seed", json_string(it->id));
 				json_object_set_new(cj, "lemma", json_string(it->lemma));
-				json_object_set_new(cj, "iter", json_integer(o->iter));
+				json_object_set_new(cj, "iter", json_integer(o->iter < 0 ? 0 : o->iter));
 				if (jsonl_write(x->out.fp, cj) < 0)
 					die(EX_IOERR, "write error:");
 				json_decref(cj);

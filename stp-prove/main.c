@@ -3,13 +3,15 @@
  *
  * usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]
  *                  [--temperature T] [--top-p P] [--max-tokens N] [--seed N]
- *                  [--no-constrain] [--iter N] [-j N] [FILE...]
+ *                  [--no-constrain] [--k-open K] [--k-conjecture K] [--k-reprove K]
+ *                  [--iter N] [-j N] [FILE...]
  *        stp-prove --embed [--model CKPT] [FILE...]
  *        stp-prove --backend openai --endpoint URL... [--model NAME] [-n K] [FILE...]
  *
  * In: statement records. Out: K attempt records per statement (the record,
  * plus proof, format "steps", sample 0..K-1, model, gen_tokens, gen_stop), in
- * input order. Sampling is constrained by the proof state (SPEC §3) unless
+ * input order; K is -n, or prove.k_open, k_conjecture, k_reprove for a record
+ * whose "category" (from stp-seed --select) is that. Sampling is constrained by the proof state (SPEC §3) unless
  * --no-constrain. Sample i of a statement draws from a stream seeded by
  * (seed, the statement's id, i), so the output depends on neither batch size
  * nor threads. With --embed: one record per statement with "embedding" (the
@@ -34,7 +36,8 @@
 static const char usage_text[] =
 	"usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
 	"                 [--temperature T] [--top-p P] [--max-tokens N] [--seed N]\n"
-	"                 [--no-constrain] [--iter N] [-j N] [FILE...]\n"
+	"                 [--no-constrain] [--k-open K] [--k-conjecture K] [--k-reprove K]\n"
+	"                 [--iter N] [-j N] [FILE...]\n"
 	"       stp-prove --embed [--model CKPT] [FILE...]\n"
 	"       stp-prove --backend openai --endpoint URL... [--model NAME] [-n K] [FILE...]\n"
 	"\n"
@@ -48,6 +51,8 @@ static const char usage_text[] =
 	"      --max-tokens N    new tokens per sample at most (default 128)\n"
 	"      --seed N          random seed (default 1)\n"
 	"      --no-constrain    sample without the proof-state constraint\n"
+	"      --k-open K        samples of a record whose \"category\" is open (prove.k_open;\n"
+	"                        0: -n); --k-conjecture K, --k-reprove K likewise\n"
 	"      --iter N          set the records' \"iter\" field\n"
 	"      --embed           write embeddings of the statements instead\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
@@ -73,7 +78,7 @@ usage(int status)
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
-	OPT_EMBED, OPT_BACKEND,
+	OPT_EMBED, OPT_BACKEND, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +99,9 @@ static const struct option longopts[] = {
 	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "embed", no_argument, NULL, OPT_EMBED },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "k-open", required_argument, NULL, OPT_KOPEN },
+	{ "k-conjecture", required_argument, NULL, OPT_KCONJ },
+	{ "k-reprove", required_argument, NULL, OPT_KREPROVE },
 	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -127,7 +135,7 @@ real_arg(const char *flag, const char *s, double min, double max)
 
 static const char *const prove_keys[] = {
 	"model", "samples", "temperature", "top_p", "max_tokens", "seed", "constrain", "threads",
-	"backend", "stop", NULL,
+	"backend", "stop", "k_open", "k_conjecture", "k_reprove", NULL,
 };
 
 static int
@@ -166,6 +174,13 @@ apply_config(struct prove_opts *o, const char *path)
 		o->constrain = b;
 	if (config_int(c, "prove.threads", &v, 1, 1024))
 		o->threads = (int)v;
+	/* K per category of input (stp-seed --select's "category"); 0: -n */
+	if (config_int(c, "prove.k_open", &v, 0, 100000))
+		o->k_cat[PROVE_OPEN] = (int)v;
+	if (config_int(c, "prove.k_conjecture", &v, 0, 100000))
+		o->k_cat[PROVE_CONJECTURE] = (int)v;
+	if (config_int(c, "prove.k_reprove", &v, 0, 100000))
+		o->k_cat[PROVE_REPROVE] = (int)v;
 	if (config_str(c, "prove.backend", &s)) {
 		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
 			die(EX_CONFIG, "%s: 'prove.backend': expected builtin or openai, got '%s'",
@@ -182,16 +197,36 @@ struct srec {
 	size_t nhyps;
 	const char **dv;
 	size_t ndv;
+	int K;                 /* samples of this record */
 };
 
+/* K for a record of category cat (NULL: none): prove.k_<cat> when set,
+ * else -n. */
 static int
-get_srec(json_t *rec, struct srec *s, const char *file, long line, struct jsonl_err *err)
+prove_samples(const struct prove_opts *o, const char *cat)
+{
+	static const char *const names[PROVE_NCAT] = { "open", "conjecture", "reprove" };
+
+	for (int c = 0; cat && c < PROVE_NCAT; c++)
+		if (strcmp(cat, names[c]) == 0 && o->k_cat[c] > 0)
+			return o->k_cat[c];
+	return o->samples;
+}
+
+static int
+get_srec(const struct prove_opts *o, json_t *rec, struct srec *s, const char *file, long line,
+         struct jsonl_err *err)
 {
 	static __thread const char **hv, **dvv;
 	static __thread size_t caph, capd;
 	json_t *h = NULL, *dv;
 
+	const char *cat = NULL;
+
 	memset(s, 0, sizeof *s);
+	if (jsonl_get_str(rec, "category", 0, &cat, file, line, err) < 0)
+		return -1;
+	s->K = prove_samples(o, cat);
 	if (jsonl_get_str(rec, "id", 1, &s->id, file, line, err) < 0 ||
 	    jsonl_get_str(rec, "context", 0, &s->context, file, line, err) < 0 ||
 	    jsonl_get_str(rec, "statement", 1, &s->statement, file, line, err) < 0 ||
@@ -258,7 +293,7 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 	const struct prove_opts *o = p->o;
 	const struct model_config *cfg = model_config(p->m);
 	struct pstmt ps = { s->statement, s->hyps, s->nhyps };
-	int *ids = NULL, n = 0, max_new, K = o->samples;
+	int *ids = NULL, n = 0, max_new, K = s->K;
 	char *unk = NULL;
 	uint64_t idh = hash64(s->id, strlen(s->id));
 	struct pmask *pm = NULL;
@@ -412,6 +447,13 @@ main(int argc, char **argv)
 		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
 		case OPT_EMBED: o.embed = 1; break;
 		case OPT_BACKEND: o.openai = backend_arg(optarg); break;
+		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)num_arg("--k-open", optarg, 0, 100000); break;
+		case OPT_KCONJ:
+			o.k_cat[PROVE_CONJECTURE] = (int)num_arg("--k-conjecture", optarg, 0, 100000);
+			break;
+		case OPT_KREPROVE:
+			o.k_cat[PROVE_REPROVE] = (int)num_arg("--k-reprove", optarg, 0, 100000);
+			break;
 		default:
 			if (!oai_cli_parse(&o.cli, c, optarg))
 				usage(EX_USAGE);
@@ -459,9 +501,15 @@ main(int argc, char **argv)
 		if (p.vm.eos < 0)
 			die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
 	}
-	p.gen = xmalloc((size_t)o.samples * (size_t)o.max_tokens * sizeof *p.gen);
-	p.seeds = xmalloc((size_t)o.samples * sizeof *p.seeds);
-	p.res = xmalloc((size_t)o.samples * sizeof *p.res);
+	{
+		int kmax = o.samples;
+		for (int k = 0; k < PROVE_NCAT; k++)
+			if (o.k_cat[k] > kmax)
+				kmax = o.k_cat[k];
+		p.gen = xmalloc((size_t)kmax * (size_t)o.max_tokens * sizeof *p.gen);
+		p.seeds = xmalloc((size_t)kmax * sizeof *p.seeds);
+		p.res = xmalloc((size_t)kmax * sizeof *p.res);
+	}
 	p.emb = xmalloc((size_t)model_config(p.m)->width * sizeof *p.emb);
 
 	in = jsonl_in_open(o.files, o.nfiles, 0);
@@ -472,7 +520,7 @@ main(int argc, char **argv)
 		struct srec s;
 		if (r > 0)
 			rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || get_srec(rec, &s, file, lineno, &jerr) < 0) {
+		if (!rec || get_srec(&o, rec, &s, file, lineno, &jerr) < 0) {
 			json_decref(rec);
 			if (!o.keep_going) {
 				if (!out.is_stdout)

@@ -14,11 +14,15 @@
 #include "model/tokenizer.h"
 #include "openai.h"
 
+/* the categories of the prover's input (stp-seed --select's "category") */
+enum { PROVE_OPEN, PROVE_CONJECTURE, PROVE_REPROVE, PROVE_NCAT };
+
 struct prove_opts {
 	const char *model;         /* --model: the checkpoint */
 	const char *db;            /* --db */
 	const char *out;           /* -o */
 	int samples;               /* -n K */
+	int k_cat[PROVE_NCAT];     /* prove.k_<category>; 0: K */
 	double temperature, top_p;
 	int max_tokens;            /* new tokens per sample */
 	uint64_t seed;

@@ -8,22 +8,26 @@
  *        stp-reward --init-state --statements FILE -o STATE
  *        stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...
  *
- * SPEC §1 step 5, on this iteration's verdicts (files: they are read twice):
+ * docs/algorithm.md, step 5, on this iteration's verdicts (files: they are
+ * read twice):
  *   - pass rate P = correct / attempts per statement and conjecture;
  *   - conjecturer examples: conjectures with 0 < P <= reward.conj_pass_max
- *     (1/4) that a correct proof using the seed lemma proves (the trivial
- *     lemma "" counts as used), one each; the elegance filter drops, within
- *     each seed lemma's group of m, the floor(reward.elegance_drop m) (20%)
- *     lowest E = shortest correct proof / conjecture (statement and
- *     hypotheses), in characters (equal E: the earlier conjecture first);
- *     Wasserstein reweighting (lib/wmatch) against the statements still
- *     unproved after this iteration, with the model's embeddings, gives the
- *     weights (cap reward.w_cap = 4; matching weights from the statements'
- *     "weight"; a conjecture of weight 0 gets no example);
+ *     (1/4), one each: an example of the seed's lemma when a correct proof
+ *     uses it (the trivial lemma "" counts as used), else, with
+ *     reward.relabel_trivial (on), of the trivial lemma (the official
+ *     code's rule); the elegance filter drops, within each lemma's group of
+ *     m, the floor(reward.elegance_drop m) (20%) lowest E = shortest correct
+ *     proof / conjecture (statement and hypotheses), in characters (equal E:
+ *     the earlier conjecture first); Wasserstein reweighting (lib/wmatch)
+ *     against the statements still unproved after this iteration, with the
+ *     model's embeddings, gives the weights (cap reward.w_cap = 4; matching
+ *     weights from the statements' "weight"; a conjecture of weight 0 gets
+ *     no example);
  *   - prover examples: the distinct correct proofs of the last
  *     reward.window (3) iterations (this one and the first window - 1
- *     --previous files) whose statement or conjecture had
- *     P <= reward.prover_pass_max (1/2) in its own iteration; weight
+ *     --previous files) whose statement or conjecture has
+ *     P <= reward.prover_pass_max (1/2), P pooled over those iterations
+ *     (reward.pooled_pass; off: P in the proof's own iteration); weight
  *     exp(-reward.len_coef len - reward.time_coef verify_seconds) / (its
  *     statement's distinct proofs so chosen), len in characters of the proof,
  *     verify_seconds = verify_ms / 1000 (0.001 and 0.01); each written once,
@@ -31,12 +35,16 @@
  *   - the new state (best pass rate, proved, first iteration, counts);
  *   - stats (JSON): cumulative pass rate per split, conjecture counts, the
  *     conjectures' pass-rate histogram, proofs and tokens generated so far
- *     (this iteration's attempts and gen_tokens added to --prev-stats').
+ *     (this iteration's attempts and gen_tokens added to --prev-stats'), and
+ *     the budget: this iteration's proofs per category of input (open
+ *     unproved, open train, conjectures valid / not valid / not judged,
+ *     re-proved), with their pass rates, and the running totals.
  * --final: the final re-training set: the SFT examples first, then every
  * correct proof whose conjecture had P <= 1/4 in its file or whose dataset
  * statement was proved at any P, at most reward.final_max_proofs (16)
- * distinct ones per statement (the shortest), weight exp(-0.001 len), in
- * the order of the files. Each VERDICTS file is one iteration.
+ * distinct ones per statement (a random subset, reward.final_pick: random;
+ * or the shortest), weight exp(-0.001 len), in the order of the files.
+ * Each VERDICTS file is one iteration.
  * --init-state: iteration 0's state from the statements (test left out).
  * A verdict of the held-out split ("split":"test") is never an example.
  *
@@ -104,6 +112,10 @@ struct ropts {
 	uint64_t seed;
 	double conj_pass_max, prover_pass_max, elegance_drop, w_cap, len_coef, time_coef;
 	int window, final_max_proofs, wasserstein;
+	int pooled_pass;       /* prover examples: P pooled over the window (1) or per file */
+	int relabel_trivial;   /* in window, seed lemma unused: a trivial-lemma example */
+	int final_random;      /* final: a random 16 a statement (1) or the shortest */
+	struct tallies *pooled;   /* the window's tallies summed per id */
 };
 
 static uint64_t
@@ -182,12 +194,36 @@ claims_find(struct claims *cs, uint64_t key, int create)
 	return &cs->c[i];
 }
 
+/* A window file: its names, and its tallies. */
+struct wfile {
+	char **files;
+	int nfiles;
+	struct tallies ts;
+};
+
+/* Prover examples: a correct proof of a statement or conjecture whose pass
+ * rate, pooled over the window's iterations (the official code's rule) or in
+ * its own iteration (reward.pooled_pass: false), is at most prover_pass_max. */
 static int
 sel_prover_window(const struct tally *t, const void *arg)
 {
 	const struct ropts *o = arg;
-	double p = tally_pass(t);
+	const struct tally *pt = o->pooled ? tallies_get(o->pooled, t->id) : NULL;
+	double p = tally_pass(pt ? pt : t);
 	return t->correct > 0 && !t->held_out && p <= o->prover_pass_max;
+}
+
+/* Sum the tallies of w[0..nw) per id into pooled. */
+static void
+pool_tallies(struct tallies *pooled, struct wfile *w, int nw)
+{
+	memset(pooled, 0, sizeof *pooled);
+	for (int f = 0; f < nw; f++)
+		for (size_t i = 0; i < w[f].ts.n; i++) {
+			struct tally *t = tallies_intern(pooled, w[f].ts.t[i].id);
+			t->attempts += w[f].ts.t[i].attempts;
+			t->correct += w[f].ts.t[i].correct;
+		}
 }
 
 static int
@@ -199,12 +235,6 @@ sel_final(const struct tally *t, const void *arg)
 	return t->conjecture ? tally_pass(t) <= o->conj_pass_max : 1;
 }
 
-/* A window file: its names, and its tallies. */
-struct wfile {
-	char **files;
-	int nfiles;
-	struct tallies ts;
-};
 
 /*
  * Claim the distinct proofs of w[0..nw) whose statements select() accepts,
@@ -214,6 +244,7 @@ struct wfile {
 struct cand_proof {
 	uint64_t key;
 	size_t len, stmt;
+	uint64_t rank;         /* --final's order within a statement */
 };
 
 static void
@@ -364,6 +395,7 @@ struct conj {
 	size_t order;
 	double w;              /* Wasserstein weight */
 	int keep;
+	int relabel;           /* seed lemma unused: an example of the trivial lemma */
 };
 
 static int
@@ -512,14 +544,14 @@ set_or(json_t *obj, const char *key, json_t *v, json_t *dflt)
  * counts of candidates and survivors through *ncand, *nelegant). */
 static long
 conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct state *st,
-                     FILE *fp, long *ncand, long *nelegant)
+                     FILE *fp, long *ncand, long *nelegant, long *nrelabel)
 {
 	struct conj *cj = NULL;
 	size_t ncj = 0, capcj = 0;
 	struct seedmap sm;
 	long nout = 0;
 
-	*ncand = *nelegant = 0;
+	*ncand = *nelegant = *nrelabel = 0;
 	for (size_t i = 0; i < ts->n; i++) {
 		struct tally *t = &ts->t[i];
 		double p = tally_pass(t);
@@ -527,11 +559,18 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		struct jsonl_err err;
 		json_t *rec;
 		size_t chars;
-		if (!t->conjecture || t->correct == 0 || p > o->conj_pass_max || !t->uses_lemma)
+		int relabel;
+		if (!t->conjecture || t->correct == 0 || p > o->conj_pass_max)
+			continue;
+		/* in the window, but no correct proof uses the seed lemma: an
+		 * example of the trivial lemma instead (the official code's rule) */
+		relabel = !t->uses_lemma;
+		if (relabel && !o->relabel_trivial)
 			continue;
 		if (!(rec = jsonl_parse(t->line, strlen(t->line), t->file, t->lineno, &err)))
 			die(EX_DATAERR, "%s", err.msg);
-		lemma = json_string_value(json_object_get(rec, "lemma"));
+		lemma = relabel ? "" : json_string_value(json_object_get(rec, "lemma"));
+		*nrelabel += relabel;
 		chars = stmt_chars(rec);
 		xgrow(&cj, &capcj, ncj + 1, sizeof *cj);
 		cj[ncj].t = t;
@@ -542,6 +581,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		cj[ncj].order = i;
 		cj[ncj].w = 1;
 		cj[ncj].keep = 1;
+		cj[ncj].relabel = relabel;
 		ncj++;
 	}
 	*ncand = (long)ncj;
@@ -680,8 +720,14 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		json_object_set_new(e, "role", json_string("conjecturer"));
 		json_object_set(e, "id", json_object_get(rec, "id"));
 		json_object_set_new(e, "lemma", json_string(cj[i].lemma));
-		set_or(e, "lemma_statement", json_object_get(seed, "lemma_statement"), json_string(""));
-		set_or(e, "lemma_hyps", json_object_get(seed, "lemma_hyps"), json_array());
+		if (cj[i].relabel) {
+			json_object_set_new(e, "lemma_statement", json_string(""));
+			json_object_set_new(e, "lemma_hyps", json_array());
+		} else {
+			set_or(e, "lemma_statement", json_object_get(seed, "lemma_statement"),
+			       json_string(""));
+			set_or(e, "lemma_hyps", json_object_get(seed, "lemma_hyps"), json_array());
+		}
 		json_object_set(e, "theorem", json_object_get(seed, "statement"));
 		set_or(e, "theorem_hyps", json_object_get(seed, "hyps"), json_array());
 		json_object_set(e, "theorem_proof", json_object_get(seed, "proof"));
@@ -727,7 +773,7 @@ jint(json_t *o, const char *key)
 
 static void
 write_stats(const struct ropts *o, const struct tallies *ts, const struct state *st,
-            long nprover, long nconj, long ncand, long nelegant)
+            long nprover, long nconj, long ncand, long nelegant, long nrelabel)
 {
 	json_t *s = json_object(), *cum = json_object(), *proved = json_object(),
 	       *conj = json_object(), *hist = json_object(), *it = json_object(), *ex = json_object();
@@ -770,12 +816,12 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 		h[p == 0 ? 0 : p <= 0.25 ? 1 : p <= 0.5 ? 2 : p <= 0.75 ? 3 : 4]++;
 	}
 	if (o->conj_stats) {
-		json_t *c = read_json_file(o->conj_stats);
-		json_object_set_new(conj, "seeds", json_integer(jint(c, "seeds")));
-		json_object_set_new(conj, "generated", json_integer(jint(c, "generated")));
-		json_object_set_new(conj, "well_formed", json_integer(jint(c, "well_formed")));
-		json_object_set_new(conj, "new", json_integer(jint(c, "new")));
-		json_object_set_new(conj, "kept", json_integer(jint(c, "kept")));
+		/* stp-conjecture's counts, as it wrote them */
+		json_t *c = read_json_file(o->conj_stats), *v;
+		const char *k;
+		json_object_foreach(c, k, v)
+			if (json_is_integer(v))
+				json_object_set(conj, k, v);
 		json_decref(c);
 	}
 	json_object_set_new(conj, "attempted", json_integer(nconj_att));
@@ -783,6 +829,7 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 	json_object_set_new(conj, "in_window", json_integer(ncand));
 	json_object_set_new(conj, "elegant", json_integer(nelegant));
 	json_object_set_new(conj, "selected", json_integer(nconj));
+	json_object_set_new(conj, "relabelled_trivial", json_integer(nrelabel));
 	json_object_set_new(hist, "0", json_integer(h[0]));
 	json_object_set_new(hist, "(0,0.25]", json_integer(h[1]));
 	json_object_set_new(hist, "(0.25,0.5]", json_integer(h[2]));
@@ -799,6 +846,45 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 	json_object_set_new(ex, "prover", json_integer(nprover));
 	json_object_set_new(ex, "conjecturer", json_integer(nconj));
 	json_object_set_new(s, "examples", ex);
+	/* the budget: where this iteration's proofs went, and the running totals */
+	{
+		json_t *bud = json_object(), *tot = json_object(), *ptot = NULL;
+		long b_att[BUD_N] = { 0 }, b_cor[BUD_N] = { 0 }, b_tok[BUD_N] = { 0 },
+		     b_n[BUD_N] = { 0 }, b_prv[BUD_N] = { 0 };
+		if (o->prev_stats) {
+			json_t *p = read_json_file(o->prev_stats);
+			ptot = json_incref(json_object_get(p, "budget_total"));
+			json_decref(p);
+		}
+		for (size_t i = 0; i < ts->n; i++) {
+			const struct tally *t = &ts->t[i];
+			b_n[t->budget]++;
+			b_att[t->budget] += t->attempts;
+			b_cor[t->budget] += t->correct;
+			b_tok[t->budget] += t->tokens;
+			b_prv[t->budget] += t->correct > 0;
+		}
+		for (int b = 0; b < BUD_N; b++) {
+			json_t *e = json_object();
+			if (!b_n[b] && b == BUD_OTHER)
+				continue;
+			json_object_set_new(e, "statements", json_integer(b_n[b]));
+			json_object_set_new(e, "proved", json_integer(b_prv[b]));
+			json_object_set_new(e, "proofs", json_integer(b_att[b]));
+			json_object_set_new(e, "correct", json_integer(b_cor[b]));
+			json_object_set_new(e, "tokens", json_integer(b_tok[b]));
+			json_object_set_new(e, "share", json_real(ts->attempts ?
+			        round((double)b_att[b] / (double)ts->attempts * 1e6) / 1e6 : 0));
+			json_object_set_new(e, "pass", json_real(b_att[b] ?
+			        round((double)b_cor[b] / (double)b_att[b] * 1e6) / 1e6 : 0));
+			json_object_set_new(bud, budget_name[b], e);
+			json_object_set_new(tot, budget_name[b],
+			                    json_integer(jint(ptot, budget_name[b]) + b_att[b]));
+		}
+		json_decref(ptot);
+		json_object_set_new(s, "budget", bud);
+		json_object_set_new(s, "budget_total", tot);
+	}
 	out_open(&out, o->stats);
 	if (jsonl_write(out.fp, s) < 0)
 		die(EX_IOERR, "write error:");
@@ -812,11 +898,11 @@ static int
 reward_run(struct ropts *o, char **files, int nfiles)
 {
 	struct wfile w[1 + 8];
-	struct tallies *ts = &w[0].ts, idc;
+	struct tallies *ts = &w[0].ts, idc, pooled;
 	struct claims cs;
 	struct state st;
 	struct out out;
-	long nprover = 0, nconj, ncand, nelegant;
+	long nprover = 0, nconj, ncand, nelegant, nrelabel;
 	int nw = 1;
 
 	memset(w, 0, sizeof w);
@@ -849,7 +935,15 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	}
 	memset(&cs, 0, sizeof cs);
 	memset(&idc, 0, sizeof idc);
+	if (o->pooled_pass) {
+		pool_tallies(&pooled, w, nw);
+		o->pooled = &pooled;
+	}
 	claim_proofs(&cs, &idc, w, nw, sel_prover_window, o, NULL, NULL);
+	if (o->pooled_pass) {
+		tallies_free(&pooled);
+		o->pooled = NULL;
+	}
 	for (int f = 1; f < nw; f++)
 		tallies_free(&w[f].ts);
 	out_open(&out, o->out);
@@ -857,10 +951,10 @@ reward_run(struct ropts *o, char **files, int nfiles)
 		nprover += write_proofs(out.fp, o, w, f, &cs, &idc, 0);
 	free(cs.c);
 	tallies_free(&idc);
-	nconj = conjecturer_examples(o, ts, &st, out.fp, &ncand, &nelegant);
+	nconj = conjecturer_examples(o, ts, &st, out.fp, &ncand, &nelegant, &nrelabel);
 	out_close(&out);
 	state_write(&st, o->state_out);
-	write_stats(o, ts, &st, nprover, nconj, ncand, nelegant);
+	write_stats(o, ts, &st, nprover, nconj, ncand, nelegant, nrelabel);
 	progress("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
 	         o->iter, ts->attempts, ts->correct, nprover, nconj);
 	tallies_free(ts);
@@ -874,8 +968,8 @@ cmp_cand_proof(const void *a, const void *b)
 	const struct cand_proof *x = a, *y = b;
 	if (x->stmt != y->stmt)
 		return x->stmt < y->stmt ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
@@ -901,8 +995,12 @@ final_run(struct ropts *o, char **files, int nfiles)
 	claim_proofs(&cs, &idc, w, nfiles, sel_final, o, &cands, &ncands);
 	for (int f = 0; f < nfiles; f++)
 		tallies_free(&w[f].ts);
-	/* at most final_max_proofs distinct proofs per statement: the shortest
-	 * (equal lengths: by key, an arbitrary but fixed order) */
+	/* at most final_max_proofs distinct proofs per statement: a random
+	 * subset (the paper; a seeded draw per proof), or with
+	 * reward.final_pick: shortest the shortest (equal lengths: by key) */
+	for (size_t i = 0; i < ncands; i++)
+		cands[i].rank = o->final_random ? mix3(o->seed, cands[i].key, 0x66696e616cULL)
+		                                : (uint64_t)cands[i].len;
 	if (ncands)
 		qsort(cands, ncands, sizeof *cands, cmp_cand_proof);
 	for (size_t i = 0; i < ncands;) {
@@ -946,7 +1044,8 @@ final_run(struct ropts *o, char **files, int nfiles)
 
 static const char *const reward_keys[] = {
 	"conj_pass_max", "prover_pass_max", "elegance_drop", "w_cap", "len_coef", "time_coef",
-	"window", "final_max_proofs", "wasserstein", "seed", NULL,
+	"window", "final_max_proofs", "wasserstein", "seed", "pooled_pass", "relabel_trivial",
+	"final_pick", NULL,
 };
 
 int
@@ -996,6 +1095,9 @@ main(int argc, char **argv)
 	o.window = 3;
 	o.final_max_proofs = 16;
 	o.wasserstein = 1;
+	o.pooled_pass = 1;
+	o.relabel_trivial = 1;
+	o.final_random = 1;
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
@@ -1025,6 +1127,19 @@ main(int argc, char **argv)
 			o.wasserstein = b;
 		if (config_int(cf, "reward.seed", &v, 0, 1L << 62))
 			o.seed = (uint64_t)v;
+		if (config_bool(cf, "reward.pooled_pass", &b))
+			o.pooled_pass = b;
+		if (config_bool(cf, "reward.relabel_trivial", &b))
+			o.relabel_trivial = b;
+		{
+			const char *fp;
+			if (config_str(cf, "reward.final_pick", &fp)) {
+				if (strcmp(fp, "random") != 0 && strcmp(fp, "shortest") != 0)
+					die(EX_CONFIG, "%s: 'reward.final_pick': expected random or shortest, "
+					    "got '%s'", config_path(cf), fp);
+				o.final_random = strcmp(fp, "random") == 0;
+			}
+		}
 		config_free(cf);
 	}
 	while ((c = getopt_long(argc, argv, "o:c:j:qh", longopts, NULL)) != -1) {

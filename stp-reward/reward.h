@@ -16,12 +16,29 @@
 
 #include "jscan.h"
 
+/* Where a statement's proofs went (the budget accounting, docs/algorithm.md):
+ * from the prover input's "category" (stp-seed --select), its split and a
+ * conjecture's "valid" (stp-conjecture's truth tables). */
+enum budget {
+	BUD_OPEN_UNPROVED,     /* an open statement of `unproved`: the metric's targets */
+	BUD_OPEN_TRAIN,        /* an open statement of `train` */
+	BUD_CONJ_VALID,        /* a conjecture the truth tables confirm */
+	BUD_CONJ_INVALID,      /* a conjecture they refute: it can never be proved */
+	BUD_CONJ_UNKNOWN,      /* a conjecture they did not judge */
+	BUD_REPROVE,           /* a dataset statement proved before, proved again */
+	BUD_OTHER,             /* anything without a category (an evaluation) */
+	BUD_N
+};
+
+extern const char *const budget_name[BUD_N];
+
 /* What one iteration's verdicts say of one statement or conjecture. */
 struct tally {
 	char *id;
 	int conjecture;        /* source "conjecture" */
 	int held_out;          /* split "test": never a training example (SPEC §2) */
-	long attempts, correct;
+	int budget;            /* enum budget, from its first verdict */
+	long attempts, correct, tokens;
 	size_t best_len;       /* characters of the shortest correct proof */
 	int uses_lemma;        /* a correct proof uses the seed lemma (or the lemma is trivial) */
 	char *line;            /* conjectures: their first verdict as read (statement, hyps, lemma,

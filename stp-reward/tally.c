@@ -15,6 +15,25 @@
 #include "msg.h"
 #include "reward.h"
 
+const char *const budget_name[BUD_N] = {
+	"open_unproved", "open_train", "conjecture_valid", "conjecture_not_valid",
+	"conjecture_unjudged", "reprove", "other",
+};
+
+static int
+budget_of(int conjecture, const char *category, const char *split, int valid)
+{
+	if (conjecture)
+		return valid < 0 ? BUD_CONJ_UNKNOWN : valid ? BUD_CONJ_VALID : BUD_CONJ_INVALID;
+	if (!category)
+		return BUD_OTHER;
+	if (strcmp(category, "reprove") == 0)
+		return BUD_REPROVE;
+	if (strcmp(category, "open") == 0)
+		return split && strcmp(split, "train") == 0 ? BUD_OPEN_TRAIN : BUD_OPEN_UNPROVED;
+	return BUD_OTHER;
+}
+
 struct tally *
 tallies_get(const struct tallies *ts, const char *id)
 {
@@ -193,9 +212,9 @@ tallies_read(struct tallies *ts, char **files, int nfiles)
 	jscan_init(&js);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
 		const char *id, *source = NULL, *split = NULL, *proof, *lemma = NULL, *stmt,
-		           **lem = NULL, **hyps;
+		           **lem = NULL, **hyps, *category = NULL;
 		size_t idlen, plen, nlem = 0, nhyps;
-		int ok;
+		int ok, valid = -1;
 		long long gt = 0;
 		double wt = 1, ms = 0;
 		struct tally *t;
@@ -214,6 +233,8 @@ tallies_read(struct tallies *ts, char **files, int nfiles)
 		    rscan_int(&js, "gen_tokens", 0, &gt, file, lineno, &err) < 0 ||
 		    rscan_num(&js, "weight", 0, &wt, file, lineno, &err) < 0 ||
 		    rscan_num(&js, "verify_ms", 0, &ms, file, lineno, &err) < 0 ||
+		    jscan_str(&js, "category", 0, &category, NULL, file, lineno, &err) < 0 ||
+		    rscan_bool(&js, "valid", 0, &valid, file, lineno, &err) < 0 ||
 		    (ok && jscan_strarray(&js, "lemmas", 1, &lem, &nlem, file, lineno, &err) < 0))
 			die(EX_DATAERR, "%s", err.msg);
 		if (memchr(id, '\0', idlen))
@@ -227,12 +248,14 @@ tallies_read(struct tallies *ts, char **files, int nfiles)
 			t = tallies_add(ts, id);
 			t->conjecture = source && strcmp(source, "conjecture") == 0;
 			t->held_out = split && strcmp(split, "test") == 0;
+			t->budget = budget_of(t->conjecture, category, split, valid);
 			t->file = name;
 			t->lineno = lineno;
 			if (t->conjecture)
 				t->line = xstrndup(line, len);
 		}
 		t->attempts++;
+		t->tokens += gt;
 		ts->attempts++;
 		ts->tokens += gt;
 		ts->records++;

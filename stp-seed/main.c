@@ -13,20 +13,22 @@
  * pair once; with probability seed.trivial_prob (0.5) a statement also gets
  * a seed with the trivial lemma (""); a lemma in more than
  * floor(seed.lemma_cap x n) seeds (0.1 n, n the dataset size: the
- * statements in the state; at least 1) keeps a random subset of exactly that
- * many. The trivial lemma is not capped: it is the absence of a lemma, and
- * its share is already set by trivial_prob.
- * Each seed carries its lemma's statement and hypotheses (from the database)
- * and "samples": how many conjectures to draw from it,
+ * statements in the state; at least 1), the trivial lemma included, keeps a
+ * random subset of exactly that many; then at most n seeds are kept (a
+ * random subset). Each seed carries its lemma's statement and hypotheses
+ * (from the database) and "samples": how many conjectures to draw from it,
  * min(seed.max_per_seed, floor(seed.per_seed_factor x n / #seeds)) = min(8,
- * floor(3n / #seeds)), at least 1. Seeds come out in the order in which
- * their (statement, lemma) pairs first appear in VERDICTS.
+ * floor(3n / #seeds)), at least 1, #seeds counted after the cut to n. Seeds
+ * come out in the order in which their (statement, lemma) pairs first appear
+ * in VERDICTS.
  *
  * --select (SPEC §1 step 2): the prover's input: every dataset statement not
  * yet proved, every conjecture given, and each proved statement with
  * probability seed.reprove_prob (0.05), always if its best pass rate is
- * below the threshold. With --unproved-only (the expert-iteration
- * baseline), only the statements not yet proved.
+ * below seed.reprove_below (0.35; 0 turns that rule off). With
+ * --unproved-only (the expert-iteration baseline), only the statements not
+ * yet proved. Each record gets "category": open (a dataset statement not
+ * yet proved), reprove (a proved one) or conjecture.
  *
  * Deterministic under --seed and --iter.
  */
@@ -71,7 +73,7 @@ struct sopts {
 	long iter;
 	int select;
 	int unproved_only;     /* --select for the expert-iteration baseline */
-	double threshold, trivial_prob, lemma_cap, reprove_prob;
+	double threshold, trivial_prob, lemma_cap, reprove_prob, reprove_below;
 	int max_per_seed;
 	double per_seed_factor;
 };
@@ -218,7 +220,7 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
 	const char *line, *file;
-	size_t len, n, nseeds = 0, cap;
+	size_t len, n, nseeds = 0, cap, ncut = 0;
 	long lineno;
 	struct out out;
 	long per_seed;
@@ -282,7 +284,7 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 			size_t j = i;
 			while (j < cs.n && strcmp(v[j]->lemma, v[i]->lemma) == 0)
 				j++;
-			if (j - i > cap && *v[i]->lemma) {
+			if (j - i > cap) {
 				/* rank by a draw keyed on (lemma, statement): keep the cap lowest */
 				for (size_t a = i; a < j; a++)
 					v[a]->rank = draw(o, v[a]->sid, pair_hash(v[a]->lemma, "cap"));
@@ -294,8 +296,24 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		}
 		free(v);
 	}
+	/* at most n seeds: a random subset */
 	for (size_t i = 0; i < cs.n; i++)
 		nseeds += cs.c[i].keep;
+	if (nseeds > n) {
+		struct cand **v = xmalloc((nseeds + 1) * sizeof *v);
+		size_t k = 0;
+		for (size_t i = 0; i < cs.n; i++)
+			if (cs.c[i].keep) {
+				cs.c[i].rank = draw(o, cs.c[i].sid, pair_hash(cs.c[i].lemma, "at most n"));
+				v[k++] = &cs.c[i];
+			}
+		qsort(v, k, sizeof *v, cmp_cand_rank);
+		for (size_t a = n; a < k; a++)
+			v[a]->keep = 0;
+		ncut = nseeds - n;
+		nseeds = n;
+		free(v);
+	}
 	per_seed = nseeds ? (long)(o->per_seed_factor * (double)n / (double)nseeds) : 0;
 	if (per_seed > o->max_per_seed)
 		per_seed = o->max_per_seed;
@@ -351,8 +369,8 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		json_decref(sd);
 	}
 	out_close(&out);
-	progress("%zu seeds (%zu candidate pairs, a lemma at most %zu times), %ld conjectures each",
-	         nseeds, cs.n, cap, per_seed);
+	progress("%zu seeds (%zu candidate pairs, a lemma at most %zu times, %zu cut to n = %zu), "
+	         "%ld conjectures each", nseeds, cs.n, cap, ncut, n, per_seed);
 	for (size_t i = 0; i < cs.n; i++) {
 		free(cs.c[i].sid);
 		free(cs.c[i].lemma);
@@ -366,6 +384,35 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 }
 
 /* ---- the prover's input */
+
+/*
+ * Write a selected record with its "category" (open, reprove, conjecture:
+ * what stp-prove's per-category K and the budget accounting read). The
+ * record's own bytes are kept and the field appended before the closing
+ * brace; a record that has a "category" already is written anew.
+ */
+static void
+emit_category(FILE *fp, const char *line, size_t len, json_t *rec, const char *cat)
+{
+	size_t end = len;
+
+	while (end > 0 && line[end - 1] != '}')
+		end--;
+	if (json_object_get(rec, "category") || end == 0) {
+		json_t *c = json_deep_copy(rec);
+		json_object_set_new(c, "category", json_string(cat));
+		if (jsonl_write(fp, c) < 0)
+			die(EX_IOERR, "write error:");
+		json_decref(c);
+		return;
+	}
+	end--;   /* the closing brace */
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
+	if (fwrite(line, 1, end, fp) != end ||
+	    fprintf(fp, "%s\"category\":\"%s\"}\n", json_object_size(rec) ? "," : "", cat) < 0)
+		die(EX_IOERR, "write error:");
+}
 
 static int
 select_run(const struct sopts *o, char **files, int nfiles)
@@ -399,14 +446,13 @@ select_run(const struct sopts *o, char **files, int nfiles)
 				nunproved++;
 			else if (o->unproved_only)
 				;
-			else if (s->best_pass < o->threshold ||
+			else if (s->best_pass < o->reprove_below ||
 			         draw(o, id, 0x726570726f7665ULL) < o->reprove_prob) {
 				take = 1;
 				nreprove++;
 			}
-			/* as read: fields pass through unchanged (SPEC §3) */
-			if (take && (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF))
-				die(EX_IOERR, "write error:");
+			if (take)
+				emit_category(out.fp, line, len, rec, s->proved ? "reprove" : "open");
 		}
 		json_decref(rec);
 	}
@@ -424,9 +470,8 @@ select_run(const struct sopts *o, char **files, int nfiles)
 			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
 			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0)
 				die(EX_DATAERR, "%s", jerr.msg);
+			emit_category(out.fp, line, len, rec, "conjecture");
 			json_decref(rec);
-			if (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF)
-				die(EX_IOERR, "write error:");
 			nconj++;
 		}
 		jsonl_in_close(in);
@@ -440,7 +485,7 @@ select_run(const struct sopts *o, char **files, int nfiles)
 
 static const char *const seed_keys[] = {
 	"threshold", "trivial_prob", "lemma_cap", "reprove_prob", "max_per_seed",
-	"per_seed_factor", "seed", NULL,
+	"per_seed_factor", "seed", "reprove_below", NULL,
 };
 
 int
@@ -472,6 +517,7 @@ main(int argc, char **argv)
 	o.trivial_prob = 0.5;
 	o.lemma_cap = 0.1;
 	o.reprove_prob = 0.05;
+	o.reprove_below = 0.35;
 	o.max_per_seed = 8;
 	o.per_seed_factor = 3;
 	for (int i = 1; i < argc - 1; i++)
@@ -490,6 +536,8 @@ main(int argc, char **argv)
 			o.lemma_cap = d;
 		if (config_double(cf, "seed.reprove_prob", &d, 0, 1))
 			o.reprove_prob = d;
+		if (config_double(cf, "seed.reprove_below", &d, 0, 1))
+			o.reprove_below = d;
 		if (config_int(cf, "seed.max_per_seed", &v, 1, 100000))
 			o.max_per_seed = (int)v;
 		if (config_double(cf, "seed.per_seed_factor", &d, 0, 1e6))

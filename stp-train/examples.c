@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "jsonl.h"
+#include "model/model.h"
 #include "msg.h"
 #include "prompt.h"
 #include "shard.h"
@@ -114,15 +115,60 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 	return 0;
 }
 
-int
-examples_to_shards(const struct train_opts *o, const char *dir)
+/* Whitespace tokens of s: the model's tokens (lib/model/tokenizer.h). */
+static size_t
+ntokens(const char *s)
 {
-	struct jsonl_in *in = jsonl_in_open(o->files, o->nfiles, 0);
-	struct shard_writer *w = shard_writer_open(dir, "examples", o->shard_bytes, 6);
+	size_t n = 0;
+	int in = 0;
+
+	for (; *s; s++) {
+		int ws = *s == ' ' || *s == '\t' || *s == '\n';
+		n += !ws && !in;
+		in = !ws;
+	}
+	return n;
+}
+
+/* A replayed example: its draw and its weighted target tokens. */
+struct rex {
+	uint64_t rank;
+	double wtok;
+	size_t index;          /* in the replay files' order */
+	int keep;
+};
+
+static int
+cmp_rex_rank(const void *a, const void *b)
+{
+	const struct rex *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+cmp_rex_index(const void *a, const void *b)
+{
+	const struct rex *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * One pass over files: format each example; with w, write it to the shards
+ * when keep is NULL or keep[its index] is set; add its weighted target
+ * tokens to *wtok, and with rx list each (rank drawn from the seed).
+ */
+static void
+pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct shard_writer *w,
+              const struct rex *keep, double *wtok, struct rex **rx, size_t *nrx, long *nok,
+              long *nbad)
+{
+	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct pbuf prompt = { NULL, 0, 0 }, target = { NULL, 0, 0 };
 	const char *line, *file;
-	size_t len;
-	long lineno, nbad = 0, nok = 0;
+	size_t len, index = 0, caprx = 0;
+	long lineno;
 	struct jsonl_err err;
 	int r;
 
@@ -144,12 +190,33 @@ examples_to_shards(const struct train_opts *o, const char *dir)
 		}
 		if (!ex) {
 			if (!o->keep_going) {
-				shard_writer_close(w);
+				if (w)
+					shard_writer_close(w);
 				die(err.status ? err.status : EX_DATAERR, "%s", err.msg);
 			}
-			warn("%s (skipped)", err.msg);
-			nbad++;
+			if (rx || !keep) {   /* once per bad record: not in a replay's second pass */
+				warn("%s (skipped)", err.msg);
+				(*nbad)++;
+			}
 			continue;
+		}
+		{
+			size_t my = index++;
+			double t = weight * (double)ntokens(target.s);
+			*wtok += t;
+			if (rx) {
+				uint64_t wd[2] = { o->seed, my };
+				xgrow(rx, &caprx, *nrx + 1, sizeof **rx);
+				(*rx)[*nrx].rank = model_rng_seed(wd, 2);
+				(*rx)[*nrx].wtok = t;
+				(*rx)[*nrx].index = my;
+				(*rx)[*nrx].keep = 1;
+				(*nrx)++;
+			}
+			if (!w || (keep && !keep[my].keep)) {
+				json_decref(ex);
+				continue;
+			}
 		}
 		rec = json_object();
 		json_object_set_new(rec, "role", json_string(role));
@@ -161,12 +228,48 @@ examples_to_shards(const struct train_opts *o, const char *dir)
 		free(txt);
 		json_decref(rec);
 		json_decref(ex);
-		nok++;
+		(*nok)++;
 	}
-	shard_writer_close(w);
 	jsonl_in_close(in);
 	pbuf_free(&prompt);
 	pbuf_free(&target);
+}
+
+int
+examples_to_shards(const struct train_opts *o, const char *dir)
+{
+	struct shard_writer *w = shard_writer_open(dir, "examples", o->shard_bytes, 6);
+	long nbad = 0, nok = 0, nrep = 0;
+	double wnew = 0;
+
+	pass_examples(o, o->files, o->nfiles, w, NULL, &wnew, NULL, NULL, &nok, &nbad);
+	if (o->nreplay) {
+		/* the replayed examples: a random subset whose weighted target
+		 * tokens are at most replay_share of all (docs/algorithm.md) */
+		struct rex *rx = NULL;
+		size_t nrx = 0;
+		double wrep = 0, cap, sum = 0;
+		long before = nok, unused = 0;
+		pass_examples(o, o->replay, o->nreplay, NULL, NULL, &wrep, &rx, &nrx, &unused, &nbad);
+		cap = o->replay_share >= 1 ? wrep
+		    : o->replay_share <= 0 ? 0 : o->replay_share / (1 - o->replay_share) * wnew;
+		if (nrx)
+			qsort(rx, nrx, sizeof *rx, cmp_rex_rank);
+		for (size_t i = 0; i < nrx; i++) {
+			rx[i].keep = sum + rx[i].wtok <= cap * (1 + 1e-9);
+			if (rx[i].keep)
+				sum += rx[i].wtok;
+		}
+		if (nrx)
+			qsort(rx, nrx, sizeof *rx, cmp_rex_index);
+		pass_examples(o, o->replay, o->nreplay, w, rx, &wrep, NULL, NULL, &nok, &nbad);
+		nrep = nok - before;
+		progress("replayed %ld of %zu examples: %.1f%% of the weighted target tokens "
+		         "(at most %.0f%%)", nrep, nrx, wnew + sum > 0 ? 100 * sum / (wnew + sum) : 0.0,
+		         100 * (o->replay_share < 1 ? o->replay_share : 1));
+		free(rx);
+	}
+	shard_writer_close(w);
 	progress("%ld examples written to %s/examples-*.jsonl.gz", nok, dir);
 	if (nbad) {
 		error("%ld malformed example%s skipped", nbad, nbad == 1 ? "" : "s");

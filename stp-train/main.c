@@ -3,7 +3,7 @@
  *
  * usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]
  *                  [--shards DIR] [--shards-only] [--steps N] [--epochs X]
- *                  [--seed N] [-j N] [FILE...]
+ *                  [--seed N] [--replay FILE] [-j N] [FILE...]
  *        stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...
  *
  * In: training examples (JSONL: role, the fields its prompt is built from,
@@ -27,7 +27,7 @@
 static const char usage_text[] =
 	"usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]\n"
 	"                 [--shards DIR] [--shards-only] [--steps N] [--epochs X]\n"
-	"                 [--seed N] [-j N] [FILE...]\n"
+	"                 [--seed N] [--replay FILE] [-j N] [FILE...]\n"
 	"       stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...\n"
 	"\n"
 	"Train the model on weighted examples (JSONL): write them as shards, then train.\n"
@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"      --shards-only   write the shards and stop (for an external trainer)\n"
 	"      --from-shards DIR  train on a shard set written before (no examples read)\n"
 	"      --phase iter    use the train.iter settings (self-play iterations) over train's\n"
+	"      --replay FILE   replayed examples (the SFT set): a random subset, at most\n"
+	"                      train.iter.replay_share of the weighted target tokens\n"
 	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
 	"      --epochs X      passes over the examples (when no steps are set)\n"
 	"      --seed N        random seed (train.seed)\n"
@@ -63,7 +65,7 @@ usage(int status)
 
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
-	OPT_FROM_SHARDS, OPT_PHASE,
+	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY,
 };
 
 static const struct option longopts[] = {
@@ -78,6 +80,7 @@ static const struct option longopts[] = {
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "shards-only", no_argument, NULL, OPT_SHARDS_ONLY },
 	{ "steps", required_argument, NULL, OPT_STEPS },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
@@ -120,7 +123,8 @@ static const char *const train_keys[] = {
 	"threads", "rename_prob", "log_every", "shard_bytes", "iter", NULL,
 };
 static const char *const iter_keys[] = {
-	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", NULL,
+	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", "replay_share",
+	"refresh_every", NULL,
 };
 
 /* train.iter.*: the settings of the self-play iterations' training (--phase
@@ -149,6 +153,8 @@ apply_phase(struct train_opts *o, struct config *c)
 		o->warmup = (int)v;
 	if (config_double(c, "train.iter.rename_prob", &d, 0, 1))
 		o->rename_prob = d;
+	if (config_double(c, "train.iter.replay_share", &d, 0, 1))
+		o->replay_share = d;
 }
 
 static void
@@ -230,6 +236,7 @@ main(int argc, char **argv)
 	o.seed = 1;
 	o.threads = ncpus();
 	o.rename_prob = 0;
+	o.replay_share = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 < argc && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0))
@@ -264,6 +271,11 @@ main(int argc, char **argv)
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		case OPT_PHASE: break;   /* read above */
+		case OPT_REPLAY:
+			if (o.nreplay == 8)
+				die(EX_USAGE, "--replay: at most 8 files");
+			o.replay[o.nreplay++] = optarg;
+			break;
 		default: usage(EX_USAGE);
 		}
 	}
@@ -274,7 +286,7 @@ main(int argc, char **argv)
 
 	if (from_shards) {
 		/* train on an existing shard set (checked against its manifest) */
-		if (o.nfiles || o.shards_only)
+		if (o.nfiles || o.nreplay || o.shards_only)
 			die(EX_USAGE, "--from-shards takes no example files and no --shards-only");
 		status = train_run(&o, from_shards);
 		close_stdout();

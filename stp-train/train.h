@@ -18,6 +18,10 @@ struct train_opts {
 	int keep_going;            /* -k */
 	char **files;              /* input examples */
 	int nfiles;
+	char *replay[8];           /* --replay: replayed examples (the SFT set) */
+	int nreplay;
+	double replay_share;       /* their share of the weighted target tokens at most
+	                            * (a random subset): 1 keeps all, 0 none */
 	size_t shard_bytes;        /* uncompressed bytes per shard */
 
 	/* the model (ignored with --init: the checkpoint's config rules) */

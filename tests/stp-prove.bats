@@ -72,6 +72,37 @@ setup() {
 	[[ $n == "$ok" ]]
 }
 
+@test "stp-prove: K per category: prove.k_open, k_conjecture, k_reprove by the record's category" {
+	sed -n 1p test.jsonl | sed 's/}$/,"category":"open"}/' >cat.jsonl
+	sed -n 2p test.jsonl | sed 's/}$/,"category":"conjecture"}/' >>cat.jsonl
+	sed -n 3p test.jsonl | sed 's/}$/,"category":"reprove"}/' >>cat.jsonl
+	sed -n 4p test.jsonl >>cat.jsonl
+	printf 'prove:\n  k_open: 5\n  k_conjecture: 3\n  k_reprove: 1\n' >k.yaml
+	run --separate-stderr stp-prove -c k.yaml --model model.safetensors -n 2 cat.jsonl
+	assert_success
+	# 5 + 3 + 1, and the record without a category gets -n's 2
+	[[ ${#lines[@]} == 11 ]]
+	[[ $(grep -c '"category":"open"' <<<"$output") == 5 ]]
+	[[ $(grep -c '"category":"conjecture"' <<<"$output") == 3 ]]
+	[[ $(grep -c '"category":"reprove"' <<<"$output") == 1 ]]
+	# the flags override the configuration; 0 means -n
+	run --separate-stderr stp-prove -c k.yaml --k-open 0 --k-reprove 4 --model model.safetensors -n 2 cat.jsonl
+	[[ ${#lines[@]} == 11 ]]
+	[[ $(grep -c '"category":"open"' <<<"$output") == 2 ]]
+	[[ $(grep -c '"category":"reprove"' <<<"$output") == 4 ]]
+	# a sample is the same whatever K: sample 0 of the open one, with K 5 or 2
+	stp-prove -q -c k.yaml --model model.safetensors -n 2 cat.jsonl | sed -n 1p >a.jsonl
+	stp-prove -q --model model.safetensors -n 2 cat.jsonl | sed -n 1p >b.jsonl
+	cmp a.jsonl b.jsonl
+}
+
+@test "stp-prove: a category that is not a string exits 65 naming the field" {
+	sed -n 1p test.jsonl | sed 's/}$/,"category":7}/' >cat.jsonl
+	run --separate-stderr stp-prove --model model.safetensors -n 2 cat.jsonl
+	assert_failure 65
+	assert_stderr "stp-prove: cat.jsonl:1: field 'category': expected a string"
+}
+
 @test "stp-prove --no-constrain samples freely" {
 	run --separate-stderr stp-prove --model model.safetensors -n 4 --no-constrain test.jsonl
 	assert_success

@@ -158,13 +158,27 @@ near() {
 # ---- the seed lemma
 
 @test "seed lemma: a correct proof must use it; a wrong proof that uses it does not count; the trivial lemma always counts" {
-	reward lemma.jsonl
+	printf 'reward:\n  wasserstein: false\n  relabel_trivial: false\n' >norel.yaml
+	run --separate-stderr stp-reward -q -c norel.yaml --iter 3 --statements statements.jsonl \
+		--state state.jsonl --seeds seeds.jsonl -o ex.jsonl --state-out state.out \
+		--stats stats.json lemma.jsonl
 	assert_success
 	assert_equal "$(ids conjecturer | tr '\n' ' ')" "c/uses c/triv "
 	# the trivial seed has no lemma statement: "" and []
 	grep -q '"role":"conjecturer","id":"c/triv","lemma":"","lemma_statement":"","lemma_hyps":\[\],"theorem":"|- ( ph -> ph )","theorem_hyps":\[\],"theorem_proof":"mpd ( ph -> ph ) ax-1 ax-1"' ex.jsonl
 	# all four are still prover examples (P = 1/4)
 	[[ $(ids prover | wc -l) == 4 ]]
+}
+
+@test "relabelling: in the window, seed lemma unused: an example of the trivial lemma instead" {
+	reward lemma.jsonl
+	assert_success
+	# c/nouse and c/wronguse (its proof that uses the lemma is wrong) are
+	# examples of the trivial lemma; the seed's theorem and proof stay
+	assert_equal "$(ids conjecturer | tr '\n' ' ')" "c/uses c/nouse c/wronguse c/triv "
+	grep '"id":"c/nouse"' ex.jsonl | grep -q '"lemma":"","lemma_statement":"","lemma_hyps":\[\],"theorem"'
+	grep '"id":"c/uses"' ex.jsonl | grep -q '"lemma":"syl","lemma_statement":"|- ( ph -> ch )"'
+	grep -q '"selected":4,"relabelled_trivial":2,' stats.json
 }
 
 # ---- elegance: per seed-lemma group, floor(0.2 m) lowest E dropped
@@ -283,8 +297,21 @@ near() {
 	near "$(weights prover d/t4)" "$(awk 'BEGIN { printf "%.17g", exp(-0.11 - 0.01) }')"
 }
 
-@test "replay: proofs of the 2 previous iterations come in, each judged by its own iteration's P" {
+@test "replay: P pooled over the window: d/t2, 1 of 1 and 1 of 4, is 2 of 5: both its proofs come in" {
 	reward cur.jsonl --previous prev1.jsonl --previous prev2.jsonl
+	assert_success
+	assert_output ""
+	# d/t5 (4 of 4) stays out; d/t2's proof of prev1 comes in beside prev2's
+	assert_equal "$(sed 's/.*"target":"\([^"]*\)".*/\1/' ex.jsonl | tr '\n' ' ')" \
+		"p-cur p-prev1 p-prev1-t2 p-prev2 "
+	near "$(weights prover d/t2 p-prev2)" "$(awk 'BEGIN { printf "%.17g", exp(-0.007 - 0.00001) / 2 }')"
+}
+
+@test "replay: with reward.pooled_pass false, each proof is judged by its own iteration's P" {
+	printf 'reward:\n  wasserstein: false\n  pooled_pass: false\n' >nopool.yaml
+	run --separate-stderr stp-reward -q -c nopool.yaml --iter 3 --statements statements.jsonl \
+		--state state.jsonl --seeds seeds.jsonl -o ex.jsonl --state-out state.out \
+		--stats stats.json cur.jsonl --previous prev1.jsonl --previous prev2.jsonl
 	assert_success
 	# cur: d/t1 1 of 2; prev1: d/t1 2 of 4 (p-cur again, p-prev1), d/t2 1 of 1
 	# (P = 1: out); prev2: d/t2 1 of 4 (in), d/t5 4 of 4 (out)
@@ -331,6 +358,22 @@ near() {
 	! grep -q d/x1 state.out
 }
 
+@test "budget: proofs, pass rates and shares per category of input, running totals from --prev-stats" {
+	reward budget.jsonl --prev-stats budget-prev-stats.json
+	assert_success
+	# 14 proofs: open unproved 4 (1 correct), open train 2, re-proved 2 (2),
+	# conjectures valid 3 (1), not valid 2, not judged 1
+	grep -q '"open_unproved":{"statements":1,"proved":1,"proofs":4,"correct":1,"tokens":8,"share":0.285714,"pass":0.25}' stats.json
+	grep -q '"open_train":{"statements":1,"proved":0,"proofs":2,"correct":0,"tokens":4,"share":0.142857,"pass":0.0}' stats.json
+	grep -q '"conjecture_valid":{"statements":1,"proved":1,"proofs":3,"correct":1,"tokens":6,"share":0.214286,"pass":0.333333}' stats.json
+	grep -q '"conjecture_not_valid":{"statements":1,"proved":0,"proofs":2,' stats.json
+	grep -q '"conjecture_unjudged":{"statements":1,"proved":0,"proofs":1,' stats.json
+	grep -q '"reprove":{"statements":1,"proved":1,"proofs":2,"correct":2,' stats.json
+	# nothing without a category here
+	! grep -q '"other"' stats.json
+	grep -q '"budget_total":{"open_unproved":64,"open_train":12,"conjecture_valid":23,"conjecture_not_valid":7,"conjecture_unjudged":1,"reprove":7}' stats.json
+}
+
 @test "stats: cumulative pass per split, the histogram, proofs and tokens added to --prev-stats" {
 	reward iter.jsonl --prev-stats prev-stats.json --conjecture-stats conjectures.stats.json
 	assert_success
@@ -358,7 +401,8 @@ near() {
 # ---- --final and --init-state
 
 @test "--final: SFT examples first, at most 16 distinct shortest proofs per statement, conjectures only with P <= 1/4" {
-	run --separate-stderr stp-reward -q --final --sft sft.jsonl -o final.jsonl f1.jsonl f2.jsonl
+	printf 'reward:\n  final_pick: shortest\n' >short.yaml
+	run --separate-stderr stp-reward -q -c short.yaml --final --sft sft.jsonl -o final.jsonl f1.jsonl f2.jsonl
 	assert_success
 	golden expected-final.jsonl final.jsonl
 	# the SFT examples as they were
@@ -380,11 +424,27 @@ near() {
 	assert_success
 	w=$(grep '"target":"t1-proof-y"' final.jsonl | sed 's/.*"weight":\([^}]*\)}/\1/')
 	near "$w" "$(awk 'BEGIN { printf "%.17g", exp(-0.01) }')"
-	printf 'reward:\n  final_max_proofs: 3\n' >f3.yaml
+	printf 'reward:\n  final_max_proofs: 3\n  final_pick: shortest\n' >f3.yaml
 	run --separate-stderr stp-reward -q -c f3.yaml --final -o final.jsonl f1.jsonl f2.jsonl
 	[[ $(grep -c '"id":"d/t1"' final.jsonl) == 3 ]]
 	assert_equal "$(grep '"id":"d/t1"' final.jsonl | sed 's/.*"target":"\([^"]*\)".*/\1/' | sort | tr '\n' ' ')" \
 		"t1-proof-y t1-proof-yy t1-proof-yyy "
+}
+
+@test "--final: by default a random 16 of d/t1's 20 distinct proofs, the same for a seed, others for another" {
+	run --separate-stderr stp-reward -q --final -o final.jsonl f1.jsonl f2.jsonl
+	assert_success
+	[[ $(grep -c '"id":"d/t1"' final.jsonl) == 16 ]]
+	# not the 16 shortest: one of the 4 longest is in
+	grep -q '"target":"t1-proof-y\{17,20\}"' final.jsonl
+	# every proof written is one of d/t1's, each once
+	[[ $(grep '"id":"d/t1"' final.jsonl | sort -u | wc -l) == 16 ]]
+	stp-reward -q --final -o again.jsonl f1.jsonl f2.jsonl
+	cmp final.jsonl again.jsonl
+	stp-reward -q --final --seed 7 -o other.jsonl f1.jsonl f2.jsonl
+	[[ $(grep -c '"id":"d/t1"' other.jsonl) == 16 ]]
+	run cmp -s final.jsonl other.jsonl
+	assert_failure
 }
 
 @test "--init-state: every train and unproved statement at zero, test left out" {

@@ -115,7 +115,9 @@ verdicts() {
 @test "the trivial lemma: with probability 0.5 per statement, about half of 400 get it" {
 	states 400 >s400.jsonl
 	verdicts 400 '' >v400.jsonl
-	run --separate-stderr stp-seed -q --state s400.jsonl --iter 3 v400.jsonl
+	# (lemma_cap 1: no cap, which would keep 40 of them)
+	printf 'seed:\n  lemma_cap: 1\n' >nocap.yaml
+	run --separate-stderr stp-seed -q -c nocap.yaml --state s400.jsonl --iter 3 v400.jsonl
 	assert_success
 	n=$(nlines)
 	echo "trivial seeds: $n of 400"
@@ -125,21 +127,36 @@ verdicts() {
 	! grep -q lemma_statement <<<"$output"
 	first=$output
 	# deterministic for a fixed seed; another seed draws another subset
-	run --separate-stderr stp-seed -q --state s400.jsonl --iter 3 v400.jsonl
+	run --separate-stderr stp-seed -q -c nocap.yaml --state s400.jsonl --iter 3 v400.jsonl
 	[[ "$output" == "$first" ]]
-	run --separate-stderr stp-seed -q --seed 2 --state s400.jsonl --iter 3 v400.jsonl
+	run --separate-stderr stp-seed -q -c nocap.yaml --seed 2 --state s400.jsonl --iter 3 v400.jsonl
 	[[ "$output" != "$first" ]]
-	run --separate-stderr stp-seed -q --state s400.jsonl --iter 4 v400.jsonl
+	run --separate-stderr stp-seed -q -c nocap.yaml --state s400.jsonl --iter 4 v400.jsonl
 	[[ "$output" != "$first" ]]
 }
 
-@test "the trivial lemma comes beside the real ones, and trivial_prob 1 gives it to every statement" {
+@test "the trivial lemma obeys the lemma cap: 400 statements, all with it, n = 400: 40 kept" {
+	states 400 >s400.jsonl
+	verdicts 400 '' >v400.jsonl
 	printf 'seed:\n  trivial_prob: 1\n' >all.yaml
-	run --separate-stderr stp-seed -q -c all.yaml --state state.jsonl shortest.jsonl
+	run --separate-stderr stp-seed -q -c all.yaml --state s400.jsonl --iter 3 v400.jsonl
+	assert_success
+	[[ $(nlines) == 40 ]]
+	[[ $(grep -c '"lemma":"",' <<<"$output") == 40 ]]
+	# which 40: a seeded random subset, not the first
+	run grep -c '"source_id":"d/0[0-3][0-9]"' <<<"$output"
+	[[ "$output" != 40 ]]
+}
+
+@test "the trivial lemma comes beside the real ones, and trivial_prob 1 gives it to every statement" {
+	printf 'seed:\n  trivial_prob: 1\n  lemma_cap: 1\n' >all.yaml
+	# n = 6: the 5 seeds are not cut to n
+	{ cat state.jsonl; states 2; } >state6.jsonl
+	run --separate-stderr stp-seed -q -c all.yaml --state state6.jsonl shortest.jsonl
 	assert_success
 	# after the first proof's lemmas, with the statement's shortest proof
 	[[ $(nlines) == 5 ]]
-	assert_line --index 2 --partial '"proof":"syl H1 H2","lemma":"","source_id":"d/b","samples":2,'
+	assert_line --index 2 --partial '"proof":"syl H1 H2","lemma":"","source_id":"d/b","samples":3,'
 }
 
 @test "the lemma cap: a lemma used by 5 statements keeps exactly floor(0.1 n) = 3 (n = 30)" {
@@ -161,10 +178,10 @@ verdicts() {
 	assert_success
 	[[ $(grep -c '"lemma":"syl"' <<<"$output") == 40 ]]
 	[[ $(grep -c '"lemma":"ax-1"' <<<"$output") == 40 ]]
-	# the trivial lemma is not capped
+	# the trivial lemma is capped like any lemma
 	printf 'seed:\n  trivial_prob: 1\n' >all.yaml
 	run --separate-stderr stp-seed -q -c all.yaml --state s400.jsonl v60.jsonl
-	[[ $(grep -c '"lemma":""' <<<"$output") == 60 ]]
+	[[ $(grep -c '"lemma":""' <<<"$output") == 40 ]]
 }
 
 @test "samples = min(8, floor(3n / #seeds)): n = 10 and 4 seeds give 7; n = 30 and 5 seeds give 8" {
@@ -176,13 +193,30 @@ verdicts() {
 	[[ $(grep -c '"samples":8,' <<<"$output") == 5 ]]
 }
 
-@test "samples is at least 1 when there are more seeds than 3n" {
+@test "at most n seeds: 7 (statement, lemma) pairs and n = 2 keep a random 2, then 3n/2 = 3 each" {
 	states 2 >s2.jsonl
 	verdicts 1 '"syl","ax-1","ax-2","ax-3","ax-mp","a1i","mpd"' >v1.jsonl
 	run --separate-stderr stp-seed -q -c notriv.yaml --state s2.jsonl v1.jsonl
 	assert_success
-	[[ $(nlines) == 7 ]]
-	[[ $(grep -c '"samples":1,' <<<"$output") == 7 ]]
+	[[ $(nlines) == 2 ]]
+	[[ $(grep -c '"samples":3,' <<<"$output") == 2 ]]
+	first=$output
+	# seeded: the same again; another seed, another pair
+	run --separate-stderr stp-seed -q -c notriv.yaml --state s2.jsonl v1.jsonl
+	[[ "$output" == "$first" ]]
+	run --separate-stderr stp-seed -q -c notriv.yaml --seed 5 --state s2.jsonl v1.jsonl
+	[[ $(nlines) == 2 ]]
+	[[ "$output" != "$first" ]]
+}
+
+@test "samples is at least 1 when per_seed_factor n is below the number of seeds" {
+	states 2 >s2.jsonl
+	verdicts 2 '"syl","ax-1"' >v2.jsonl
+	printf 'seed:\n  trivial_prob: 0\n  lemma_cap: 1\n  per_seed_factor: 0.1\n' >f.yaml
+	run --separate-stderr stp-seed -q -c f.yaml --state s2.jsonl v2.jsonl
+	assert_success
+	[[ $(nlines) == 2 ]]
+	[[ $(grep -c '"samples":1,' <<<"$output") == 2 ]]
 }
 
 @test "seeds: the same inputs and seed give byte-identical output; -o writes the same" {
@@ -209,16 +243,35 @@ verdicts() {
 		--iter 3 conjectures.jsonl
 	assert_success
 	# d/u1, d/u2 never proved; d/p1 proved, best 0.2 < 0.35: always; d/p2
-	# (best 0.9) with probability 0.05 (not drawn here); d/x1 is test
-	assert_output "$(sed -n '1,3p' statements.jsonl; cat conjectures.jsonl)"
+	# (best 0.9) with probability 0.05 (not drawn here); d/x1 is test.
+	# Each as read, with its category appended
+	assert_output "$(sed -n '1,2p' statements.jsonl | sed 's/}$/,"category":"open"}/'
+		sed -n 3p statements.jsonl | sed 's/}$/,"category":"reprove"}/'
+		sed 's/}$/,"category":"conjecture"}/' conjectures.jsonl)"
 	assert_stderr ""
+}
+
+@test "--select: seed.reprove_below 0 turns the always-reprove rule off" {
+	printf 'seed:\n  reprove_below: 0\n' >r0.yaml
+	run --separate-stderr stp-seed -q -c r0.yaml --select --state sel-state.jsonl \
+		--statements statements.jsonl --iter 3
+	assert_success
+	assert_output "$(sed -n '1,2p' statements.jsonl | sed 's/}$/,"category":"open"}/')"
+}
+
+@test "--select: a record that has a category already gets the new one (written anew)" {
+	printf '%s\n' '{"id":"c/9","statement":"|- ph","category":"old"}' >cat.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements statements.jsonl \
+		--unproved-only cat.jsonl
+	assert_success
+	assert_line --index 2 '{"id":"c/9","statement":"|- ph","category":"conjecture"}'
 }
 
 @test "--select --unproved-only: only the statements never proved (expert iteration)" {
 	run --separate-stderr stp-seed -q --select --unproved-only --state sel-state.jsonl \
 		--statements statements.jsonl --iter 3
 	assert_success
-	assert_output "$(sed -n '1,2p' statements.jsonl)"
+	assert_output "$(sed -n '1,2p' statements.jsonl | sed 's/}$/,"category":"open"}/')"
 }
 
 @test "--select: about 5% of the well-proved statements are proved again (400: 5 to 40)" {

@@ -53,6 +53,42 @@ setup() {
 	! cmp -s a.safetensors c.safetensors
 }
 
+@test "--replay: all replayed examples with replay_share 1 (the default), none with 0" {
+	run --separate-stderr stp-train --shards-only --shards sh --replay small.jsonl small.jsonl
+	assert_success
+	[[ $(zcat sh/examples-*.jsonl.gz | wc -l) == 8 ]]
+	printf 'train:\n  iter:\n    replay_share: 0\n' >r0.yaml
+	run --separate-stderr stp-train -c r0.yaml --phase iter --shards-only --shards sh0 --replay small.jsonl small.jsonl
+	assert_success
+	[[ $(zcat sh0/examples-*.jsonl.gz | wc -l) == 4 ]]
+}
+
+@test "--replay: replay_share caps the replayed share of the weighted target tokens (a seeded subset)" {
+	# 40 new examples of 4 target tokens (160); 400 replayed ones of 4:
+	# share 0.5 keeps 160 tokens' worth, 40 of them; share 0.2, 40 tokens: 10
+	for i in $(seq 40); do echo '{"role":"prover","statement":"|- ( ph -> ph )","target":"mpd ( ph -> ph ) ax-1 ax-1"}'; done >new.jsonl
+	for i in $(seq 400); do echo '{"role":"prover","statement":"|- ( ps -> ps )","target":"mpd ( ps -> ps ) ax-1 ax-1"}'; done >rep.jsonl
+	printf 'train:\n  iter:\n    replay_share: 0.5\n' >r5.yaml
+	run --separate-stderr stp-train -c r5.yaml --phase iter --shards-only --shards s5 --replay rep.jsonl new.jsonl
+	assert_success
+	assert_stderr_regexp "replayed 40 of 400 examples: 50.0% of the weighted target tokens \(at most 50%\)"
+	[[ $(zcat s5/examples-*.jsonl.gz | grep -c 'ps -> ps') == 40 ]]
+	printf 'train:\n  iter:\n    replay_share: 0.2\n' >r2.yaml
+	run --separate-stderr stp-train -c r2.yaml --phase iter --shards-only --shards s2 --replay rep.jsonl new.jsonl
+	[[ $(zcat s2/examples-*.jsonl.gz | grep -c 'ps -> ps') == 10 ]]
+	# weights count: replayed examples of weight 0.5 take twice as many
+	sed 's/}$/,"weight":0.5}/' rep.jsonl >rep5.jsonl
+	run --separate-stderr stp-train -c r2.yaml --phase iter --shards-only --shards s3 --replay rep5.jsonl new.jsonl
+	[[ $(zcat s3/examples-*.jsonl.gz | grep -c 'ps -> ps') == 20 ]]
+}
+
+@test "train.iter.replay_share out of [0, 1] is a configuration error (78)" {
+	printf 'train:\n  iter:\n    replay_share: 1.5\n' >bad.yaml
+	run --separate-stderr stp-train -c bad.yaml --phase iter --shards-only --shards sh --replay small.jsonl small.jsonl
+	assert_failure 78
+	assert_stderr "stp-train: bad.yaml:3:19: 'train.iter.replay_share': expected a number from 0 to 1"
+}
+
 @test "--shards-only writes the shards and stops" {
 	run --separate-stderr stp-train -q --shards-only --shards sh small.jsonl
 	assert_success

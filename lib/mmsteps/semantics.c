@@ -1706,3 +1706,57 @@ mms_sem_written_extra(struct mms_semwork *w, const struct mms_semhyps *h,
 	}
 	return extra;
 }
+
+/* ---- whole statements */
+
+/* The tree of one expression's text into *t (grown), its length into *n;
+ * 0 when it does not parse. */
+static int
+text_tree(struct mms_parser *p, int32_t ctx, const char *text, int32_t **t, size_t *cap,
+          uint32_t *n)
+{
+	const struct mm_db *db = mms_parser_grammar(p)->db;
+	struct mm_result res;
+	struct mms_err err;
+	mm_sym buf[4096];
+	int k = mm_cand_tokens(db, ctx, text, buf, 4096, &res);
+	long len;
+
+	if (k <= 0)
+		return 0;
+	xgrow(t, cap, 4096, sizeof **t);
+	len = mms_parse_stmt(p, ctx, buf, (uint32_t)k, *t, *cap, &err);
+	if (len <= 0)
+		return 0;
+	*n = (uint32_t)len;
+	return 1;
+}
+
+int
+mms_sem_statement(const struct mms_sem *s, struct mms_semwork *w, struct mms_parser *p,
+                  int32_t ctx, const char *statement, const char *const *hyps, size_t nh)
+{
+	int32_t *tree[MM_CAND_MAXHYPS + 1];
+	size_t cap[MM_CAND_MAXHYPS + 1];
+	uint32_t len[MM_CAND_MAXHYPS + 1];
+	struct mms_semhyps *h;
+	int r = MMS_SEM_UNKNOWN;
+	size_t made = 0;
+
+	if (!s->on || nh > MM_CAND_MAXHYPS)
+		return MMS_SEM_UNKNOWN;
+	for (size_t i = 0; i <= nh; i++) {
+		tree[i] = NULL;
+		cap[i] = 0;
+		made = i + 1;
+		if (!text_tree(p, ctx, i < nh ? hyps[i] : statement, &tree[i], &cap[i], &len[i]))
+			goto out;
+	}
+	h = mms_semhyps_new(s, w, ctx, NULL, 0, (const int32_t *const *)tree, len, (uint32_t)nh);
+	r = mms_sem_entailed(w, h, tree[nh], len[nh]);
+	mms_semhyps_free(h);
+out:
+	for (size_t i = 0; i < made; i++)
+		free(tree[i]);
+	return r;
+}

@@ -174,6 +174,17 @@ void mms_sem_run_clear(struct mms_semwork *w);
 uint32_t mms_sem_written_extra(struct mms_semwork *w, const struct mms_semhyps *h,
                                const struct mms_assert *a, const struct mms_span *sub);
 
+/*
+ * The validity prefilter (docs/algorithm.md): is the statement text
+ * (conclusion, hyps[0..nh)), read before context ctx, a consequence of its
+ * hypotheses by the truth tables? MMS_SEM_YES, MMS_SEM_NO (it can never be
+ * proved), or MMS_SEM_UNKNOWN (not judged: other syntax, too many
+ * variables, the semantics off, or text that does not parse). p is the
+ * caller's parser of s's grammar, w its scratch.
+ */
+int mms_sem_statement(const struct mms_sem *s, struct mms_semwork *w, struct mms_parser *p,
+                      int32_t ctx, const char *statement, const char *const *hyps, size_t nh);
+
 /* Does the conclusion of assertion ai (its index in g->asserts) imply,
  * under the truth tables, that some values of its written variables make
  * every $e hypothesis true? Then at a goal that follows from the hypotheses

@@ -1,15 +1,24 @@
 /*
- * stp-mmdata - build the mm-pc benchmark from Debian's set.mm
+ * stp-mmdata - build the mm-pc benchmarks from Debian's set.mm
  *
- * usage: stp-mmdata [--set-mm FILE] [--out DIR]
+ * usage: stp-mmdata [--set-mm FILE] [--out DIR] [--name NAME] [--hard N]
  *
  * Writes DIR/pc.mm (set.mm up to the end of the chapter "Propositional
  * calculus", without the "$( Begin $[ ... $] $)" include markers, which
- * metamath.exe rejects in a truncated file), DIR/statements.jsonl (the 1,482
- * theorems of the chapter but trujust and tru, each with its split) and
+ * metamath.exe rejects in a truncated file), DIR/statements.jsonl and
  * DIR/proofs.jsonl (the human proofs of the `train` split, in `steps` format,
- * with the normal `rpn` form beside it), as SPEC §2 describes. Deterministic.
- * Prints the counts per split and the length distributions of both formats.
+ * with the normal `rpn` form beside it), as docs/data.md describes:
+ *   - the universe: the chapter's theorems but trujust and tru, one per
+ *     class of theorems equal up to renaming of variables and reordering of
+ *     hypotheses (lib/canon.h): the first in database order is kept, the
+ *     others are left out and counted;
+ *   - mm-pc (the default): hash bucket 0 `test`, 1 `unproved`, 2-9 `train`;
+ *   - mm-pc-hard (--hard N): a theorem whose human proof has at least N
+ *     `steps` tokens is a target, `unproved` when its bucket is even, `test`
+ *     when odd; every other theorem is `train`;
+ *   - either way a label ending in OLD or ALT (and digits) is `train`.
+ * Ids are NAME/LABEL (NAME: mm-pc by default). Deterministic. Prints the
+ * counts per split and the length distributions of both formats.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +30,7 @@
 #include <jansson.h>
 
 #include "atomic.h"
+#include "canon.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "msg.h"
@@ -30,12 +40,15 @@
 #define CHAPTER "Propositional calculus"
 
 static const char usage_text[] =
-	"usage: stp-mmdata [--set-mm FILE] [--out DIR]\n"
+	"usage: stp-mmdata [--set-mm FILE] [--out DIR] [--name NAME] [--hard N]\n"
 	"\n"
 	"Build data/mm-pc/ (pc.mm, statements.jsonl, proofs.jsonl) from Debian's set.mm.\n"
 	"\n"
 	"      --set-mm FILE  set.mm (default /usr/share/metamath/databases/set.mm)\n"
 	"      --out DIR      output directory (default data/mm-pc)\n"
+	"      --name NAME    the dataset's name, the prefix of its ids (default mm-pc)\n"
+	"      --hard N       mm-pc-hard: theorems whose human proof has at least N steps\n"
+	"                     tokens are the targets (unproved and test), the rest train\n"
 	"  -h, --help         this help\n";
 
 struct lines {
@@ -147,121 +160,6 @@ is_include_marker(const char *s)
 	return regexec(&re, s, 0, NULL, 0) == 0;
 }
 
-/* ---- canonical form up to renaming of variables and reordering of hypotheses */
-
-struct canon {
-	int32_t *v;
-	size_t n;
-};
-
-/* Variables numbered by first occurrence in the order given; a variable is
- * written -(1 + 2 * (index * 64 + its typecode's rank)), a constant as
- * itself, each expression ended by a separator. */
-static void
-canon_write(const struct mm_db *db, const mm_sym **ex, const uint32_t *len, const int *order,
-            int n, int32_t *out, size_t *nout, mm_sym *map, int32_t *mapv)
-{
-	int nv = 0;
-	size_t k = 0;
-
-	for (int i = 0; i < n; i++) {
-		const mm_sym *e = ex[order[i]];
-		for (uint32_t j = 0; j < len[order[i]]; j++) {
-			mm_sym s = e[j];
-			if (db->symkind[s] == MM_VAR) {
-				int idx;
-				for (idx = 0; idx < nv && map[idx] != s; idx++)
-					;
-				if (idx == nv) {
-					map[nv] = s;
-					mapv[nv] = nv;
-					nv++;
-				}
-				out[k++] = -(1 + idx * 2);
-			} else {
-				out[k++] = s;
-			}
-		}
-		out[k++] = -2;   /* separator: even, never a variable code */
-	}
-	*nout = k;
-}
-
-static int
-canon_less(const int32_t *a, size_t na, const int32_t *b, size_t nb)
-{
-	size_t n = na < nb ? na : nb;
-
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i];
-	return na < nb;
-}
-
-static int
-next_perm(int *a, int n)
-{
-	int i = n - 2, j;
-
-	while (i >= 0 && a[i] >= a[i + 1])
-		i--;
-	if (i < 0)
-		return 0;
-	for (j = n - 1; a[j] <= a[i]; j--)
-		;
-	{ int t = a[i]; a[i] = a[j]; a[j] = t; }
-	for (int l = i + 1, r = n - 1; l < r; l++, r--) {
-		int t = a[l]; a[l] = a[r]; a[r] = t;
-	}
-	return 1;
-}
-
-/* The lexicographically least form over all orders of the hypotheses
- * (the conclusion first). At most 8 hypotheses are permuted exhaustively;
- * beyond that, they keep the database order (none in mm-pc has so many). */
-static struct canon
-canonical(const struct mm_db *db, int32_t s)
-{
-	const struct mm_stmt *st = &db->stmts[s];
-	const struct mm_hyp *fr = db->frames + st->frame;
-	const mm_sym *ex[65];
-	uint32_t len[65];
-	int order[65], perm[64], n = 1, nh;
-	size_t total = st->len + 1, nbest = 0, ncur;
-	int32_t *best, *cur;
-	mm_sym map[512];
-	int32_t mapv[512];
-	struct canon c;
-
-	ex[0] = db->pool + st->expr;
-	len[0] = st->len;
-	for (uint32_t i = 0; i < st->nhyps && n < 65; i++)
-		if (fr[i].var < 0) {
-			ex[n] = db->pool + fr[i].expr;
-			len[n] = fr[i].len;
-			total += fr[i].len + 1;
-			n++;
-		}
-	nh = n - 1;
-	best = xmalloc(total * sizeof *best);
-	cur = xmalloc(total * sizeof *cur);
-	for (int i = 0; i < nh; i++)
-		perm[i] = i + 1;
-	order[0] = 0;
-	do {
-		memcpy(order + 1, perm, (size_t)nh * sizeof *perm);
-		canon_write(db, ex, len, order, n, cur, &ncur, map, mapv);
-		if (nbest == 0 || canon_less(cur, ncur, best, nbest)) {
-			memcpy(best, cur, ncur * sizeof *cur);
-			nbest = ncur;
-		}
-	} while (nh <= 8 && next_perm(perm, nh));
-	free(cur);
-	c.v = best;
-	c.n = nbest;
-	return c;
-}
-
 /* ---- output */
 
 static int
@@ -269,6 +167,35 @@ cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+static const char *dataset_name = "mm-pc";
+
+/* The theorem's key up to renaming and hypothesis order (lib/canon.h). */
+static uint64_t
+theorem_key(struct mm_db *db, int32_t s)
+{
+	const struct mm_stmt *st = &db->stmts[s];
+	const struct mm_hyp *fr = db->frames + st->frame;
+	char *concl, *hyp[MM_CAND_MAXHYPS + 64];
+	size_t nh = 0;
+	uint64_t k;
+	char buf[65536];
+
+	mm_expr_str(db, db->pool + st->expr, st->len, buf, sizeof buf);
+	concl = xstrdup(buf);
+	for (uint32_t i = 0; i < st->nhyps; i++)
+		if (fr[i].var < 0) {
+			if (nh == sizeof hyp / sizeof *hyp)
+				die(EX_DATAERR, "'%s': too many hypotheses", st->label);
+			mm_expr_str(db, db->pool + fr[i].expr, fr[i].len, buf, sizeof buf);
+			hyp[nh++] = xstrdup(buf);
+		}
+	k = canon_key(canon_mm_type, db, concl, (const char *const *)hyp, nh);
+	free(concl);
+	for (size_t i = 0; i < nh; i++)
+		free(hyp[i]);
+	return k;
 }
 
 static json_t *
@@ -279,7 +206,7 @@ statement_record(const struct mm_db *db, int32_t s, const char *split)
 	json_t *o = json_object(), *hyps = json_array();
 	char id[512], buf[65536];
 
-	snprintf(id, sizeof id, "mm-pc/%s", st->label);
+	snprintf(id, sizeof id, "%s/%s", dataset_name, st->label);
 	json_object_set_new(o, "id", json_string(id));
 	json_object_set_new(o, "system", json_string("metamath"));
 	json_object_set_new(o, "context", json_string(st->label));
@@ -367,6 +294,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "set-mm", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "hard", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -383,7 +312,8 @@ main(int argc, char **argv)
 	int32_t *uni;
 	const char **split;
 	size_t nuni = 0, counts[3] = { 0, 0, 0 };
-	struct canon *canon;
+	long *steps_len, hard_min = 0;
+	size_t ntwins = 0;
 	long *len_steps, *len_rpn;
 	size_t nlen = 0;
 	regex_t oldalt;
@@ -394,6 +324,16 @@ main(int argc, char **argv)
 		switch (c) {
 		case 's': setmm = optarg; break;
 		case 'o': outdir = optarg; break;
+		case 'n': dataset_name = optarg; break;
+		case 'H': {
+			char *e;
+			errno = 0;
+			hard_min = strtol(optarg, &e, 10);
+			if (errno || *e || e == optarg || hard_min < 1 || hard_min > 1000000)
+				die(EX_USAGE, "--hard: expected a whole number from 1 to 1000000, got '%s'",
+				    optarg);
+			break;
+		}
 		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
 		default: fputs(usage_text, stderr); return EX_USAGE;
 		}
@@ -440,7 +380,6 @@ main(int argc, char **argv)
 	g = mms_grammar_new(db);
 	uni = xmalloc((size_t)db->nstmts * sizeof *uni);
 	split = xcalloc((size_t)db->nstmts, sizeof *split);
-	canon = xcalloc((size_t)db->nstmts, sizeof *canon);
 	if (regcomp(&oldalt, "(OLD|ALT)[0-9]*$", REG_EXTENDED | REG_NOSUB) != 0)
 		die(EX_SOFTWARE, "bad regular expression");
 	for (int32_t s = 0; s < db->nstmts; s++) {
@@ -453,17 +392,41 @@ main(int argc, char **argv)
 			die(EX_DATAERR, "%s: proof of '%s' does not verify: %s", path, st->label, res.msg);
 		uni[nuni++] = s;
 	}
+	/* one statement per renaming class: the first in database order */
+	{
+		struct hset64 seen = { NULL, 0, 0 };
+		size_t k = 0;
+		for (size_t i = 0; i < nuni; i++) {
+			if (hset64_add(&seen, theorem_key(db, uni[i])))
+				uni[k++] = uni[i];
+			else
+				ntwins++;
+		}
+		nuni = k;
+		free(seen.v);
+	}
+	/* the human proofs' lengths in `steps` tokens (mm-pc-hard's targets) */
+	steps_len = xmalloc((nuni + 1) * sizeof *steps_len);
+	for (size_t i = 0; i < nuni; i++) {
+		uint32_t ntok = 0;
+		char *steps = mms_theorem_steps(g, w, uni[i], &ntok, NULL, &merr);
+		if (!steps)
+			die(EX_SOFTWARE, "cannot convert '%s' to steps: %s", db->stmts[uni[i]].label,
+			    merr.msg);
+		steps_len[i] = ntokens(steps);
+		free(steps);
+	}
 	for (size_t i = 0; i < nuni; i++) {
 		const char *label = db->stmts[uni[i]].label;
 		uint64_t b = hash64(label, strlen(label)) % 10;
-		split[i] = b == 0 ? "test" : b == 1 ? "unproved" : "train";
+		if (hard_min > 0) {
+			/* mm-pc-hard: long human proofs are the targets */
+			split[i] = steps_len[i] < hard_min ? "train" : b % 2 == 0 ? "unproved" : "test";
+		} else {
+			split[i] = b == 0 ? "test" : b == 1 ? "unproved" : "train";
+		}
 		if (regexec(&oldalt, label, 0, NULL, 0) == 0)
 			split[i] = "train";
-		canon[i] = canonical(db, uni[i]);
-		for (size_t j = 0; j < i && split[i][1] != 'r'; j++)
-			if (canon[j].n == canon[i].n &&
-			    memcmp(canon[j].v, canon[i].v, canon[i].n * sizeof *canon[i].v) == 0)
-				split[i] = "train";
 		counts[split[i][1] == 'r' ? 0 : split[i][0] == 'u' ? 1 : 2]++;
 	}
 
@@ -508,15 +471,14 @@ main(int argc, char **argv)
 	}
 	atomic_commit(&af);
 
-	printf("%s/statements.jsonl: %zu statements: train %zu, unproved %zu, test %zu\n", outdir,
-	       nuni, counts[0], counts[1], counts[2]);
+	printf("%s/statements.jsonl: %zu statements: train %zu, unproved %zu, test %zu "
+	       "(%zu left out: equal to an earlier theorem up to renaming and hypothesis order)\n",
+	       outdir, nuni, counts[0], counts[1], counts[2], ntwins);
 	printf("%s: %zu human proofs (train)\n", path, nlen);
 	print_dist("steps", len_steps, nlen);
 	print_dist("rpn", len_rpn, nlen);
 
-	for (size_t i = 0; i < nuni; i++)
-		free(canon[i].v);
-	free(canon);
+	free(steps_len);
 	free(split);
 	free(uni);
 	free(len_steps);
