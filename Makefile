@@ -185,7 +185,7 @@ $(I0)/examples.jsonl: $(I0)/human.jsonl $(TOOLS_)
 	bin/stp-sftdata --db $(DB) -o $@ $(I0)/human.jsonl $(STMTS)
 
 $(I0)/model.safetensors: $(I0)/examples.jsonl $(R)/config.yaml $(TOOLS_)
-	bin/stp-train -c $(R)/config.yaml --db $(DB) -o $@ $(I0)/examples.jsonl
+	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(I0)/examples.jsonl
 
 $(I0)/state.jsonl: $(STMTS) $(TOOLS_)
 	@mkdir -p $(I0)
@@ -255,10 +255,10 @@ $(IN)/refresh.jsonl: $(IN)/examples.jsonl $(I0)/examples.jsonl $(TOOLS_)
 	mv $@.tmp $@
 
 $(IN)/model.safetensors: $(IN)/refresh.jsonl $(TOOLS_)
-	bin/stp-train -q -c $(R)/config.yaml --db $(DB) -o $@ $(IN)/refresh.jsonl
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(IN)/refresh.jsonl
 else
 $(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(I0)/examples.jsonl $(TOOLS_)
-	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(IP)/model.safetensors \
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --phase iter --init $(IP)/model.safetensors \
 		--replay $(I0)/examples.jsonl -o $@ $(IN)/examples.jsonl
 endif
 
@@ -291,7 +291,7 @@ $(EN)/examples.jsonl: $(EN)/verdicts.jsonl $(TOOLS_)
 		$$(for i in $$(seq 1 $(N)); do printf '$(REI)/iter-%03d/verdicts.jsonl ' $$i; done)
 
 $(EN)/model.safetensors: $(EN)/examples.jsonl $(I0)/model.safetensors $(TOOLS_)
-	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --phase iter --init $(I0)/model.safetensors \
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --phase iter --init $(I0)/model.safetensors \
 		-o $@ $(EN)/examples.jsonl
 endif
 
@@ -325,7 +325,7 @@ $(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)
 		$$(ls $(R)/iter-*/verdicts.jsonl)
 
 $(R)/final/model.safetensors: $(R)/final/examples.jsonl $(TOOLS_)
-	bin/stp-train -c $(R)/config.yaml --db $(DB) -o $@ $(R)/final/examples.jsonl
+	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(R)/final/examples.jsonl
 
 final: $(R)/final/model.safetensors
 

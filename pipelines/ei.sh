@@ -30,9 +30,9 @@ N=$((10#$N))
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$here/bin:$PATH"
-DATA=${DATA:-data/mm-pc}
-DB=${DB:-$DATA/pc.mm}
-STMTS=${STMTS:-$DATA/statements.jsonl}
+DATA=${DATA:-mm-pc}
+DB=${DB:-data/$DATA/pc.mm}
+STMTS=${STMTS:-data/$DATA/statements.jsonl}
 R=runs/$RUN
 REI=runs/$RUN-ei
 I0=$R/iter-000
@@ -69,7 +69,7 @@ mkdir -p "$EN"
 stp-seed -q -c "$C" --select --unproved-only --state "$EP/state.jsonl" --statements "$STMTS" \
 	--iter "$N" |
 	tee "$EN/inputs.jsonl.tmp.pipe" |
-	stp-prove -q -c "$C" --db "$DB" --model "$EP/model.safetensors" -n 64 --iter "$N" |
+	stp-prove -q -c "$C" --db "$DB" --model "$EP/model.safetensors" -n 64 --k-open 64 --iter "$N" |
 	tee "$EN/attempts.jsonl.tmp.pipe" |
 	stp-verify -q -c "$C" --db "$DB" --cache "$R/verdict-cache.jsonl" -o "$EN/verdicts.jsonl.tmp.pipe"
 commit "$EN/inputs.jsonl" "$EN/attempts.jsonl" "$EN/verdicts.jsonl"
@@ -88,6 +88,6 @@ done
 stp-reward -q -c "$C" --final -o "$EN/examples.jsonl" "${rounds[@]}"
 
 # re-trained from the SFT model
-stp-train -q -c "$C" --db "$DB" --phase iter --init "$I0/model.safetensors" \
+stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" --phase iter --init "$I0/model.safetensors" \
 	-o "$EN/model.safetensors" "$EN/examples.jsonl"
 cat "$EN/stats.json"

@@ -2,7 +2,7 @@
 # pipelines/iteration.sh - one STP iteration as a plain shell pipeline
 #
 # usage: pipelines/iteration.sh RUN N [CONFIG]
-#        (environment: STMTS, DB, as make's variables of the same names)
+#        (environment: DATA, STMTS, DB, as make's variables of the same names)
 #
 # The stages and flags of `make iteration N=N RUN=RUN CONFIG=CONFIG`, the
 # outputs in the same files (runs/RUN/iter-NNN/, relative to the current
@@ -37,9 +37,10 @@ N=$((10#$N))
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$here/bin:$PATH"
-DATA=${DATA:-data/mm-pc}
-DB=${DB:-$DATA/pc.mm}
-STMTS=${STMTS:-$DATA/statements.jsonl}
+DATA=${DATA:-mm-pc}
+DDIR=data/$DATA
+DB=${DB:-$DDIR/pc.mm}
+STMTS=${STMTS:-$DDIR/statements.jsonl}
 R=runs/$RUN
 I0=$R/iter-000
 IN=$R/iter-$(printf %03d "$N")
@@ -54,12 +55,9 @@ K=32
 commit() { local f; for f in "$@"; do mv "$f.tmp.pipe" "$f"; done; }
 trap 'rm -f "$IN"/*.tmp.pipe' EXIT
 
-# the run's configuration and dataset size, as make makes them
+# the run's configuration, as make makes it
 mkdir -p "$R"
 if [ ! -e "$C" ] || [ "$CONFIG" -nt "$C" ]; then cp "$CONFIG" "$C"; fi
-if [ ! -e "$R/n" ] || [ "$STMTS" -nt "$R/n" ]; then
-	grep -vc '"split":"test"' "$STMTS" >"$R/n.tmp" && mv "$R/n.tmp" "$R/n"
-fi
 mkdir -p "$IN"
 
 # iteration 0's state, (empty) verdicts and stats, as make makes them when
@@ -76,9 +74,9 @@ iter0_state() {
 if [ "$N" = 0 ]; then
 	# iteration 0: the human proofs verified, the SFT examples, the model,
 	# the initial state
-	stp-verify -q -c "$C" --db "$DB" -o "$I0/human.jsonl" "$DATA/proofs.jsonl"
+	stp-verify -q -c "$C" --db "$DB" -o "$I0/human.jsonl" "$DDIR/proofs.jsonl"
 	stp-sftdata --db "$DB" -o "$I0/examples.jsonl" "$I0/human.jsonl" "$STMTS"
-	stp-train -c "$C" --db "$DB" -o "$I0/model.safetensors" "$I0/examples.jsonl"
+	stp-train -c "$C" --db "$DB" --held-out "$STMTS" -o "$I0/model.safetensors" "$I0/examples.jsonl"
 	iter0_state
 	exit 0
 fi
@@ -87,7 +85,8 @@ for f in "$IP/state.jsonl" "$IP/verdicts.jsonl" "$IP/model.safetensors" "$IP/sta
 	[ -e "$f" ] || { echo "pipelines/iteration.sh: '$f' missing: run iteration $((N - 1)) first" >&2; exit 66; }
 done
 
-# seeds, then conjectures (a whole-input stage: it deduplicates and keeps at most n)
+# seeds, then conjectures (a whole-input stage: it deduplicates and keeps at
+# most as many as the statements still unproved)
 library=()
 for ((i = 0; i < N; i++)); do
 	library+=("$R/iter-$(printf %03d "$i")/verdicts.jsonl")
@@ -95,7 +94,7 @@ done
 stp-seed -q -c "$C" --db "$DB" --state "$IP/state.jsonl" --iter "$N" -o "$IN/seeds.jsonl" \
 	"${library[@]}"
 stp-conjecture -q -c "$C" --db "$DB" --model "$IP/model.safetensors" --dataset "$STMTS" \
-	--max "$(cat "$R/n")" --iter "$N" --stats "$IN/conjectures.stats.json" \
+	--state "$IP/state.jsonl" --iter "$N" --stats "$IN/conjectures.stats.json" \
 	-o "$IN/conjectures.jsonl" "$IN/seeds.jsonl"
 
 # the prover's input | K attempts each | verdicts: one pipe
@@ -117,8 +116,24 @@ stp-reward -q -c "$C" --iter "$N" --statements "$STMTS" \
 	-o "$IN/examples.jsonl" --state-out "$IN/state.jsonl" --stats "$IN/stats.json" "$IN/verdicts.jsonl"
 
 # the next model, from this one, on this iteration's examples with the SFT
-# examples replayed beside them (as the Makefile does: a model this small
-# forgets a role it is not trained on)
-stp-train -q -c "$C" --db "$DB" --phase iter --init "$IP/model.safetensors" \
-	-o "$IN/model.safetensors" "$IN/examples.jsonl" "$I0/examples.jsonl"
+# examples replayed beside them (at most train.iter.replay_share of the
+# weighted target tokens; as the Makefile does: a model this small forgets a
+# role it is not trained on); every train.iter.refresh_every-th iteration
+# re-trained from scratch on everything so far instead
+refresh=$(stp-config -c "$C" --default 0 train.iter.refresh_every)
+if [ "$refresh" != 0 ] && [ $((N % refresh)) = 0 ]; then
+	verdicts=()
+	for ((i = 1; i <= N; i++)); do
+		verdicts+=("$R/iter-$(printf %03d "$i")/verdicts.jsonl")
+	done
+	stp-reward -q -c "$C" --final --sft "$I0/examples.jsonl" -o "$IN/refresh.jsonl.tmp" "${verdicts[@]}"
+	for ((i = 1; i <= N; i++)); do
+		grep -h '"role":"conjecturer"' "$R/iter-$(printf %03d "$i")/examples.jsonl" || true
+	done >>"$IN/refresh.jsonl.tmp"
+	mv "$IN/refresh.jsonl.tmp" "$IN/refresh.jsonl"
+	stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" -o "$IN/model.safetensors" "$IN/refresh.jsonl"
+else
+	stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" --phase iter --init "$IP/model.safetensors" \
+		--replay "$I0/examples.jsonl" -o "$IN/model.safetensors" "$IN/examples.jsonl"
+fi
 cat "$IN/stats.json"

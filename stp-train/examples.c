@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
+#include "hash.h"
 #include "jsonl.h"
+#include "mm/mm.h"
 #include "model/model.h"
 #include "msg.h"
 #include "prompt.h"
@@ -130,6 +133,76 @@ ntokens(const char *s)
 	return n;
 }
 
+/* ---- the held-out statements: no example may state one (docs/algorithm.md) */
+
+struct heldout {
+	struct mm_db *db;
+	struct hset64 keys;        /* canon keys of the `test` statements */
+};
+
+static struct heldout held;
+
+/* Load the `test` statements of path, and the database for variable types. */
+static void
+heldout_load(const struct train_opts *o)
+{
+	char *files[1] = { (char *)o->held_out };
+	struct jsonl_in *in;
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r, io;
+	char e[1024];
+
+	held.db = mm_db_load(o->db, e, sizeof e, &io);
+	if (!held.db)
+		die(io ? EX_NOINPUT : EX_DATAERR, "%s", e);
+	in = jsonl_in_open(files, 1, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *rec, *h = NULL;
+		const char *st, *split = NULL, *hv[256];
+		size_t nh;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		rec = jsonl_parse(line, len, file, lineno, &err);
+		if (!rec || jsonl_get_str(rec, "statement", 1, &st, file, lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "split", 0, &split, file, lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		nh = h ? json_array_size(h) : 0;
+		if (split && strcmp(split, "test") == 0 && nh <= 256) {
+			for (size_t i = 0; i < nh; i++)
+				hv[i] = json_string_value(json_array_get(h, i));
+			hset64_add(&held.keys, canon_key(canon_mm_type, held.db, st, hv, nh));
+		}
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+}
+
+/* Does the example state a held-out statement (its prover statement, or
+ * the conjecture or label statement it teaches)? */
+static int
+heldout_hit(json_t *ex, const char *role)
+{
+	const char *key = strcmp(role, "prover") == 0 ? "statement" : "target";
+	const char *hk = strcmp(role, "prover") == 0 ? "hyps" : "target_hyps";
+	json_t *st = json_object_get(ex, key), *h = json_object_get(ex, hk);
+	const char *hv[256];
+	size_t nh = json_is_array(h) ? json_array_size(h) : 0;
+
+	if (!json_is_string(st) || nh > 256)
+		return 0;
+	for (size_t i = 0; i < nh; i++) {
+		hv[i] = json_string_value(json_array_get(h, i));
+		if (!hv[i])
+			return 0;
+	}
+	return hset64_has(&held.keys,
+	                  canon_key(canon_mm_type, held.db, json_string_value(st), hv, nh));
+}
+
 /* A replayed example: its draw and its weighted target tokens. */
 struct rex {
 	uint64_t rank;
@@ -200,6 +273,10 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 			}
 			continue;
 		}
+		if (held.db && heldout_hit(ex, role))
+			die(EX_DATAERR, "%s:%ld: the example states a `test` statement of %s (up to "
+			    "renaming and hypothesis order): it must never be trained on", file, lineno,
+			    o->held_out);
 		{
 			size_t my = index++;
 			double t = weight * (double)ntokens(target.s);
@@ -238,9 +315,13 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 int
 examples_to_shards(const struct train_opts *o, const char *dir)
 {
-	struct shard_writer *w = shard_writer_open(dir, "examples", o->shard_bytes, 6);
+	struct shard_writer *w;
 	long nbad = 0, nok = 0, nrep = 0;
 	double wnew = 0;
+
+	if (o->held_out)
+		heldout_load(o);
+	w = shard_writer_open(dir, "examples", o->shard_bytes, 6);
 
 	pass_examples(o, o->files, o->nfiles, w, NULL, &wnew, NULL, NULL, &nok, &nbad);
 	if (o->nreplay) {
@@ -270,6 +351,11 @@ examples_to_shards(const struct train_opts *o, const char *dir)
 		free(rx);
 	}
 	shard_writer_close(w);
+	if (held.db) {
+		mm_db_free(held.db);
+		free(held.keys.v);
+		memset(&held, 0, sizeof held);
+	}
 	progress("%ld examples written to %s/examples-*.jsonl.gz", nok, dir);
 	if (nbad) {
 		error("%ld malformed example%s skipped", nbad, nbad == 1 ? "" : "s");

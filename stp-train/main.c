@@ -3,7 +3,7 @@
  *
  * usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]
  *                  [--shards DIR] [--shards-only] [--steps N] [--epochs X]
- *                  [--seed N] [--replay FILE] [-j N] [FILE...]
+ *                  [--seed N] [--replay FILE] [--held-out FILE] [-j N] [FILE...]
  *        stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...
  *
  * In: training examples (JSONL: role, the fields its prompt is built from,
@@ -27,7 +27,7 @@
 static const char usage_text[] =
 	"usage: stp-train [-k] [-c CONFIG] -o CHECKPOINT [--init CHECKPOINT] [--db FILE]\n"
 	"                 [--shards DIR] [--shards-only] [--steps N] [--epochs X]\n"
-	"                 [--seed N] [--replay FILE] [-j N] [FILE...]\n"
+	"                 [--seed N] [--replay FILE] [--held-out FILE] [-j N] [FILE...]\n"
 	"       stp-train [-c CONFIG] -o CHECKPOINT --from-shards DIR ...\n"
 	"\n"
 	"Train the model on weighted examples (JSONL): write them as shards, then train.\n"
@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"      --shards-only   write the shards and stop (for an external trainer)\n"
 	"      --from-shards DIR  train on a shard set written before (no examples read)\n"
 	"      --phase iter    use the train.iter settings (self-play iterations) over train's\n"
+	"      --held-out FILE statements: an example stating one of its `test` statements\n"
+	"                      (up to renaming and hypothesis order) is an error (65)\n"
 	"      --replay FILE   replayed examples (the SFT set): a random subset, at most\n"
 	"                      train.iter.replay_share of the weighted target tokens\n"
 	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
@@ -65,7 +67,7 @@ usage(int status)
 
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
-	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY,
+	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY, OPT_HELDOUT,
 };
 
 static const struct option longopts[] = {
@@ -81,6 +83,7 @@ static const struct option longopts[] = {
 	{ "shards-only", no_argument, NULL, OPT_SHARDS_ONLY },
 	{ "steps", required_argument, NULL, OPT_STEPS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "held-out", required_argument, NULL, OPT_HELDOUT },
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
@@ -271,6 +274,7 @@ main(int argc, char **argv)
 		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		case OPT_PHASE: break;   /* read above */
+		case OPT_HELDOUT: o.held_out = optarg; break;
 		case OPT_REPLAY:
 			if (o.nreplay == 8)
 				die(EX_USAGE, "--replay: at most 8 files");

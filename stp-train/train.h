@@ -18,6 +18,8 @@ struct train_opts {
 	int keep_going;            /* -k */
 	char **files;              /* input examples */
 	int nfiles;
+	const char *held_out;      /* --held-out: statements whose `test` ones no example
+	                            * may state */
 	char *replay[8];           /* --replay: replayed examples (the SFT set) */
 	int nreplay;
 	double replay_share;       /* their share of the weighted target tokens at most

@@ -2,10 +2,11 @@
 #
 # iteration.bats - make iteration N=k: every stage one file, rerunnable
 #
-# A tiny run (tests/fixtures/iteration: a tiny model, 18 statements) in
-# runs/bats-iteration-PID, removed at the end. What is tested is the
-# pipeline's contract: the stages' files, rerunning only the reward stage,
-# and a stage killed mid-run then rerun ending with the same outputs.
+# A tiny run (tests/fixtures/iteration: a tiny model, 21 statements, 3 of
+# them `test`) in runs/bats-iteration-PID, removed at the end. What is tested
+# is the pipeline's contract: the stages' files, rerunning only the reward
+# stage, a stage killed mid-run then rerun ending with the same outputs, no
+# example ever stating a `test` statement, and the periodic re-training.
 
 load test_helper
 
@@ -21,7 +22,7 @@ setup_file() {
 }
 
 teardown_file() {
-	rm -rf "$STP_ROOT/runs/$RUN"
+	rm -rf "$STP_ROOT/runs/$RUN" "$STP_ROOT/runs/$RUN-refresh"
 }
 
 # same_as_ref: iteration 2's stage files equal the uninterrupted run's
@@ -101,4 +102,41 @@ kill_during() {
 	assert_failure
 	$MK iteration N=2 >/dev/null 2>&1
 	same_as_ref
+}
+
+@test "no training example of any role states a test statement: SFT, iterations, final" {
+	$MK final >/dev/null 2>&1
+	S="$STP_ROOT/tests/fixtures/iteration/statements.jsonl"
+	[[ $(grep -c '"split":"test"' "$S") == 3 ]]
+	for f in iter-000/examples.jsonl iter-001/examples.jsonl iter-002/examples.jsonl final/examples.jsonl; do
+		[[ -s "$RD/$f" ]] || fail "$f missing"
+		run stp-train -q --held-out "$S" --shards-only --shards "$BATS_TEST_TMPDIR/sh" "$RD/$f"
+		assert_success
+	done
+	# the check can fail: a renamed test statement among them is caught
+	echo '{"role":"prover","statement":"|- ( th -> ch )","hyps":["|- ( ps -> ch )","|- ps"],"target":"H1"}' >"$BATS_TEST_TMPDIR/leak.jsonl"
+	run stp-train -q --held-out "$S" --shards-only --shards "$BATS_TEST_TMPDIR/sh" "$RD/final/examples.jsonl" \
+		"$BATS_TEST_TMPDIR/leak.jsonl"
+	assert_failure 65
+}
+
+@test "train.iter.refresh_every 2: iteration 2 re-trains from scratch on everything so far" {
+	R2="$RUN-refresh"
+	C="$BATS_TEST_TMPDIR/refresh.yaml"
+	sed 's/^  iter:$/  iter:\n    refresh_every: 2/' "$STP_ROOT/tests/fixtures/iteration/tiny.yaml" >"$C"
+	grep -q 'refresh_every: 2' "$C"
+	M2="make -s -C $STP_ROOT RUN=$R2 CONFIG=$C STMTS=tests/fixtures/iteration/statements.jsonl"
+	$M2 sft >/dev/null 2>&1
+	$M2 iteration N=1 >/dev/null 2>&1
+	[[ ! -e "$STP_ROOT/runs/$R2/iter-001/refresh.jsonl" ]]
+	$M2 iteration N=2 >/dev/null 2>&1
+	F="$STP_ROOT/runs/$R2/iter-002/refresh.jsonl"
+	[[ -s "$F" ]]
+	# the SFT examples first, then proofs of iterations 1 and 2, then the
+	# conjecturer examples of both
+	cmp <(head -n "$(wc -l <"$STP_ROOT/runs/$R2/iter-000/examples.jsonl")" "$F") \
+		"$STP_ROOT/runs/$R2/iter-000/examples.jsonl"
+	# the model is what training from scratch on that file gives
+	stp-train -q -c "$C" --db "$STP_ROOT/data/mm-pc/pc.mm" -o "$BATS_TEST_TMPDIR/m.safetensors" "$F"
+	cmp "$BATS_TEST_TMPDIR/m.safetensors" "$STP_ROOT/runs/$R2/iter-002/model.safetensors"
 }

@@ -94,3 +94,14 @@ tools/report: wrote runs/solo/report/report.md, pass.png, pass.svg"
 	[[ -s runs/fx/report/report.md && -s runs/fx/report/pass.png ]]
 	cmp "$F/expected-fx.md" runs/fx/report/report.md
 }
+
+@test "report.md: the budget per iteration, and the plot against the proofs spent on unproved" {
+	run --separate-stderr "$REPORT" bud
+	assert_success
+	md=runs/bud/report/report.md
+	grep -qx '| iter | proofs | open unproved | open train | conjectures: valid | not valid | re-proved |' "$md"
+	# iteration 2: 17,536 proofs, 15.3% on open unproved at a pass rate of 0.4%
+	grep -qx '| 2 | 17536 | 15.3% (0.4%) | 13.7% (0.0%) | 29.0% (21.5%) | 0.0% (0.0%) | 42.0% (38.5%) |' "$md"
+	[[ -s runs/bud/report/pass.png ]]
+	grep -q "proofs of open 'unproved' statements" runs/bud/report/pass.svg
+}

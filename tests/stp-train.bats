@@ -89,6 +89,28 @@ setup() {
 	assert_stderr "stp-train: bad.yaml:3:19: 'train.iter.replay_share': expected a number from 0 to 1"
 }
 
+@test "--held-out: an example of any role stating a test statement up to renaming is an error (65)" {
+	S="$STP_ROOT/data/mm-pc/statements.jsonl"
+	# mp2b (test): |- ch from |- ph, |- ( ph -> ps ), |- ( ps -> ch ); renamed and reordered
+	echo '{"role":"prover","statement":"|- th","hyps":["|- ( ch -> th )","|- ps","|- ( ps -> ch )"],"target":"H1"}' >p.jsonl
+	run --separate-stderr stp-train --held-out "$S" --shards-only --shards sh small.jsonl p.jsonl
+	assert_failure 65
+	assert_stderr "stp-train: p.jsonl:1: the example states a \`test\` statement of $S (up to renaming and hypothesis order): it must never be trained on"
+	echo '{"role":"conjecturer","lemma":"","lemma_statement":"","theorem":"|- ph","theorem_proof":"H1","theorem_hyps":["|- ph"],"target":"|- ch","target_hyps":["|- ( ps -> ch )","|- ph","|- ( ph -> ps )"]}' >c.jsonl
+	run --separate-stderr stp-train --held-out "$S" --shards-only --shards sh c.jsonl
+	assert_failure 65
+	echo '{"role":"label","label":"x","target":"|- ( ps -> ph )","target_hyps":["|- ph"]}' >l.jsonl
+	run --separate-stderr stp-train --held-out "$S" --shards-only --shards sh l.jsonl
+	assert_failure 65
+	# in a replayed file too
+	run --separate-stderr stp-train --held-out "$S" --shards-only --shards sh --replay p.jsonl small.jsonl
+	assert_failure 65
+	# the same statement with a hypothesis fewer is another statement
+	echo '{"role":"prover","statement":"|- th","hyps":["|- ( ch -> th )","|- ps"],"target":"H1"}' >q.jsonl
+	run --separate-stderr stp-train --held-out "$S" --shards-only --shards sh small.jsonl q.jsonl
+	assert_success
+}
+
 @test "--shards-only writes the shards and stops" {
 	run --separate-stderr stp-train -q --shards-only --shards sh small.jsonl
 	assert_success
