@@ -183,6 +183,29 @@ test_normalize_ws(void)
 	check_norm("\xce\xbb x  \xe2\x86\x92 y", "\xce\xbb x \xe2\x86\x92 y");
 }
 
+/* struct hset64: adds, finds, grows; 0 and 1 are one key */
+static void
+test_hset64(void)
+{
+	struct hset64 h = { NULL, 0, 0 };
+	int fresh = 1;
+
+	CHECK(!hset64_has(&h, 42));
+	for (uint64_t k = 2; k < 5000; k++)
+		fresh &= hset64_add(&h, k * 0x9e3779b97f4a7c15ull);
+	CHECK(fresh);
+	CHECK_UINT_EQ(h.n, 4998);
+	for (uint64_t k = 2; k < 5000; k++)
+		if (!CHECK(hset64_has(&h, k * 0x9e3779b97f4a7c15ull)))
+			break;
+	CHECK(!hset64_add(&h, 77 * 0x9e3779b97f4a7c15ull));
+	CHECK(!hset64_has(&h, 1));
+	CHECK(hset64_add(&h, 0));
+	CHECK(hset64_has(&h, 1));
+	CHECK(!hset64_add(&h, 1));
+	free(h.v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,5 +218,6 @@ main(int argc, char **argv)
 	RUN(test_fields_reset);
 	RUN(test_fields_long);
 	RUN(test_normalize_ws);
+	RUN(test_hset64);
 	return unit_done();
 }

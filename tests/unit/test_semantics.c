@@ -503,9 +503,45 @@ test_direct(void)
 	fix_close(&f);
 }
 
+/* The validity prefilter on whole statement texts (mms_sem_statement). */
+static void
+test_statement(void)
+{
+	struct fix f;
+	struct mms_sem *s;
+	struct mms_semwork *w;
+	const char *h1[] = { "|- ph", "|- ( ph -> ps )" };
+	const char *h2[] = { "|- ph", "|- -. ph" };
+	const char *h3[] = { "|- ( ph" };
+	int32_t end;
+
+	if (!fix_open(&f, conn_mm))
+		return;
+	s = mms_sem_new(f.g);
+	w = mms_semwork_new(s);
+	end = f.db->nstmts;
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ( ph -> ( ps -> ph ) )", NULL, 0),
+	             MMS_SEM_YES);
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ( ph -> ps )", NULL, 0), MMS_SEM_NO);
+	/* modus ponens from the hypotheses; not the converse */
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ps", h1, 2), MMS_SEM_YES);
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ch", h1, 2), MMS_SEM_NO);
+	/* inconsistent hypotheses: everything follows */
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ch", h2, 2), MMS_SEM_YES);
+	/* text that does not parse, and text before the connectives exist, is not judged */
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ps", h3, 1), MMS_SEM_UNKNOWN);
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, end, "|- ( ph ->", NULL, 0), MMS_SEM_UNKNOWN);
+	CHECK_INT_EQ(mms_sem_statement(s, w, f.p, mm_db_label(f.db, "wn", 2), "|- ( ph -> ph )",
+	                               NULL, 0), MMS_SEM_UNKNOWN);
+	mms_semwork_free(w);
+	mms_sem_free(s);
+	fix_close(&f);
+}
+
 int
 main(void)
 {
+	RUN(test_statement);
 	RUN(test_tables);
 	RUN(test_tables_frame_order);
 	RUN(test_viable_frame_order);
