@@ -865,9 +865,10 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 			b_prv[t->budget] += t->correct > 0;
 		}
 		for (int b = 0; b < BUD_N; b++) {
-			json_t *e = json_object();
+			json_t *e;
 			if (!b_n[b] && b == BUD_OTHER)
 				continue;
+			e = json_object();
 			json_object_set_new(e, "statements", json_integer(b_n[b]));
 			json_object_set_new(e, "proved", json_integer(b_prv[b]));
 			json_object_set_new(e, "proofs", json_integer(b_att[b]));
