@@ -128,6 +128,7 @@ bench-verify: all
 #   make iterations N=k  iterations 1..k, in order
 #   make reward N=k      only the reward stage of iteration k, from its cached verdicts
 #   make eval N=k        pass@1, 8, 32 on `test` with iteration k's model
+#                        (EVAL_K=256: from 256 samples, pass@256 too)
 #   make ei N=k          round k of the expert-iteration baseline (runs/RUN-ei)
 #   make ei-eval N=k     pass@1, 8, 32 on `test` with round k's model
 #   make final           re-train from scratch on the SFT data and the proofs found
@@ -300,18 +301,23 @@ $(R)/test.jsonl: $(STMTS)
 	grep '"split":"test"' $< >$@.tmp && mv $@.tmp $@
 
 # pass@1, 8, 32 on `test` with a model: iteration N's (make eval) and
-# round N of the baseline's (make ei-eval)
+# round N of the baseline's (make ei-eval), from 32 samples a theorem; with
+# EVAL_K=256 (say), from 256 samples into eval256/, pass@256 too
+EVAL_K ?= 32
+EVD     = $(if $(filter 32,$(EVAL_K)),eval,eval$(EVAL_K))
+EVKS    = 1,8,32$(if $(filter-out 1 8 32,$(EVAL_K)),$(comma)$(EVAL_K))
+comma   = ,
 define EVAL_RULES
-$(1)/eval/attempts.jsonl: $(1)/model.safetensors $(R)/test.jsonl $(R)/config.yaml $(TOOLS_)
-	@mkdir -p $(1)/eval
-	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(1)/model.safetensors -n 32 \
+$(1)/$(EVD)/attempts.jsonl: $(1)/model.safetensors $(R)/test.jsonl $(R)/config.yaml $(TOOLS_)
+	@mkdir -p $(1)/$(EVD)
+	bin/stp-prove -q -c $(R)/config.yaml --db $(DB) --model $(1)/model.safetensors -n $(EVAL_K) \
 		-o $$@ $(R)/test.jsonl
 
-$(1)/eval/verdicts.jsonl: $(1)/eval/attempts.jsonl $(TOOLS_)
+$(1)/$(EVD)/verdicts.jsonl: $(1)/$(EVD)/attempts.jsonl $(TOOLS_)
 	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $$@ $$<
 
-$(1)/eval/passk.json: $(1)/eval/verdicts.jsonl $(TOOLS_)
-	bin/stp-passk -k 1,8,32 $$< >$$@.tmp && mv $$@.tmp $$@
+$(1)/$(EVD)/passk.json: $(1)/$(EVD)/verdicts.jsonl $(TOOLS_)
+	bin/stp-passk -k $(EVKS) $$< >$$@.tmp && mv $$@.tmp $$@
 endef
 $(eval $(call EVAL_RULES,$(IN)))
 $(eval $(call EVAL_RULES,$(EN)))
@@ -343,10 +349,10 @@ reward: $(IN)/verdicts.jsonl
 ei: $(REI)/iter-000/state.jsonl $(REI)/iter-000/stats.json $(REI)/iter-000/model.safetensors $(EN)/model.safetensors $(EN)/stats.json
 	@cat $(EN)/stats.json
 
-eval: $(IN)/eval/passk.json
+eval: $(IN)/$(EVD)/passk.json
 	@echo "pass@k on test, iteration $(N) ($(RUN)):"; cat $<
 
-ei-eval: $(EN)/eval/passk.json
+ei-eval: $(EN)/$(EVD)/passk.json
 	@echo "pass@k on test, expert-iteration round $(N) ($(RUN)-ei):"; cat $<
 
 # runs/RUN/report/{report.md,pass.png,pass.svg} from the stats of runs/RUN
