@@ -98,6 +98,7 @@ check:
 	$(MAKE) all
 	$(MAKE) data
 	$(MAKE) unit
+	tests/lint-bats
 	bats tests
 
 deps:

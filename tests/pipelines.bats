@@ -84,7 +84,7 @@ setup() {
 	done
 	# iteration 2 had seeds; the test statements were never attempted
 	[[ -s b/runs/tiny/iter-002/seeds.jsonl ]]
-	! grep -q '"split":"test"' b/runs/tiny/iter-002/attempts.jsonl
+	[[ $(grep -c '"split":"test"' b/runs/tiny/iter-002/attempts.jsonl) == 0 ]]
 	# no temporary left behind
 	[[ -z $(find b/runs -name '*.tmp*') ]]
 }
@@ -130,6 +130,6 @@ setup() {
 	# 64 samples of each statement not yet proved, no conjectures
 	E=b/runs/tiny-ei/iter-001
 	[[ $(wc -l <$E/attempts.jsonl) == $((64 * $(wc -l <$E/inputs.jsonl))) ]]
-	! grep -q '"source":"conjecture"' $E/inputs.jsonl
+	[[ $(grep -c '"source":"conjecture"' $E/inputs.jsonl) == 0 ]]
 	[[ -s b/runs/tiny-ei/iter-002/examples.jsonl ]]
 }

@@ -124,7 +124,7 @@ verdicts() {
 	((n >= 160 && n <= 240))
 	[[ $(grep -c '"lemma":"",' <<<"$output") == "$n" ]]
 	# a trivial seed has no lemma statement
-	! grep -q lemma_statement <<<"$output"
+	[[ $(grep -c lemma_statement <<<"$output") == 0 ]]
 	first=$output
 	# deterministic for a fixed seed; another seed draws another subset
 	run --separate-stderr stp-seed -q -c nocap.yaml --state s400.jsonl --iter 3 v400.jsonl
