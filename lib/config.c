@@ -599,3 +599,13 @@ config_path(const struct config *c)
 {
 	return c->path ? c->path : "<none>";
 }
+
+void
+config_check_sections(struct config *c)
+{
+	static const char *const sections[] = {
+		"verify", "model", "train", "prove", "conjecture", "seed", "reward", "openai", NULL,
+	};
+
+	config_check_keys(c, NULL, sections);
+}

@@ -47,6 +47,14 @@ int config_strlist(struct config *c, const char *key, const char *const **out, s
  */
 void config_check_keys(struct config *c, const char *section, const char *const *known);
 
+/*
+ * The top-level sections of stp's configuration (verify, model, train, prove,
+ * conjecture, seed, reward, openai): any other (a misspelt "trian:") dies
+ * with 78 naming file:line:column. Every tool calls it on the file it
+ * loads: one file configures every stage, so each must know them all.
+ */
+void config_check_sections(struct config *c);
+
 /* The file name, for messages ("<none>" without a file). */
 const char *config_path(const struct config *c);
 

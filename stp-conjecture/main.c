@@ -180,6 +180,7 @@ apply_config(struct copts *o, const char *path)
 	double d;
 	int b;
 
+	config_check_sections(c);
 	config_check_keys(c, "conjecture", conj_keys);
 	if (config_str(c, "conjecture.model", &s))
 		o->model = xstrdup(s);

@@ -157,6 +157,7 @@ apply_config(struct prove_opts *o, const char *path)
 	double d;
 	int b;
 
+	config_check_sections(c);
 	config_check_keys(c, "prove", prove_keys);
 	if (config_str(c, "prove.model", &s))
 		o->model = xstrdup(s);

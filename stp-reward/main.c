@@ -1107,6 +1107,7 @@ main(int argc, char **argv)
 		long v;
 		double d;
 		int b;
+		config_check_sections(cf);
 		config_check_keys(cf, "reward", reward_keys);
 		if (config_double(cf, "reward.conj_pass_max", &d, 0, 1))
 			o.conj_pass_max = d;

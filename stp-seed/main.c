@@ -94,6 +94,23 @@ draw(const struct sopts *o, const char *key, uint64_t salt)
 	return (double)(model_rng_next(&r) >> 11) * 0x1.0p-53;
 }
 
+/* The fields of a statement record this tool reads or passes on, each of
+ * its type: statement (a string), hyps (strings), context and split
+ * (strings); -1 with err naming the field. */
+static int
+statement_fields(json_t *rec, const char *file, long lineno, struct jsonl_err *err)
+{
+	const char *s;
+	json_t *a;
+
+	if (jsonl_get_str(rec, "statement", 1, &s, file, lineno, err) < 0 ||
+	    jsonl_get_strarray(rec, "hyps", 0, &a, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "context", 0, &s, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "split", 0, &s, file, lineno, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- seeds */
 
 struct cand {
@@ -252,7 +269,8 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 			continue;
 		}
 		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
-		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0)
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0 ||
+		    statement_fields(rec, file, lineno, &jerr) < 0)
 			die(EX_DATAERR, "%s", jerr.msg);
 		for (size_t i = 0; i < json_array_size(lem); i++) {
 			const char *l = json_string_value(json_array_get(lem, i));
@@ -437,7 +455,8 @@ select_run(const struct sopts *o, char **files, int nfiles)
 		if (r < 0)
 			die(jerr.status, "%s", jerr.msg);
 		rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
+		    statement_fields(rec, file, lineno, &jerr) < 0)
 			die(EX_DATAERR, "%s", jerr.msg);
 		s = state_get(&st, id);
 		if (s) {   /* a dataset statement (test is not in the state) */
@@ -468,7 +487,8 @@ select_run(const struct sopts *o, char **files, int nfiles)
 			 * a statement record */
 			rec = jsonl_parse(line, len, file, lineno, &jerr);
 			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
-			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0)
+			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
+			    statement_fields(rec, file, lineno, &jerr) < 0)
 				die(EX_DATAERR, "%s", jerr.msg);
 			emit_category(out.fp, line, len, rec, "conjecture");
 			json_decref(rec);
@@ -527,6 +547,7 @@ main(int argc, char **argv)
 		struct config *cf = config_load(config);
 		long v;
 		double d;
+		config_check_sections(cf);
 		config_check_keys(cf, "seed", seed_keys);
 		if (config_double(cf, "seed.threshold", &d, 0, 1))
 			o.threshold = d;

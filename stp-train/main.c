@@ -168,6 +168,7 @@ apply_config(struct train_opts *o, const char *path, int phase_iter)
 	double d;
 	int b;
 
+	config_check_sections(c);
 	config_check_keys(c, "model", model_keys);
 	config_check_keys(c, "train", train_keys);
 	if (config_int(c, "model.width", &v, 8, 8192))

@@ -141,6 +141,7 @@ apply_config(struct verify_opts *o, const char *path)
 	double d;
 	int b;
 
+	config_check_sections(c);
 	config_check_keys(c, "verify", config_keys);
 	if (config_str(c, "verify.db", &s))
 		o->db = xstrdup(s);

@@ -358,3 +358,30 @@ verdicts() {
 	assert_failure 78
 	assert_stderr_regexp "^stp-seed: bad.yaml:[0-9]+:[0-9]+: "
 }
+
+@test "--select: a statement of the wrong type is an error where it is read (65, file:line and field)" {
+	printf '%s\n' '{"id":"d/u1","statement":12345,"split":"unproved"}' >s1.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements s1.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: s1.jsonl:1: field 'statement': expected a string"
+	printf '%s\n' '{"id":"d/u1","statement":"|- ph","hyps":"x","split":"unproved"}' >s2.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements s2.jsonl
+	assert_failure 65
+	assert_stderr_regexp "s2.jsonl:1: field 'hyps': expected an array"
+	printf '%s\n' '{"id":"d/u1","statement":"|- ph","split":true}' >s3.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements s3.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: s3.jsonl:1: field 'split': expected a string"
+	# a conjecture too
+	printf '%s\n' '{"id":"c/1","statement":"|- ph","hyps":[7]}' >c.jsonl
+	run --separate-stderr stp-seed -q --select --state sel-state.jsonl --statements statements.jsonl c.jsonl
+	assert_failure 65
+	assert_stderr_regexp "c.jsonl:1: field 'hyps'"
+}
+
+@test "seeds: a verdict whose statement is not a string is an error (65)" {
+	printf '%s\n' '{"id":"d/b","statement":12,"source":"dataset","proof":"p","ok":true,"lemmas":["syl"]}' >v.jsonl
+	run --separate-stderr stp-seed -q --state state.jsonl v.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: v.jsonl:1: field 'statement': expected a string"
+}

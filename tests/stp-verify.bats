@@ -299,3 +299,14 @@ stp-verify: 1 malformed record skipped"
 	assert_success
 	assert_output --regexp "^$DB: 1486 proofs, 1486 correct, 0 failed \("
 }
+
+@test "a statement of a syntax typecode is not a theorem, even with a correct syntax proof" {
+	printf '%s\n' '{"id":"w","statement":"wff ( ph -> ps )","proof":"wph wps wi","format":"rpn"}' >w.jsonl
+	run --separate-stderr stp-verify --db "$DB" w.jsonl
+	assert_success
+	assert_output '{"id":"w","statement":"wff ( ph -> ps )","proof":"wph wps wi","format":"rpn","ok":false,"error":"statement: '"'"'wff'"'"' is a syntax typecode: only provable statements are theorems","lemmas":[],"length":3,"verify_ms":0.0003}'
+	# the same proof of a |- statement's syntax is not a proof either
+	printf '%s\n' '{"id":"t","statement":"|- ( ph -> ps )","proof":"wph wps wi","format":"rpn"}' >t.jsonl
+	run --separate-stderr stp-verify --db "$DB" t.jsonl
+	assert_output --partial '"ok":false'
+}

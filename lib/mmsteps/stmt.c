@@ -59,6 +59,20 @@ mms_stmt_init(struct mms_stmt *s, const struct mm_db *db, struct mms_parser *p, 
 			s->cand.hyplen[i - 1] = (uint32_t)n;
 		used += (size_t)n;
 	}
+	/* a theorem prover's verdict covers provable statements (|- ...) only:
+	 * a statement of a syntax typecode (wff, class...) "proved" by its
+	 * syntax proof is not a theorem */
+	{
+		const struct mms_grammar *g = mms_parser_grammar(p);
+		for (int t = 0; t < g->ntypes; t++)
+			if (g->type_sym[t] == tmp[0]) {
+				snprintf(s->msg, sizeof s->msg,
+				         "statement: '%.40s' is a syntax typecode: only provable "
+				         "statements are theorems", db->syms[tmp[0]].name);
+				free(tmp);
+				return 0;
+			}
+	}
 	/* the symbols in storage of their own size, then the pointers */
 	s->syms = xmalloc(used * sizeof *s->syms);
 	memcpy(s->syms, tmp, used * sizeof *s->syms);
