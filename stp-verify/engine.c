@@ -350,6 +350,15 @@ cache_key(struct engine *e, const struct fields *f)
 	hash_fields_add_str(h, NULL);
 	hash_fields_add_str(h, f->rpn ? "rpn" : "steps");
 	hash_fields_add(h, f->proof, f->prooflen);
+	/* every setting that can change a verdict (or its verify_ms): a
+	 * rejection under --max-tokens 2 is not the verdict of a normal run */
+	{
+		char lim[160];
+		snprintf(lim, sizeof lim, "steps %u tokens %u symbols %zu timeout %.17g wall %d",
+		         e->o->max_steps, e->o->max_tokens, e->o->max_symbols, e->o->timeout,
+		         e->o->wall_time);
+		hash_fields_add_str(h, lim);
+	}
 	return hash_fields_128(h);
 }
 

@@ -152,6 +152,19 @@ golden() {
 	golden id.verdicts
 }
 
+@test "--cache: a verdict under other limits is not served from the cache" {
+	# under --max-tokens 2 the proof of id (8 tokens) is rejected and cached
+	run --separate-stderr stp-verify --max-tokens 2 --cache c.jsonl id.jsonl
+	assert_line --index 0 --partial '"ok":false,"error":"proof has 8 tokens, more than the limit of 2"'
+	# a run with the normal limits verifies it again: correct
+	run --separate-stderr stp-verify --cache c.jsonl id.jsonl
+	assert_line --index 0 --partial '"ok":true'
+	# and the same limits again come from the cache (no new entries)
+	n=$(wc -l <c.jsonl)
+	stp-verify --max-tokens 2 --cache c.jsonl id.jsonl >/dev/null
+	[[ $(wc -l <c.jsonl) == "$n" ]]
+}
+
 @test "--cache: a corrupt cache file is an error naming the line" {
 	printf '{"key":"xyz","v":{}}\n' >c.jsonl
 	run --separate-stderr stp-verify --cache c.jsonl id.jsonl
