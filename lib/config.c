@@ -609,3 +609,18 @@ config_check_sections(struct config *c)
 
 	config_check_keys(c, NULL, sections);
 }
+
+void
+config_die_at(struct config *c, const char *key, const char *fmt, ...)
+{
+	const struct entry *e = present(c, key);
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (e)
+		bad(c, e->line, e->col, "'%s': %s", key, text);
+	die(EX_CONFIG, "%s: %s", config_path(c), text);
+}

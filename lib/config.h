@@ -55,6 +55,12 @@ void config_check_keys(struct config *c, const char *section, const char *const 
  */
 void config_check_sections(struct config *c);
 
+/* Die with 78 at the place of key: "FILE:LINE:COL: 'key': MESSAGE" (or
+ * "FILE: MESSAGE" when the key is absent), for a value that is wrong only
+ * together with others (heads that do not divide the width). */
+void config_die_at(struct config *c, const char *key, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+
 /* The file name, for messages ("<none>" without a file). */
 const char *config_path(const struct config *c);
 

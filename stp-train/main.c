@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "model/model.h"
 #include "msg.h"
 #include "train.h"
 
@@ -211,6 +212,29 @@ apply_config(struct train_opts *o, const char *path, int phase_iter)
 		o->shard_bytes = (size_t)v;
 	if (phase_iter)
 		apply_phase(o, c);
+	/* the model's shape as configured, checked here where the keys are
+	 * known (vocab is the database's, known later: any size passes) */
+	{
+		struct model_config mc = model_config_default(1000, o->width, o->layers, o->ctx);
+		const char *why, *key = NULL;
+		if (o->heads)
+			mc.heads = o->heads;
+		if (o->hidden)
+			mc.hidden = o->hidden;
+		if ((why = model_config_check(&mc))) {
+			if (strstr(why, "head"))
+				key = o->heads ? "model.heads" : "model.width";
+			else if (strncmp(why, "ctx", 3) == 0)
+				key = "model.ctx";
+			else if (strncmp(why, "layers", 6) == 0)
+				key = "model.layers";
+			else if (strncmp(why, "hidden", 6) == 0)
+				key = "model.hidden";
+			else
+				key = "model.width";
+			config_die_at(c, key, "%s", why);
+		}
+	}
 	config_free(c);
 }
 

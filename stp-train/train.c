@@ -451,6 +451,12 @@ train_run(const struct train_opts *o, const char *dir)
 
 		model_zero_grad(m);
 		loss = model_forward(m, tokens, targets, weights, nb, T);
+		/* a loss that is not finite would make every weight NaN: stop
+		 * before the update, and write no checkpoint */
+		if (!isfinite(loss))
+			die(EX_SOFTWARE, "step %ld: the loss is not finite (%g): no checkpoint written "
+			    "(a learning rate too high, or a model that is already broken)", step + 1,
+			    (double)loss);
 		model_backward(m);
 		lr = model_lr(model_optimizer(m), (int)step);
 		model_update(m, lr, (int)step + 1);

@@ -217,3 +217,35 @@ setup() {
 	assert_failure 78
 	assert_stderr_regexp "^stp-train: typo.yaml:2:3: unknown key 'train.setps'"
 }
+
+@test "--init: a checkpoint holding a weight that is not finite is refused (65)" {
+	stp-train -q -c tiny.yaml -o m.safetensors small.jsonl
+	scale="$STP_ROOT/$(cat "$STP_ROOT/build/flavour")/tests/tools/ckpt-scale"
+	"$scale" m.safetensors inf inf.safetensors
+	run --separate-stderr stp-train -q -c tiny.yaml --init inf.safetensors -o out.safetensors small.jsonl
+	assert_failure 65
+	assert_stderr_regexp "'inf.safetensors': tensor '.*' holds a value that is not finite"
+	[[ ! -e out.safetensors ]]
+}
+
+@test "a loss that is not finite stops training: exit 70, no checkpoint written" {
+	stp-train -q -c tiny.yaml -o m.safetensors small.jsonl
+	scale="$STP_ROOT/$(cat "$STP_ROOT/build/flavour")/tests/tools/ckpt-scale"
+	"$scale" m.safetensors 1e18 huge.safetensors
+	run --separate-stderr stp-train -q -c tiny.yaml --init huge.safetensors -o out.safetensors small.jsonl
+	assert_failure 70
+	assert_stderr_regexp "^stp-train: step 1: the loss is not finite"
+	[[ ! -e out.safetensors ]]
+	[[ -z $(ls -A | grep '\.tmp\.') ]]
+}
+
+@test "model.heads that do not divide model.width: 78 naming the key's place" {
+	printf 'model:\n  width: 128\n  heads: 5\n' >h.yaml
+	run --separate-stderr stp-train -c h.yaml -o m.safetensors small.jsonl
+	assert_failure 78
+	assert_stderr "stp-train: h.yaml:3:10: 'model.heads': heads must divide width"
+	printf 'model:\n  width: 100\n' >w.yaml
+	run --separate-stderr stp-train -c w.yaml -o m.safetensors small.jsonl
+	assert_failure 78
+	assert_stderr "stp-train: w.yaml:2:10: 'model.width': heads must divide width"
+}

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,26 @@ model_tensors(struct model *m, struct st_tensor **out)
 	return n;
 }
 
-/* Write tensors t[0..n-1] with metadata meta (string values; "stp_xxh3" is
+/* The hex XXH3-64 of the header text hdr followed by the tensors' data, into
+ * hex (17 bytes); returns hex. */
+static const char *
+all_sum(const char *hdr, struct st_tensor *t, int n, char *hex)
+{
+	XXH3_state_t *xs = XXH3_createState();
+
+	if (!xs)
+		die(EX_OSERR, "out of memory");
+	XXH3_64bits_reset(xs);
+	XXH3_64bits_update(xs, hdr, strlen(hdr));
+	for (int i = 0; i < n; i++)
+		XXH3_64bits_update(xs, t[i].data, t[i].n * sizeof(float));
+	snprintf(hex, 17, "%016llx", (unsigned long long)XXH3_64bits_digest(xs));
+	XXH3_freeState(xs);
+	return hex;
+}
+
+/* Write tensors t[0..n-1] with metadata meta (string values; "stp_xxh3", the
+ * data's checksum, and "stp_xxh3_all", the header's and the data's, are
  * added here) to path, atomically. */
 static void
 st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
@@ -130,6 +150,13 @@ st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
 		json_object_set_new(hdr, t[i].name, e);
 		off += t[i].n * sizeof(float);
 	}
+	/* "stp_xxh3_all": the header as written without it, then the data, so
+	 * that a flipped bit in the vocabulary or swapped offsets are caught */
+	js = json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!js)
+		die(EX_OSERR, "out of memory");
+	json_object_set_new(meta, "stp_xxh3_all", json_string(all_sum(js, t, n, hex)));
+	free(js);
 	js = json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(hdr);
 	if (!js)
@@ -403,8 +430,36 @@ st_take(struct st_file *f, struct st_tensor *t, int n, char *err, size_t errlen)
 		return st_err(err, errlen, EX_DATAERR, f->path,
 		              "checksum mismatch: the data hashes to %s, the metadata says %.32s",
 		              hex, sum);
-	for (i = 0; i < n; i++)
+	/* the header and the metadata too (files written before the key
+	 * existed have the data's checksum alone) */
+	if (json_object_get(f->meta, "stp_xxh3_all")) {
+		json_t *all = json_incref(json_object_get(f->meta, "stp_xxh3_all"));
+		char *hs;
+		XXH3_state_t *xs = XXH3_createState();
+		json_object_del(f->meta, "stp_xxh3_all");
+		hs = json_dumps(f->hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_object_set_new(f->meta, "stp_xxh3_all", all);
+		if (!hs || !xs)
+			die(EX_OSERR, "out of memory");
+		XXH3_64bits_reset(xs);
+		XXH3_64bits_update(xs, hs, strlen(hs));
+		XXH3_64bits_update(xs, f->data, f->dlen);
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)XXH3_64bits_digest(xs));
+		XXH3_freeState(xs);
+		free(hs);
+		if (!json_is_string(all) || strcmp(hex, json_string_value(all)) != 0)
+			return st_err(err, errlen, EX_DATAERR, f->path,
+			              "checksum mismatch: the header and data hash to %s, the metadata "
+			              "says %.32s", hex, json_is_string(all) ? json_string_value(all) : "?");
+	}
+	for (i = 0; i < n; i++) {
 		memcpy(t[i].data, f->data + t[i].begin, t[i].n * sizeof(float));
+		for (size_t j = 0; j < t[i].n; j++)
+			if (!isfinite(t[i].data[j]))
+				return st_err(err, errlen, EX_DATAERR, f->path,
+				              "tensor '%s' holds a value that is not finite (%g at %zu)",
+				              t[i].name, (double)t[i].data[j], j);
+	}
 	return 0;
 }
 
@@ -443,6 +498,16 @@ model_load(const char *path, int nthreads, struct model **mp, struct tokenizer *
 	if (tokenizer_size(tok) != cfg.vocab) {
 		st_err(err, errlen, rc, path, "vocabulary of %d tokens, but the embedding has %d rows",
 		       tokenizer_size(tok), cfg.vocab);
+		goto out;
+	}
+	/* the configuration against the file before allocating by it: a claim
+	 * far beyond the data is refused at once (smaller mismatches are named
+	 * precisely by st_take: a missing tensor, a truncated one) */
+	if (model_config_nparams(&cfg) > f.dlen / sizeof(float) + (1u << 18)) {
+		st_err(err, errlen, rc, path,
+		       "the configuration needs %zu parameters (%zu bytes); the data section holds "
+		       "%zu bytes", model_config_nparams(&cfg), model_config_nparams(&cfg) * sizeof(float),
+		       f.dlen);
 		goto out;
 	}
 	m = model_new(&cfg, 0, nthreads);

@@ -1,6 +1,7 @@
 /*
  * test_model_io.c - unit tests for lib/model's tokenizer and checkpoints
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,29 @@ test_checkpoint_corrupt(void)
 	ckpt_write(bad, s, strlen(s), k.data, k.dlen);
 	expect_bad(bad, EX_DATAERR, "bad header JSON");
 	free(s);
+	/* one bit of the vocabulary flipped ('ph' -> 'qh'): the header is in
+	 * the checksum */
+	h = replace(k.hdr, "\\nph\\n", "\\nqh\\n");
+	ckpt_write(bad, h, strlen(h), k.data, k.dlen);
+	expect_bad(bad, EX_DATAERR, "checksum mismatch: the header and data hash to");
+	free(h);
+	/* two tensors' data_offsets swapped (same sizes: q and k of layer 0) */
+	{
+		char *h3 = replace(k.hdr, q0, "QQQ");
+		char *h4 = replace(h3, k0, q0);
+		h = replace(h4, "QQQ", k0);
+		ckpt_write(bad, h, strlen(h), k.data, k.dlen);
+		expect_bad(bad, EX_DATAERR, "checksum mismatch: the header and data hash to");
+		free(h);
+		free(h3);
+		free(h4);
+	}
+	/* a configuration claiming far more than the file holds: refused before
+	 * anything is allocated by it */
+	h = replace(k.hdr, "\\\"width\\\":16", "\\\"width\\\":4096");
+	ckpt_write(bad, h, strlen(h), k.data, k.dlen);
+	expect_bad(bad, EX_DATAERR, "the configuration needs");
+	free(h);
 	/* the good file still loads */
 	{
 		struct model *m2;
@@ -420,6 +444,30 @@ test_state_mismatch(void)
 	tokenizer_free(t2);
 }
 
+/* A weight that is not finite (NaN, Inf) is refused on load (65). */
+static void
+test_checkpoint_nonfinite(void)
+{
+	struct tokenizer *t;
+	struct model *m = ckpt_model(1, &t), *m2;
+	struct tokenizer *t2;
+	char path[4096], err[512];
+	size_t n;
+	float *p = model_param_block(m, &n);
+
+	snprintf(path, sizeof(path), "%s", unit_path("nan.safetensors"));
+	p[n / 2] = NAN;
+	model_save(m, t, path);
+	CHECK_INT_EQ(model_load(path, 1, &m2, &t2, err, sizeof(err)), EX_DATAERR);
+	CHECK_STR_HAS(err, "holds a value that is not finite (nan at");
+	p[n / 2] = INFINITY;
+	model_save(m, t, path);
+	CHECK_INT_EQ(model_load(path, 1, &m2, &t2, err, sizeof(err)), EX_DATAERR);
+	CHECK_STR_HAS(err, "not finite (inf at");
+	model_free(m);
+	tokenizer_free(t);
+}
+
 int
 main(void)
 {
@@ -428,6 +476,7 @@ main(void)
 	RUN(test_tokenizer_bad_lists);
 	RUN(test_checkpoint_round_trip);
 	RUN(test_checkpoint_corrupt);
+	RUN(test_checkpoint_nonfinite);
 	RUN(test_state_mismatch);
 	return unit_done();
 }
