@@ -95,14 +95,14 @@ flaky_stage() {
 	assert_success
 	run cat d/shards.tsv
 	assert_output "index	first	records	file
-0	0	146	in/00000.jsonl
-1	146	147	in/00001.jsonl
-2	293	147	in/00002.jsonl
-3	440	147	in/00003.jsonl
-4	587	146	in/00004.jsonl
-5	733	147	in/00005.jsonl
-6	880	147	in/00006.jsonl
-7	1027	147	in/00007.jsonl"
+0	0	143	in/00000.jsonl
+1	143	144	in/00001.jsonl
+2	287	143	in/00002.jsonl
+3	430	144	in/00003.jsonl
+4	574	144	in/00004.jsonl
+5	718	143	in/00005.jsonl
+6	861	144	in/00006.jsonl
+7	1005	144	in/00007.jsonl"
 	cat d/in/*.jsonl >joined
 	cmp joined "$IN"
 }
