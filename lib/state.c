@@ -146,20 +146,11 @@ void
 state_write(const struct state *st, const char *path)
 {
 	struct out o;
-	struct stat sb;
 	FILE *fp;
-	int direct = 0;
 
-	/* a device or a pipe (/dev/null) is written in place: a temporary
-	 * renamed over it would replace the device node with a regular file */
-	if (path && strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		if (!(fp = fopen(path, "w")))
-			die(EX_CANTCREAT, "cannot open '%s':", path);
-		direct = 1;
-	} else {
-		out_open(&o, path);
-		fp = o.fp;
-	}
+	/* (a device or a pipe, /dev/null, is written in place by out_open) */
+	out_open(&o, path);
+	fp = o.fp;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct sstate *s = &st->s[i];
 		json_t *j = json_object();
@@ -175,10 +166,7 @@ state_write(const struct state *st, const char *path)
 			die(EX_IOERR, "write error:");
 		json_decref(j);
 	}
-	if (!direct)
-		out_close(&o);
-	else if (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)
-		die(EX_IOERR, "write error on '%s':", path);
+	out_close(&o);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "atomic.h"
@@ -99,6 +100,13 @@ vcache_open(const char *path)
 
 	c->path = xstrdup(path);
 	pthread_mutex_init(&c->mu, NULL);
+	/* a cache is read whole and rewritten: a device or a FIFO (/dev/full
+	 * reads zeros forever, a FIFO blocks) cannot be one */
+	{
+		struct stat sb;
+		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+			die(EX_USAGE, "cache '%s': not a regular file", path);
+	}
 	f = fopen(path, "r");
 	if (!f) {
 		if (errno != ENOENT)
@@ -210,7 +218,7 @@ cmp_entry(const void *a, const void *b)
 void
 vcache_save(struct vcache *c)
 {
-	struct atomic_file af;
+	struct out out;
 	struct ventry **v;
 	size_t k = 0;
 
@@ -221,13 +229,14 @@ vcache_save(struct vcache *c)
 		if (c->tab[i].val)
 			v[k++] = &c->tab[i];
 	qsort(v, k, sizeof *v, cmp_entry);
-	atomic_open(&af, c->path);
+	/* the one output path: a device (/dev/null) in place, else atomically */
+	out_open(&out, c->path);
 	for (size_t i = 0; i < k; i++) {
 		char hex[33];
 		hash128_hex(v[i]->key, hex);
-		fprintf(af.fp, "{\"key\":\"%s\",\"v\":%.*s}\n", hex, (int)v[i]->len, v[i]->val);
+		fprintf(out.fp, "{\"key\":\"%s\",\"v\":%.*s}\n", hex, (int)v[i]->len, v[i]->val);
 	}
-	atomic_commit(&af);
+	out_close(&out);
 	free(v);
 	for (size_t i = 0; i < c->cap; i++)
 		c->tab[i].added = 0;

@@ -249,3 +249,17 @@ setup() {
 	assert_failure 78
 	assert_stderr "stp-train: w.yaml:2:10: 'model.width': heads must divide width"
 }
+
+@test "-o on a FIFO writes the checkpoint in place; -o /dev/full exits 74" {
+	mkfifo ck.fifo
+	cat ck.fifo >got.safetensors &
+	run --separate-stderr stp-train -q -c tiny.yaml --shards sh -o ck.fifo small.jsonl
+	assert_success
+	wait
+	[[ -p ck.fifo ]]
+	stp-train -q -c tiny.yaml --shards sh2 -o ref.safetensors small.jsonl
+	cmp got.safetensors ref.safetensors
+	run --separate-stderr stp-train -q -c tiny.yaml --shards sh3 -o /dev/full small.jsonl
+	assert_failure 74
+	assert_stderr_regexp "write error"
+}

@@ -323,3 +323,14 @@ stp-verify: 1 malformed record skipped"
 	run --separate-stderr stp-verify --db "$DB" t.jsonl
 	assert_output --partial '"ok":false'
 }
+
+@test "--cache that is not a regular file is refused (64), never replaced" {
+	run --separate-stderr stp-verify --cache /dev/full id.jsonl
+	assert_failure 64
+	assert_stderr "stp-verify: cache '/dev/full': not a regular file"
+	[[ -c /dev/full ]]
+	mkfifo c.fifo
+	run --separate-stderr stp-verify --cache c.fifo id.jsonl
+	assert_failure 64
+	[[ -p c.fifo ]]
+}

@@ -123,7 +123,7 @@ st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
 {
 	XXH3_state_t *xs = XXH3_createState();
 	json_t *hdr = json_object(), *e;
-	struct atomic_file af;
+	struct out out;
 	unsigned char len8[8];
 	size_t off = 0, hlen, pad;
 	char hex[17], *js;
@@ -166,14 +166,16 @@ st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
 	N = hlen + pad;
 	for (i = 0; i < 8; i++)
 		len8[i] = (unsigned char)(N >> (8 * i));
-	atomic_open(&af, path);
-	fwrite(len8, 1, 8, af.fp);
-	fwrite(js, 1, hlen, af.fp);
+	/* through the one output path: a regular file under a temporary name,
+	 * a device or FIFO in place; every write checked (EX_IOERR) */
+	out_open(&out, path);
+	fwrite(len8, 1, 8, out.fp);
+	fwrite(js, 1, hlen, out.fp);
 	for (i = 0; i < (int)pad; i++)
-		fputc(' ', af.fp);
+		fputc(' ', out.fp);
 	for (i = 0; i < n; i++)
-		fwrite(t[i].data, sizeof(float), t[i].n, af.fp);
-	atomic_commit(&af);     /* checks every write: dies with EX_IOERR */
+		fwrite(t[i].data, sizeof(float), t[i].n, out.fp);
+	out_close(&out);
 	free(js);
 }
 
