@@ -12,6 +12,7 @@
  */
 #include "atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,7 +25,7 @@
 
 #include "msg.h"
 
-#define ATOMIC_SLOTS  64         /* temporaries open at once, per process */
+#define ATOMIC_SLOTS  256        /* temporaries open at once, per process */
 #define ATOMIC_TRIES  100        /* names tried before giving up (EEXIST) */
 #define ATOMIC_STDIO  (64u << 10) /* stdio buffer of an atomic file, bytes */
 
@@ -140,8 +141,47 @@ slot_release(const char *name)
 }
 
 /*
+ * Remove the temporaries of path left by processes that are gone (SIGKILL
+ * leaves them: no handler runs): ".BASE.tmp.PID.N" beside it whose PID no
+ * longer exists. A live process's temporary, or one of a PID reused since,
+ * is left alone.
+ */
+static void
+remove_dead(const char *path, int dirlen, const char *base)
+{
+	char dir[PATH_MAX], prefix[PATH_MAX], name[PATH_MAX];
+	size_t plen;
+	struct dirent *de;
+	DIR *d;
+
+	if (dirlen >= (int)sizeof dir || snprintf(prefix, sizeof prefix, ".%s.tmp.", base) < 0)
+		return;
+	snprintf(dir, sizeof dir, "%.*s", dirlen ? dirlen : 1, dirlen ? path : ".");
+	plen = strlen(prefix);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (errno || end == de->d_name + plen || *end != '.' || pid <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(name, sizeof name, "%s/%s", dir, de->d_name) < (int)sizeof name)
+			unlink(name);
+	}
+	closedir(d);
+}
+
+/*
  * Create the temporary for path and set af->path, af->tmp (both owned by af)
  * and af->fp. On failure dies with EX_CANTCREAT: "cannot create 'PATH': ...".
+ * The temporaries of this path that dead processes left are removed first.
  * The temporary is registered before it exists, so no signal can leave it
  * behind unregistered; its mode is 0666 less the umask, like any new file.
  */
@@ -160,6 +200,7 @@ atomic_open(struct atomic_file *af, const char *path)
 		die(EX_CANTCREAT, "cannot create '%s':", path);
 	}
 	install_hooks();
+	remove_dead(path, dirlen, base);
 	for (tries = 0; tries < ATOMIC_TRIES; tries++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%ld.%u", dirlen, path, base,
 		             (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
@@ -229,10 +270,17 @@ sync_dir(const char *path)
 void
 atomic_commit(struct atomic_file *af)
 {
+	atomic_finish(af);
+	atomic_publish(af);
+}
+
+void
+atomic_finish(struct atomic_file *af)
+{
 	int bad, saved;
 
-	if (!af->tmp)
-		die(EX_SOFTWARE, "atomic_commit: no open file");
+	if (!af->tmp || !af->fp)
+		die(EX_SOFTWARE, "atomic_finish: no open file");
 	/* ferror() catches a write that failed earlier and left no trace in fflush(). */
 	errno = 0;
 	bad = fflush(af->fp) != 0 || ferror(af->fp);
@@ -246,11 +294,21 @@ atomic_commit(struct atomic_file *af)
 		saved = errno;
 	}
 	af->fp = NULL;
-	if (!bad && rename(af->tmp, af->path) != 0) {
-		bad = 1;
-		saved = errno;
-	}
 	if (bad) {
+		unlink(af->tmp);
+		slot_release(af->tmp);
+		errno = saved;
+		die(EX_IOERR, "cannot write '%s':", af->path);
+	}
+}
+
+void
+atomic_publish(struct atomic_file *af)
+{
+	if (!af->tmp || af->fp)
+		die(EX_SOFTWARE, "atomic_publish: not a finished file");
+	if (rename(af->tmp, af->path) != 0) {
+		int saved = errno;
 		unlink(af->tmp);
 		slot_release(af->tmp);
 		errno = saved;
@@ -299,6 +357,24 @@ out_open(struct out *o, const char *path)
 	}
 	atomic_open(&o->af, path);
 	o->fp = o->af.fp;
+}
+
+void
+out_finish(struct out *o)
+{
+	if (o->is_stdout || o->is_device) {
+		out_close(o);
+		return;
+	}
+	atomic_finish(&o->af);
+}
+
+void
+out_publish(struct out *o)
+{
+	if (o->af.tmp)
+		atomic_publish(&o->af);
+	o->fp = NULL;
 }
 
 /* Commit the file, or flush and close stdout; dies with EX_IOERR on a write error. */

@@ -23,7 +23,15 @@ void atomic_open(struct atomic_file *af, const char *path);
 /* Commit; on any write, flush, fsync or rename error removes the temporary and
  * dies with EX_IOERR naming the file (a full disk is not success). */
 void atomic_commit(struct atomic_file *af);
-/* Abandon: close and remove the temporary. Safe on a committed file (no-op). */
+/* The two halves of a commit, for outputs that must appear together (a
+ * shard set, a stage's several files): atomic_finish() flushes, fsyncs and
+ * closes the temporary, which stays registered (removed on exit or a fatal
+ * signal until published); atomic_publish() renames it into place. Errors
+ * as atomic_commit's. */
+void atomic_finish(struct atomic_file *af);
+void atomic_publish(struct atomic_file *af);
+/* Abandon: close and remove the temporary. Safe on a committed file (no-op)
+ * and on a finished one. */
 void atomic_abort(struct atomic_file *af);
 
 /*
@@ -40,5 +48,10 @@ struct out {
 };
 void out_open(struct out *o, const char *path);
 void out_close(struct out *o);
+/* out_close in two halves, for a stage with several outputs: finish each
+ * (written, flushed, checked), then publish each (renamed into place), so
+ * that a failure while writing any leaves none of them. */
+void out_finish(struct out *o);
+void out_publish(struct out *o);
 
 #endif

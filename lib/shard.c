@@ -52,6 +52,10 @@ struct shard_writer {
 	unsigned char *in;       /* (SHARD_IN) records not yet given to deflate */
 	size_t nin;
 	unsigned char *out;      /* (SHARD_OUT) */
+
+	/* finished shards, not yet published (shard_writer_close) */
+	struct atomic_file *done;
+	size_t ndone, capdone;
 };
 
 static XXH3_state_t *
@@ -186,7 +190,12 @@ finish_shard(struct shard_writer *w)
 
 	flush_in(w, Z_FINISH);
 	deflateEnd(&w->zs);
-	atomic_commit(&w->af);   /* dies with EX_IOERR on a write error */
+	/* finished under its temporary name: the set appears only whole, when
+	 * shard_writer_close publishes every shard and then the manifest */
+	atomic_finish(&w->af);   /* dies with EX_IOERR on a write error */
+	xgrow(&w->done, &w->capdone, w->ndone + 1, sizeof *w->done);
+	w->done[w->ndone++] = w->af;
+	memset(&w->af, 0, sizeof w->af);
 	e = json_object();
 	if (!e ||
 	    json_object_set_new(e, "file", json_string(w->name)) ||
@@ -259,6 +268,27 @@ remove_stale(struct shard_writer *w)
  * manifest describes.
  */
 void
+shard_writer_abort(struct shard_writer *w)
+{
+	if (w->open) {
+		deflateEnd(&w->zs);
+		atomic_abort(&w->af);
+	}
+	for (size_t i = 0; i < w->ndone; i++)
+		atomic_abort(&w->done[i]);
+	free(w->done);
+	json_decref(w->shards);
+	XXH3_freeState(w->raw_h);
+	XXH3_freeState(w->gz_h);
+	free(w->in);
+	free(w->out);
+	free(w->name);
+	free(w->dir);
+	free(w->prefix);
+	free(w);
+}
+
+void
 shard_writer_close(struct shard_writer *w)
 {
 	struct atomic_file af;
@@ -267,6 +297,9 @@ shard_writer_close(struct shard_writer *w)
 
 	if (w->open)
 		finish_shard(w);
+	for (size_t i = 0; i < w->ndone; i++)
+		atomic_publish(&w->done[i]);
+	free(w->done);
 	m = json_object();
 	if (!m ||
 	    json_object_set_new(m, "format", json_string(SHARD_FORMAT)) ||

@@ -11,7 +11,8 @@
  *               "xxh3":"<xxh3-64 hex of the uncompressed content>",
  *               "gz_xxh3":"<xxh3-64 hex of the .gz file>"}, ...]}
  *
- * Every shard and the manifest are written under temporary names and renamed.
+ * Every shard and the manifest are written under temporary names and renamed,
+ * all at the close: the set appears whole or not at all.
  * Reading a shard detects a truncated or corrupt gzip stream (zlib's CRC and
  * length checks), and shard_verify() also checks counts and checksums against
  * the manifest.
@@ -28,8 +29,12 @@ struct shard_writer *shard_writer_open(const char *dir, const char *prefix,
                                        size_t max_bytes, int level);
 /* Append one record (line without its newline). */
 void shard_writer_add(struct shard_writer *w, const char *line, size_t len);
-/* Finish the last shard, write the manifest; frees w. Dies (74) on error. */
+/* Finish the last shard, publish every shard, then write the manifest; frees
+ * w. Dies (74) on error. Until then the shards are temporaries, removed on
+ * exit: a stage that fails leaves no partial set. */
 void shard_writer_close(struct shard_writer *w);
+/* Abandon the set: remove every temporary; frees w. */
+void shard_writer_abort(struct shard_writer *w);
 
 /*
  * Check a shard set against its manifest: every shard present, readable to

@@ -146,11 +146,16 @@ void
 state_write(const struct state *st, const char *path)
 {
 	struct out o;
-	FILE *fp;
 
 	/* (a device or a pipe, /dev/null, is written in place by out_open) */
 	out_open(&o, path);
-	fp = o.fp;
+	state_write_fp(st, o.fp);
+	out_close(&o);
+}
+
+void
+state_write_fp(const struct state *st, FILE *fp)
+{
 	for (size_t i = 0; i < st->n; i++) {
 		const struct sstate *s = &st->s[i];
 		json_t *j = json_object();
@@ -166,7 +171,6 @@ state_write(const struct state *st, const char *path)
 			die(EX_IOERR, "write error:");
 		json_decref(j);
 	}
-	out_close(&o);
 }
 
 void

@@ -15,6 +15,7 @@
 #define STP_STATE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct sstate {
@@ -43,6 +44,9 @@ struct sstate *state_get(const struct state *st, const char *id);
 /* Write it: to stdout for NULL or "-"; in place to a path that is not a
  * regular file (/dev/null); otherwise atomically. */
 void state_write(const struct state *st, const char *path);
+/* The records alone, to an open stream (a stage that commits several
+ * outputs together); dies with EX_IOERR on a write error. */
+void state_write_fp(const struct state *st, FILE *fp);
 void state_free(struct state *st);
 
 #endif

@@ -773,7 +773,7 @@ jint(json_t *o, const char *key)
 
 static void
 write_stats(const struct ropts *o, const struct tallies *ts, const struct state *st,
-            long nprover, long nconj, long ncand, long nelegant, long nrelabel)
+            long nprover, long nconj, long ncand, long nelegant, long nrelabel, struct out *out)
 {
 	json_t *s = json_object(), *cum = json_object(), *proved = json_object(),
 	       *conj = json_object(), *hist = json_object(), *it = json_object(), *ex = json_object();
@@ -781,7 +781,6 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 	long long prev_proofs = 0, prev_tokens = 0;
 	long nconj_att = 0, nconj_proved = 0, h[5] = { 0, 0, 0, 0, 0 };
 	long all_n = 0, all_p = 0;
-	struct out out;
 
 	if (o->prev_stats) {
 		json_t *p = read_json_file(o->prev_stats);
@@ -886,10 +885,11 @@ write_stats(const struct ropts *o, const struct tallies *ts, const struct state 
 		json_object_set_new(s, "budget", bud);
 		json_object_set_new(s, "budget_total", tot);
 	}
-	out_open(&out, o->stats);
-	if (jsonl_write(out.fp, s) < 0)
+	/* finished here, published by the caller with the other outputs */
+	out_open(out, o->stats);
+	if (jsonl_write(out->fp, s) < 0)
 		die(EX_IOERR, "write error:");
-	out_close(&out);
+	out_finish(out);
 	json_decref(s);
 }
 
@@ -902,7 +902,7 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	struct tallies *ts = &w[0].ts, idc, pooled;
 	struct claims cs;
 	struct state st;
-	struct out out;
+	struct out out, sout, tout;
 	long nprover = 0, nconj, ncand, nelegant, nrelabel;
 	int nw = 1;
 
@@ -953,9 +953,16 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	free(cs.c);
 	tallies_free(&idc);
 	nconj = conjecturer_examples(o, ts, &st, out.fp, &ncand, &nelegant, &nrelabel);
-	out_close(&out);
-	state_write(&st, o->state_out);
-	write_stats(o, ts, &st, nprover, nconj, ncand, nelegant, nrelabel);
+	/* three outputs, one unit: each written and checked first, then all
+	 * renamed into place (a failure while writing leaves none) */
+	out_finish(&out);
+	out_open(&sout, o->state_out);
+	state_write_fp(&st, sout.fp);
+	out_finish(&sout);
+	write_stats(o, ts, &st, nprover, nconj, ncand, nelegant, nrelabel, &tout);
+	out_publish(&out);
+	out_publish(&sout);
+	out_publish(&tout);
 	progress("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
 	         o->iter, ts->attempts, ts->correct, nprover, nconj);
 	tallies_free(ts);

@@ -263,8 +263,9 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 		}
 		if (!ex) {
 			if (!o->keep_going) {
+				/* no shard set from a failed stage: the temporaries go */
 				if (w)
-					shard_writer_close(w);
+					shard_writer_abort(w);
 				die(err.status ? err.status : EX_DATAERR, "%s", err.msg);
 			}
 			if (rx || !keep) {   /* once per bad record: not in a replay's second pass */

@@ -263,3 +263,19 @@ setup() {
 	assert_failure 74
 	assert_stderr_regexp "write error"
 }
+
+@test "a failed stp-train leaves no shard set: a bad record (65), a missing input (66)" {
+	{ cat small.jsonl; echo '{"role":"prover"}'; } >bad.jsonl
+	run --separate-stderr stp-train --shards-only --shards sh bad.jsonl
+	assert_failure 65
+	[[ ! -e sh/examples.manifest.json ]]
+	[[ -z $(ls -A sh) ]]
+	run --separate-stderr stp-train --shards-only --shards sh2 small.jsonl nosuch.jsonl
+	assert_failure 66
+	[[ ! -e sh2/examples.manifest.json ]]
+	[[ -z $(ls -A sh2) ]]
+	# and --from-shards has nothing to train on
+	run --separate-stderr stp-train -q -c tiny.yaml -o m.safetensors --from-shards sh
+	assert_failure
+	[[ ! -e m.safetensors ]]
+}

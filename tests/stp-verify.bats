@@ -334,3 +334,24 @@ stp-verify: 1 malformed record skipped"
 	assert_failure 64
 	[[ -p c.fifo ]]
 }
+
+@test "SIGKILL leaves a temporary; the next run of the stage removes it" {
+	cp id.jsonl big.jsonl
+	for i in $(seq 15); do cat big.jsonl big.jsonl >b2.jsonl && mv b2.jsonl big.jsonl; done
+	stp-verify -q -o out.jsonl big.jsonl &
+	pid=$!
+	for t in $(seq 400); do
+		compgen -G ".out.jsonl.tmp.$pid.*" >/dev/null && break
+		sleep 0.01
+	done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	compgen -G ".out.jsonl.tmp.$pid.*" >/dev/null || skip "the run finished before the kill"
+	# a live process's temporary is never touched
+	touch ".out.jsonl.tmp.$$.7"
+	run --separate-stderr stp-verify -q -o out.jsonl id.jsonl
+	assert_success
+	run compgen -G ".out.jsonl.tmp.$pid.*"
+	assert_failure
+	[[ -e ".out.jsonl.tmp.$$.7" ]]
+}
