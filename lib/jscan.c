@@ -3,6 +3,8 @@
  */
 #include "jscan.h"
 
+#include "hash.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -366,6 +368,68 @@ key_eq(struct jscan *s, const struct jfield *a, const struct jfield *b)
 	return nx == ny && memcmp(x, y, nx) == 0;
 }
 
+static int
+dup_error(struct jscan *s, size_t i, const char *file, long lineno, struct jsonl_err *err)
+{
+	size_t n;
+	const char *k = jscan_decode(s, s->f[i].key - 1, s->f[i].klen + 2, &n);
+
+	return seterr(err, EX_DATAERR, file, lineno, "duplicate key '%.*s'",
+	              (int)(n > 64 ? 64 : n), k);
+}
+
+/* A key decoded once, for the duplicate check of a large object. */
+struct kref {
+	uint64_t h;
+	const char *p;
+	size_t n, i;
+};
+
+static int
+cmp_kref(const void *a, const void *b)
+{
+	const struct kref *x = a, *y = b;
+	int c;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	if ((c = memcmp(x->p, y->p, x->n)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Duplicate keys among many: each key decoded once and hashed, the keys
+ * sorted, neighbours compared: n log n, where comparing every pair took
+ * minutes on a 4 MB line of keys. The later of a duplicate pair (in the
+ * object) is the one named, as the pairwise check names it. */
+static int
+dup_check(struct jscan *s, const char *file, long lineno, struct jsonl_err *err)
+{
+	struct kref *k = xmalloc(s->n * sizeof *k);
+	size_t save = s->nbuf, bad = SIZE_MAX;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->f[i].key_plain) {
+			k[i].p = s->f[i].key;
+			k[i].n = s->f[i].klen;
+		} else {
+			k[i].p = jscan_decode(s, s->f[i].key - 1, s->f[i].klen + 2, &k[i].n);
+		}
+		k[i].h = hash64(k[i].p, k[i].n);
+		k[i].i = i;
+	}
+	qsort(k, s->n, sizeof *k, cmp_kref);
+	for (size_t i = 1; i < s->n; i++)
+		if (k[i].h == k[i - 1].h && k[i].n == k[i - 1].n &&
+		    memcmp(k[i].p, k[i - 1].p, k[i].n) == 0 && k[i].i < bad)
+			bad = k[i].i;
+	free(k);
+	s->nbuf = save;
+	return bad == SIZE_MAX ? 0 : dup_error(s, bad, file, lineno, err);
+}
+
 int
 jscan_object(struct jscan *s, const char *line, size_t len, const char *file, long lineno,
              struct jsonl_err *err)
@@ -398,15 +462,14 @@ jscan_object(struct jscan *s, const char *line, size_t len, const char *file, lo
 		return seterr(err, EX_DATAERR, file, lineno,
 		              "invalid JSON: text after the object (column %zu)",
 		              (size_t)(sc.p - line) + 1);
-	for (size_t i = 1; i < s->n; i++)
-		for (size_t j = 0; j < i; j++)
-			if (key_eq(s, &s->f[i], &s->f[j])) {
-				size_t n;
-				const char *k = jscan_decode(s, s->f[i].key - 1, s->f[i].klen + 2, &n);
-				return seterr(err, EX_DATAERR, file, lineno, "duplicate key '%.*s'",
-				              (int)(n > 64 ? 64 : n), k);
-			}
-	return 0;
+	if (s->n <= 16) {
+		for (size_t i = 1; i < s->n; i++)
+			for (size_t j = 0; j < i; j++)
+				if (key_eq(s, &s->f[i], &s->f[j]))
+					return dup_error(s, i, file, lineno, err);
+		return 0;
+	}
+	return dup_check(s, file, lineno, err);
 }
 
 const char *
@@ -612,12 +675,15 @@ jscan_emit(const struct jscan *s, const char *const *drop, const char *extra, si
 	for (size_t i = 0; i < s->n; i++) {
 		const struct jfield *f = &s->f[i];
 		int dropped = 0;
-		for (const char *const *d = drop; d && *d && !dropped; d++) {
-			if (f->key_plain)
-				dropped = strlen(*d) == f->klen && memcmp(*d, f->key, f->klen) == 0;
-			else
-				dropped = jscan_get(s, *d) == f;
-		}
+		const char *k = f->key;
+		size_t kn = f->klen, save = s->nbuf;
+		/* an escaped key decoded once (looking each name up again would
+		 * decode every key of the record for every field: quadratic) */
+		if (!f->key_plain && drop && *drop)
+			k = jscan_decode((struct jscan *)s, f->key - 1, f->klen + 2, &kn);
+		for (const char *const *d = drop; d && *d && !dropped; d++)
+			dropped = strlen(*d) == kn && memcmp(*d, k, kn) == 0;
+		((struct jscan *)s)->nbuf = save;
 		if (dropped)
 			continue;
 		xgrow(out, cap, *len + f->klen + f->vlen + 5, 1);
