@@ -1,8 +1,10 @@
 /*
  * jsonl.c - JSON Lines input and output on jansson and zlib (see jsonl.h)
  *
- * Input is read through zlib (gzdopen), which passes plain files through
- * unchanged and inflates gzip files, into one large buffer; lines are found
+ * Input is read with read(2) into one large buffer, through zlib's inflate
+ * when the file starts with gzip's magic bytes (members one after another,
+ * as gzip writes them; anything else after a member is an error, where
+ * gzread() would ignore it); lines are found
  * with memchr and handed out in place, so a record costs no copy and no
  * per-byte call. The buffer grows only as far as the longest line needs
  * (never much beyond max_line).
@@ -23,14 +25,19 @@
 #include "msg.h"
 
 #define JSONL_BUF_INIT (256u << 10)   /* first buffer size, bytes */
-#define JSONL_GZBUF    (128u << 10)   /* zlib's own input buffer, bytes */
-#define JSONL_READ_MAX (1u << 30)     /* most bytes asked of one gzread() */
+#define JSONL_GZBUF    (128u << 10)   /* compressed input buffer, bytes */
+#define JSONL_READ_MAX (1u << 30)     /* most bytes asked of one read */
 
 struct jsonl_in {
 	char **files;      /* (nfiles) own copies of the names; "-" is stdin */
 	int nfiles;
 	int next;          /* index of the next file to open */
-	gzFile gz;         /* the current file, or NULL between files */
+	int fd;            /* the current file, or -1 between files */
+	int gzip;          /* it is gzip: read through zs */
+	z_stream zs;
+	unsigned char *raw;  /* (JSONL_GZBUF) compressed bytes; zs.next_in points in */
+	int raw_eof;       /* the file has no more compressed bytes */
+	int member_done;   /* a gzip member ended: another, or the end, must follow */
 	const char *name;  /* display name of the current file ("<stdin>") */
 	long lineno;       /* lines begun in the current file */
 	long count;        /* lines handed out, all files */
@@ -86,15 +93,19 @@ jsonl_in_open(char *const *files, int nfiles, size_t max_line)
 	in->max_line = max_line;
 	in->cap = JSONL_BUF_INIT;
 	in->buf = xmalloc(in->cap);
+	in->fd = -1;
 	return in;
 }
 
 static void
 close_file(struct jsonl_in *in)
 {
-	if (in->gz)
-		gzclose(in->gz);
-	in->gz = NULL;
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->gzip)
+		inflateEnd(&in->zs);
+	in->fd = -1;
+	in->gzip = 0;
 	in->pos = in->end = 0;
 	in->eof = 0;
 	in->skipping = 0;
@@ -110,7 +121,7 @@ open_next(struct jsonl_in *in, struct jsonl_err *err)
 
 	if (strcmp(path, "-") == 0) {
 		in->name = "<stdin>";
-		/* A duplicate, so that gzclose() leaves fd 0 alone. */
+		/* A duplicate, so that closing it leaves fd 0 alone. */
 		fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
 	} else {
 		in->name = path;
@@ -125,29 +136,72 @@ open_next(struct jsonl_in *in, struct jsonl_err *err)
 		seterr(err, EX_NOINPUT, "cannot open '%s': %s", in->name, strerror(EISDIR));
 		return -1;
 	}
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz) {
-		close(fd);
-		die(EX_OSERR, "out of memory (zlib stream for '%s')", in->name);
-	}
-	gzbuffer(in->gz, JSONL_GZBUF);
+	in->fd = fd;
 	in->lineno = 0;
 	in->pos = in->end = 0;
 	in->eof = 0;
 	in->skipping = 0;
+	in->raw_eof = 0;
+	in->member_done = 0;
+	/* gzip or not: the first two bytes (a pipe cannot be rewound: what was
+	 * read is kept, as compressed input or as the first of the text) */
+	if (!in->raw)
+		in->raw = xmalloc(JSONL_GZBUF);
+	{
+		size_t got = 0;
+		while (got < 2) {
+			ssize_t r = read(fd, in->raw + got, 2 - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				seterr(err, EX_IOERR, "%s:1: read error: %s", in->name, strerror(errno));
+				close_file(in);
+				return -1;
+			}
+			if (r == 0) {
+				in->raw_eof = 1;
+				break;
+			}
+			got += (size_t)r;
+		}
+		in->gzip = got == 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b;
+		if (in->gzip) {
+			int rc;
+			memset(&in->zs, 0, sizeof in->zs);
+			rc = inflateInit2(&in->zs, 15 + 16);   /* gzip wrapper only */
+			if (rc != Z_OK)
+				die(EX_OSERR, "out of memory (zlib stream for '%s')", in->name);
+			in->zs.next_in = in->raw;
+			in->zs.avail_in = (uInt)got;
+		} else {
+			memcpy(in->buf, in->raw, got);
+			in->end = got;
+		}
+	}
 	return 0;
 }
 
-/*
- * zlib's message for the stream, without the "<fd:N>: " that gzerror()
- * puts in front of it (the name it knows for a gzdopen'd file).
- */
-static const char *
-gz_message(gzFile gz, int *zerr)
+/* More compressed input into raw (what is unread moved to its front).
+ * Returns 0, or -1 with *err set on a read error. */
+static int
+read_raw(struct jsonl_in *in, long where, struct jsonl_err *err)
 {
-	const char *m = gzerror(gz, zerr), *p = strstr(m, ": ");
+	ssize_t r;
 
-	return p && m[0] == '<' ? p + 2 : m;
+	if (in->zs.avail_in && in->zs.next_in != in->raw)
+		memmove(in->raw, in->zs.next_in, in->zs.avail_in);
+	in->zs.next_in = in->raw;
+	do
+		r = read(in->fd, in->raw + in->zs.avail_in, JSONL_GZBUF - in->zs.avail_in);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		seterr(err, EX_IOERR, "%s:%ld: read error: %s", in->name, where, strerror(errno));
+		return -1;
+	}
+	if (r == 0)
+		in->raw_eof = 1;
+	in->zs.avail_in += (uInt)r;
+	return 0;
 }
 
 /*
@@ -160,8 +214,7 @@ fill(struct jsonl_in *in, struct jsonl_err *err)
 {
 	size_t room;
 	long where;
-	int n, zerr;
-	const char *zmsg;
+	ssize_t n;
 
 	if (in->pos > 0) {
 		memmove(in->buf, in->buf + in->pos, in->end - in->pos);
@@ -176,32 +229,73 @@ fill(struct jsonl_in *in, struct jsonl_err *err)
 	room = in->cap - 1 - in->end;
 	if (room > JSONL_READ_MAX)
 		room = JSONL_READ_MAX;
-	n = gzread(in->gz, in->buf + in->end, (unsigned)room);
-	if (n > 0) {
+	/* The line being read when the input failed. */
+	where = in->skipping ? in->lineno : in->lineno + 1;
+	if (!in->gzip) {
+		if (in->raw_eof) {
+			in->eof = 1;
+			return 0;
+		}
+		do
+			n = read(in->fd, in->buf + in->end, room);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			seterr(err, EX_IOERR, "%s:%ld: read error: %s", in->name, where, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			in->eof = 1;
 		in->end += (size_t)n;
 		return 0;
 	}
-	zmsg = gz_message(in->gz, &zerr);
-	if (n == 0 && zerr == Z_OK) {
-		in->eof = 1;
-		return 0;
+	for (;;) {
+		size_t produced;
+		int rc;
+		if (in->zs.avail_in < 2 && !in->raw_eof && read_raw(in, where, err) < 0)
+			return -1;
+		if (in->member_done) {
+			/* after a member: the end, or another member's magic */
+			if (in->zs.avail_in == 0 && in->raw_eof) {
+				in->eof = 1;
+				return 0;
+			}
+			if (in->zs.avail_in < 2 && !in->raw_eof)
+				continue;
+			if (in->zs.avail_in < 2 || in->zs.next_in[0] != 0x1f || in->zs.next_in[1] != 0x8b) {
+				seterr(err, EX_DATAERR, "%s:%ld: corrupt gzip data (bytes after the gzip "
+				       "stream that are not gzip data)", in->name, where);
+				return -1;
+			}
+			inflateReset(&in->zs);
+			in->member_done = 0;
+		}
+		in->zs.next_out = (unsigned char *)in->buf + in->end;
+		in->zs.avail_out = (uInt)(room > UINT_MAX ? UINT_MAX : room);
+		rc = inflate(&in->zs, Z_NO_FLUSH);
+		produced = (size_t)((unsigned char *)in->zs.next_out -
+		                    ((unsigned char *)in->buf + in->end));
+		in->end += produced;
+		if (rc == Z_STREAM_END) {
+			in->member_done = 1;
+			if (produced)
+				return 0;
+			continue;
+		}
+		if (rc == Z_OK || rc == Z_BUF_ERROR) {
+			if (produced)
+				return 0;
+			if (in->zs.avail_in == 0 && in->raw_eof) {
+				seterr(err, EX_DATAERR, "%s:%ld: truncated gzip stream", in->name, where);
+				return -1;
+			}
+			continue;
+		}
+		if (rc == Z_MEM_ERROR)
+			die(EX_OSERR, "out of memory (zlib, reading '%s')", in->name);
+		seterr(err, EX_DATAERR, "%s:%ld: corrupt gzip data (%s)", in->name, where,
+		       in->zs.msg ? in->zs.msg : "bad data");
+		return -1;
 	}
-	/* The line being read when the input failed. */
-	where = in->skipping ? in->lineno : in->lineno + 1;
-	switch (zerr) {
-	case Z_BUF_ERROR:
-		seterr(err, EX_DATAERR, "%s:%ld: truncated gzip stream", in->name, where);
-		break;
-	case Z_DATA_ERROR:
-		seterr(err, EX_DATAERR, "%s:%ld: corrupt gzip data (%s)", in->name, where, zmsg);
-		break;
-	case Z_MEM_ERROR:
-		die(EX_OSERR, "out of memory (zlib, reading '%s')", in->name);
-	default:   /* Z_ERRNO: zmsg is strerror()'s text */
-		seterr(err, EX_IOERR, "%s:%ld: read error: %s", in->name, where, zmsg);
-		break;
-	}
-	return -1;
 }
 
 static int
@@ -263,7 +357,7 @@ jsonl_in_next(struct jsonl_in *in, const char **line, size_t *len,
 	int r;
 
 	for (;;) {
-		if (!in->gz) {
+		if (in->fd < 0) {
 			if (in->next >= in->nfiles)
 				return 0;
 			if (open_next(in, err) < 0)
@@ -337,6 +431,7 @@ jsonl_in_close(struct jsonl_in *in)
 		free(in->files[i]);
 	free(in->files);
 	free(in->buf);
+	free(in->raw);
 	free(in);
 }
 

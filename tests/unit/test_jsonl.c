@@ -378,6 +378,35 @@ test_gzip_corrupt(void)
 	CHECK(strncmp(last.line, want, strlen(want)) == 0);
 	jsonl_in_close(in);
 
+	/* A good stream, then bytes that are not gzip (zlib's gzread ignores
+	 * them); two members one after another are fine */
+	{
+		size_t glen;
+		char *one, *two;
+		CHECK_INT_EQ(write_gz(gz, "{\"a\":1}\n", 8), 0);
+		one = unit_read_file(gz, &glen);
+		two = malloc(2 * glen + 16);
+		memcpy(two, one, glen);
+		memcpy(two + glen, "trailing junk\n", 14);
+		CHECK_INT_EQ(unit_write_file(gz, two, glen + 14), 0);
+		in = open1(gz, 0);
+		EXPECT_LINE(in, "{\"a\":1}", 1);
+		drain(in, &last);
+		CHECK_STR_HAS(last.line, ":2: corrupt gzip data (bytes after the gzip stream that are "
+		              "not gzip data)");
+		CHECK_INT_EQ(last.status, EX_DATAERR);
+		jsonl_in_close(in);
+		memcpy(two + glen, one, glen);
+		CHECK_INT_EQ(unit_write_file(gz, two, 2 * glen), 0);
+		in = open1(gz, 0);
+		EXPECT_LINE(in, "{\"a\":1}", 1);
+		EXPECT_LINE(in, "{\"a\":1}", 2);
+		EXPECT_END(in);
+		jsonl_in_close(in);
+		free(one);
+		free(two);
+	}
+
 	free(bytes);
 	free(data);
 	free(gz);
