@@ -100,9 +100,49 @@ check:
 	$(MAKE) unit
 	tests/lint-bats
 	bats tests
+	$(MAKE) fuzz FUZZ_S=3
 
 deps:
 	tools/deps
+
+# ---- fuzzing (libFuzzer, clang): tests/fuzz/fuzz_NAME.c against the library
+# built with clang and ASan+UBSan; seed corpora in tests/fuzz/corpus/NAME.
+#   make fuzz FUZZ_S=60   each harness for FUZZ_S seconds (make check: 3)
+# New inputs go to build/fuzz/corpus/NAME (the seeds are copied there first);
+# a crash stops the run and is written to build/fuzz/crash-NAME-*: add it to
+# the seed corpus as a regression fixture once fixed.
+FUZZ_S    ?= 60
+FUZZ_CC    = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ   = $(MM_SRC:%.c=build/fuzz/%.o) $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+# harnesses whose reader may die (die() longjmps back) with something held
+FUZZ_NOLEAK =
+.SECONDARY: $(FUZZ_OBJ)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -Ilib $(PKG_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -Ilib -Itests/fuzz $(PKG_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< \
+		$(FUZZ_OBJ) $(LIBS)
+
+fuzz: $(FUZZ_BINS) | data/mm-pc/statements.jsonl
+	@set -e; for h in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$h; \
+		cp -n tests/fuzz/corpus/$$h/* build/fuzz/corpus/$$h/ 2>/dev/null || true; \
+		leak=1; case " $(FUZZ_NOLEAK) " in *" $$h "*) leak=0 ;; esac; \
+		echo "fuzz: $$h, $(FUZZ_S) s"; \
+		ASAN_OPTIONS=detect_leaks=$$leak STP_PC_MM=$(CURDIR)/data/mm-pc/pc.mm build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_S) \
+			-detect_leaks=$$leak -max_len=262144 -artifact_prefix=build/fuzz/crash-$$h- \
+			-print_final_stats=1 build/fuzz/corpus/$$h 2>build/fuzz/$$h.log || \
+			{ tail -30 build/fuzz/$$h.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units|stat::new_units_added" build/fuzz/$$h.log | \
+			sed "s/^/fuzz: $$h: /"; \
+	done
 
 data: data/mm-pc/statements.jsonl data/mm-pc-hard/statements.jsonl
 
@@ -374,6 +414,6 @@ demo:
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean bench-verify sft eval ei-eval demo iteration iterations reward ei report final
+.PHONY: all unit check deps data clean fuzz bench-verify sft eval ei-eval demo iteration iterations reward ei report final
 
 -include $(shell find build -name '*.d' 2>/dev/null)

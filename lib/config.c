@@ -60,23 +60,48 @@ struct yparse {
 	const char *path;
 	const unsigned char *text;  /* the whole file, for reader errors */
 	size_t len;
+	char *pending;              /* a key not yet in an entry (freed on an error) */
 };
 
 static void bad(const struct config *c, unsigned long line, unsigned long col,
                 const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
 
+/* The file being read by config_load: what a parse error leaves is freed
+ * before dying, so that a die() hook that returns (the fuzz harness) leaks
+ * nothing. NULL outside config_load. */
+static struct yparse *loading;
+static char *loading_text;
+
+static void
+release_loading(void)
+{
+	if (!loading)
+		return;
+	if (loading->have)
+		yaml_event_delete(&loading->ev);
+	yaml_parser_delete(&loading->parser);
+	free(loading->pending);
+	free(loading_text);
+	config_free(loading->c);
+	loading = NULL;
+	loading_text = NULL;
+}
+
 /* die(EX_CONFIG, "FILE:LINE:COL: ...") */
 static void
 bad(const struct config *c, unsigned long line, unsigned long col, const char *fmt, ...)
 {
-	char text[1024];
+	char text[1024], where[1100];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	die(EX_CONFIG, "%s:%lu:%lu: %s", config_path(c), line, col, text);
+	snprintf(where, sizeof where, "%s:%lu:%lu: ", config_path(c), line, col);
+	if (loading && loading->c == c)
+		release_loading();
+	die(EX_CONFIG, "%s%s", where, text);
 }
 
 static void bad_at(struct yparse *y, yaml_mark_t m, const char *what)
@@ -255,7 +280,7 @@ parse_mapping(struct yparse *y, const char *prefix, int depth)
 		km = y->ev.start_mark;
 		if (y->ev.type != YAML_SCALAR_EVENT)
 			bad_at(y, km, "a key must be a scalar");
-		name = scalar_text(y, "a key");
+		name = y->pending = scalar_text(y, "a key");
 		if (!*name)
 			bad_at(y, km, "empty key");
 		if (strchr(name, '.'))
@@ -263,6 +288,7 @@ parse_mapping(struct yparse *y, const char *prefix, int depth)
 			    "'%s': dots are not allowed in keys", name);
 		key = *prefix ? xasprintf("%s.%s", prefix, name) : xstrdup(name);
 		free(name);
+		y->pending = key;
 		old = lookup(y->c, key);
 		if (old)
 			bad(y->c, (unsigned long)km.line + 1, (unsigned long)km.column + 1,
@@ -273,15 +299,18 @@ parse_mapping(struct yparse *y, const char *prefix, int depth)
 		check_node(y);
 		switch (y->ev.type) {
 		case YAML_SCALAR_EVENT:
+			y->pending = NULL;
 			e = add_entry(y->c, key, ENTRY_SCALAR, km, y->ev.start_mark);
 			e->value = scalar_text(y, "a value");
 			e->plain = y->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
+			y->pending = NULL;
 			e = add_entry(y->c, key, ENTRY_SEQ, km, y->ev.start_mark);
 			parse_seq(y, e);
 			break;
 		case YAML_MAPPING_START_EVENT:
+			y->pending = NULL;
 			add_entry(y->c, key, ENTRY_MAP, km, y->ev.start_mark);
 			/* key belongs to the entry now; the string stays put
 			 * even when xgrow() moves the entries. */
@@ -380,7 +409,11 @@ config_load(const char *path)
 	if (!yaml_parser_initialize(&y.parser))
 		die(EX_OSERR, "out of memory (yaml parser)");
 	yaml_parser_set_input_string(&y.parser, y.text, len);
+	loading = &y;
+	loading_text = text;
 	parse_stream(&y);
+	loading = NULL;
+	loading_text = NULL;
 	if (y.have)
 		yaml_event_delete(&y.ev);
 	yaml_parser_delete(&y.parser);

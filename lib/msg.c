@@ -31,6 +31,8 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 	int saved = errno;
 	size_t n = strlen(fmt);
 
+	if (msg_verbosity < 0)   /* silent (the fuzz harnesses) */
+		return;
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", msg_prog, prefix);
 	vfprintf(stderr, fmt, ap);
@@ -38,6 +40,8 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 		fprintf(stderr, " %s", strerror(saved));
 	fputc('\n', stderr);
 }
+
+void (*msg_die_hook)(int status);
 
 void
 die(int status, const char *fmt, ...)
@@ -47,6 +51,8 @@ die(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);
+	if (msg_die_hook)
+		msg_die_hook(status);
 	exit(status);
 }
 

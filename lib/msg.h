@@ -21,10 +21,15 @@
 /* Set once by main() (msg_init); used as the prefix of every message. */
 extern const char *msg_prog;
 
-/* Verbosity: 0 quiet (-q), 1 normal, 2 verbose (-v). Progress lines need >= 1. */
+/* Verbosity: 0 quiet (-q), 1 normal, 2 verbose (-v). Progress lines need >= 1;
+ * -1 silences every message, errors included (the fuzz harnesses). */
 extern int msg_verbosity;
 
 void msg_init(const char *argv0);
+
+/* Called by die() before it exits, when set; may longjmp away (the fuzz
+ * harnesses do: tests/fuzz/). NULL in the tools. */
+extern void (*msg_die_hook)(int status);
 
 /* Print "prog: message" and exit with status. */
 void die(int status, const char *fmt, ...)
