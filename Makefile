@@ -100,10 +100,32 @@ check:
 	$(MAKE) unit
 	tests/lint-bats
 	bats tests
+	$(MAKE) tsan
 	$(MAKE) fuzz FUZZ_S=3
 
 deps:
 	tools/deps
+
+# ---- thread checks: the tools built with ThreadSanitizer (clang) into
+# build/tsan/bin, run on every threaded path by tests/tsan (make check runs it)
+TSAN_FLAGS = -g -O1 -fsanitize=thread
+TSAN_OBJ   = $(MM_SRC:%.c=build/tsan/%.o) $(LIB_SRC:%.c=build/tsan/%.o)
+TSAN_BINS  = $(addprefix build/tsan/bin/,$(notdir $(filter stp-%,$(TOOLS))))
+.SECONDARY: $(TSAN_OBJ)
+
+build/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -pthread -Ilib $(PKG_CFLAGS) $(TSAN_FLAGS) -MMD -MP -c -o $@ $<
+
+define tsan_rule
+build/tsan/bin/$(notdir $(1)): $$(patsubst %.c,build/tsan/%.o,$$(wildcard $(1)/*.c)) $(TSAN_OBJ)
+	@mkdir -p build/tsan/bin
+	clang -pthread -fsanitize=thread -o $$@ $$^ $$(LIBS)
+endef
+$(foreach t,$(filter stp-%,$(TOOLS)),$(eval $(call tsan_rule,$(t))))
+
+tsan: $(TSAN_BINS) | data/mm-pc/statements.jsonl
+	tests/tsan build/tsan/bin
 
 # ---- fuzzing (libFuzzer, clang): tests/fuzz/fuzz_NAME.c against the library
 # built with clang and ASan+UBSan; seed corpora in tests/fuzz/corpus/NAME.
@@ -414,6 +436,6 @@ demo:
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean fuzz bench-verify sft eval ei-eval demo iteration iterations reward ei report final
+.PHONY: all unit check deps data clean fuzz tsan bench-verify sft eval ei-eval demo iteration iterations reward ei report final
 
 -include $(shell find build -name '*.d' 2>/dev/null)
