@@ -140,6 +140,29 @@ slot_release(const char *name)
 	}
 }
 
+/* Is the process gone: no such PID, or a zombie not yet reaped (killed,
+ * its writing over)? A PID we may not signal is someone else's: alive. */
+static int
+pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) != 0)
+		return errno == ESRCH;
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 /*
  * Remove the temporaries of path left by processes that are gone (SIGKILL
  * leaves them: no handler runs): ".BASE.tmp.PID.N" beside it whose PID no
@@ -170,7 +193,7 @@ remove_dead(const char *path, int dirlen, const char *base)
 		if (errno || end == de->d_name + plen || *end != '.' || pid <= 0 ||
 		    pid == (long)getpid())
 			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!pid_gone((pid_t)pid))
 			continue;
 		if (snprintf(name, sizeof name, "%s/%s", dir, de->d_name) < (int)sizeof name)
 			unlink(name);
