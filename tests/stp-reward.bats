@@ -586,3 +586,13 @@ near() {
 	assert_failure 78
 	assert_stderr_regexp "^stp-reward: bad.yaml:3:2: "
 }
+
+@test "the three outputs are one unit: when the stats cannot be written, neither examples nor state appear" {
+	run --separate-stderr stp-reward -q -c nw.yaml --iter 3 --statements statements.jsonl \
+		--state state.jsonl --seeds seeds.jsonl -o ex.jsonl --state-out state.out \
+		--stats nosuchdir/stats.json iter.jsonl
+	assert_failure 73
+	[[ ! -e ex.jsonl ]]
+	[[ ! -e state.out ]]
+	[[ -z $(ls -A | grep '\.tmp\.') ]]
+}
