@@ -28,6 +28,14 @@ endif
 PKGS      = jansson yaml-0.1 libxxhash zlib openblas libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# the version the tools print (--version): the git description at build
+# time; build/version changes only when it does, so that lib/cli.o is
+# rebuilt then and only then
+STP_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+VERSION_NOW := $(shell cat build/version 2>/dev/null)
+ifneq ($(VERSION_NOW),$(STP_VERSION))
+$(shell mkdir -p build && echo '$(STP_VERSION)' > build/version)
+endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(STP_WARN) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
@@ -53,6 +61,10 @@ all: $(BINS) $(TTOOL_BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/lib/cli.o: lib/cli.c build/version
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSTP_VERSION='"$(STP_VERSION)"' -MMD -MP -c -o $@ $<
 
 $(BUILD)/libmm.a: $(MM_OBJ)
 	@rm -f $@

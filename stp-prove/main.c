@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "cli.h"
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
@@ -61,6 +62,7 @@ static const char usage_text[] =
 	"  -c, --config FILE     YAML configuration (section 'prove')\n"
 	"  -q, --quiet           no progress messages\n"
 	"  -h, --help            this help\n"
+	"      --version     print the version and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 	OAI_USAGE;
 
@@ -89,6 +91,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "temperature", required_argument, NULL, OPT_TEMP },
@@ -105,33 +108,6 @@ static const struct option longopts[] = {
 	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-
-static long
-num_arg(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
-		    max, s);
-	return v;
-}
-
-static double
-real_arg(const char *flag, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
-	return v;
-}
 
 static const char *const prove_keys[] = {
 	"model", "samples", "temperature", "top_p", "max_tokens", "seed", "constrain", "threads",
@@ -421,18 +397,15 @@ main(int argc, char **argv)
 	o.threads = ncpus();
 	o.iter = -1;
 	oai_cli_init(&o.cli);
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			config = argv[i] + 9;
+	config = cli_config(argc, argv);
 	if (config)
 		apply_config(&o, config);
 	o.config = config;
-	while ((c = getopt_long(argc, argv, "n:j:o:kc:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:j:o:kc:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o.samples = (int)num_arg("-n", optarg, 1, 100000); break;
-		case 'j': o.threads = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
+		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
 		case 'o': o.out = optarg; break;
 		case 'k': o.keep_going = 1; break;
 		case 'c': break;
@@ -440,24 +413,25 @@ main(int argc, char **argv)
 		case 'h': usage(0); break;
 		case OPT_MODEL: o.model = o.cli_model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
-		case OPT_TEMP: o.temperature = real_arg("--temperature", optarg, 0, 100); break;
-		case OPT_TOPP: o.top_p = real_arg("--top-p", optarg, 0, 1); break;
-		case OPT_MAXTOK: o.max_tokens = (int)num_arg("--max-tokens", optarg, 1, 65536); break;
-		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		case OPT_TEMP: o.temperature = cli_double("--temperature", optarg, 0, 100); break;
+		case OPT_TOPP: o.top_p = cli_double("--top-p", optarg, 0, 1); break;
+		case OPT_MAXTOK: o.max_tokens = (int)cli_long("--max-tokens", optarg, 1, 65536); break;
+		case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case OPT_NOCON: o.constrain = 0; break;
-		case OPT_ITER: o.iter = num_arg("--iter", optarg, 0, 1L << 30); break;
+		case OPT_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case OPT_EMBED: o.embed = 1; break;
 		case OPT_BACKEND: o.openai = backend_arg(optarg); break;
-		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)num_arg("--k-open", optarg, 0, 100000); break;
+		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)cli_long("--k-open", optarg, 0, 100000); break;
 		case OPT_KCONJ:
-			o.k_cat[PROVE_CONJECTURE] = (int)num_arg("--k-conjecture", optarg, 0, 100000);
+			o.k_cat[PROVE_CONJECTURE] = (int)cli_long("--k-conjecture", optarg, 0, 100000);
 			break;
 		case OPT_KREPROVE:
-			o.k_cat[PROVE_REPROVE] = (int)num_arg("--k-reprove", optarg, 0, 100000);
+			o.k_cat[PROVE_REPROVE] = (int)cli_long("--k-reprove", optarg, 0, 100000);
 			break;
+		case 'V': cli_version(); break;
 		default:
-			if (!oai_cli_parse(&o.cli, c, optarg))
-				usage(EX_USAGE);
+			if (c == '?' || c == ':' || !oai_cli_parse(&o.cli, c, optarg))
+				cli_bad_option(argv, c);
 		}
 	}
 	o.files = argv + optind;

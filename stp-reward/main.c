@@ -62,6 +62,7 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
+#include "cli.h"
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
@@ -1083,6 +1084,8 @@ main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+	{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts o;
@@ -1106,9 +1109,7 @@ main(int argc, char **argv)
 	o.pooled_pass = 1;
 	o.relabel_trivial = 1;
 	o.final_random = 1;
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
+	config = cli_config(argc, argv);
 	if (config) {
 		struct config *cf = config_load(config);
 		long v;
@@ -1151,7 +1152,8 @@ main(int argc, char **argv)
 		}
 		config_free(cf);
 	}
-	while ((c = getopt_long(argc, argv, "o:c:j:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:c:j:qh", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case O_STATE: o.state = optarg; break;
@@ -1193,7 +1195,8 @@ main(int argc, char **argv)
 			break;
 		case 'q': msg_verbosity = 0; break;
 		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		default: fputs(usage_text, stderr); return EX_USAGE;
+		case 'V': cli_version(); break;
+		default: cli_bad_option(argv, c);
 		}
 	}
 	if (o.init_state) {

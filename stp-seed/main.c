@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "cli.h"
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
@@ -523,6 +524,8 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+	{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sopts o;
@@ -540,9 +543,7 @@ main(int argc, char **argv)
 	o.reprove_below = 0.35;
 	o.max_per_seed = 8;
 	o.per_seed_factor = 3;
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
+	config = cli_config(argc, argv);
 	if (config) {
 		struct config *cf = config_load(config);
 		long v;
@@ -567,7 +568,8 @@ main(int argc, char **argv)
 			o.seed = (uint64_t)v;
 		config_free(cf);
 	}
-	while ((c = getopt_long(argc, argv, "o:c:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:c:qh", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's': o.state = optarg; break;
@@ -591,7 +593,8 @@ main(int argc, char **argv)
 		case 'c': break;
 		case 'q': msg_verbosity = 0; break;
 		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		default: fputs(usage_text, stderr); return EX_USAGE;
+		case 'V': cli_version(); break;
+		default: cli_bad_option(argv, c);
 		}
 	}
 	if (!o.state)

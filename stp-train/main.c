@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "config.h"
 #include "model/model.h"
 #include "msg.h"
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "init", required_argument, NULL, OPT_INIT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "shards", required_argument, NULL, OPT_SHARDS },
@@ -91,33 +93,6 @@ static const struct option longopts[] = {
 	{ "phase", required_argument, NULL, OPT_PHASE },
 	{ NULL, 0, NULL, 0 },
 };
-
-static long
-num_arg(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
-		    max, s);
-	return v;
-}
-
-static double
-real_arg(const char *flag, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
-	return v;
-}
 
 static const char *const model_keys[] = {
 	"width", "layers", "heads", "hidden", "ctx", "tie", NULL,
@@ -266,23 +241,20 @@ main(int argc, char **argv)
 	o.rename_prob = 0;
 	o.replay_share = 1;
 
-	for (int i = 1; i < argc; i++) {
-		if (i + 1 < argc && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0))
-			config = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			config = argv[i] + 9;
-		else if (i + 1 < argc && strcmp(argv[i], "--phase") == 0)
+	config = cli_config(argc, argv);
+	for (int i = 1; i < argc; i++)
+		if (i + 1 < argc && strcmp(argv[i], "--phase") == 0)
 			phase = argv[i + 1];
-	}
 	if (phase && strcmp(phase, "sft") != 0 && strcmp(phase, "iter") != 0)
 		die(EX_USAGE, "--phase: expected \"sft\" or \"iter\", got '%s'", phase);
 	if (config)
 		apply_config(&o, config, phase && strcmp(phase, "iter") == 0);
 
-	while ((c = getopt_long(argc, argv, "o:j:kc:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:j:kc:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
-		case 'j': o.threads = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
 		case 'k': o.keep_going = 1; break;
 		case 'c': break;
 		case 'q': msg_verbosity = 0; break;
@@ -291,12 +263,12 @@ main(int argc, char **argv)
 		case OPT_DB: o.db = optarg; break;
 		case OPT_SHARDS: o.shards = optarg; break;
 		case OPT_SHARDS_ONLY: o.shards_only = 1; break;
-		case OPT_STEPS: o.steps = num_arg("--steps", optarg, 1, 1L << 40); break;
+		case OPT_STEPS: o.steps = cli_long("--steps", optarg, 1, 1L << 40); break;
 		case OPT_EPOCHS:
-			o.epochs = real_arg("--epochs", optarg, 1e-9, 1e9);
+			o.epochs = cli_double("--epochs", optarg, 1e-9, 1e9);
 			o.steps = 0;
 			break;
-		case OPT_SEED: o.seed = (uint64_t)num_arg("--seed", optarg, 0, 1L << 62); break;
+		case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		case OPT_PHASE: break;   /* read above */
 		case OPT_HELDOUT: o.held_out = optarg; break;
@@ -305,7 +277,8 @@ main(int argc, char **argv)
 				die(EX_USAGE, "--replay: at most 8 files");
 			o.replay[o.nreplay++] = optarg;
 			break;
-		default: usage(EX_USAGE);
+		case 'V': cli_version(); break;
+		default: cli_bad_option(argv, c);
 		}
 	}
 	o.files = argv + optind;

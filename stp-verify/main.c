@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "msg.h"
 #include "verify.h"
@@ -82,6 +83,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "max-steps", required_argument, NULL, OPT_MAX_STEPS },
@@ -98,33 +100,6 @@ static const struct option longopts[] = {
 };
 
 /* A whole number in [min, max] from a flag, or exit 64. */
-static long
-num_arg(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
-		    max, s);
-	return v;
-}
-
-static double
-real_arg(const char *flag, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
-	return v;
-}
-
 static const char *const config_keys[] = {
 	"db", "cache", "jobs", "max_steps", "max_tokens", "max_symbols", "timeout",
 	"wall_time", "backend", "lean_cmd", "lean_project", "lean_mem", "lean_header_timeout",
@@ -196,17 +171,14 @@ main(int argc, char **argv)
 	o.lean_header_timeout = 600;
 
 	/* the configuration first, so that flags override it */
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			config = argv[i] + 9;
+	config = cli_config(argc, argv);
 	if (config)
 		apply_config(&o, config);
 
-	while ((c = getopt_long(argc, argv, "j:kc:o:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:kc:o:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': o.jobs = (int)num_arg("-j", optarg, 1, 1024); break;
+		case 'j': o.jobs = (int)cli_long("-j", optarg, 1, 1024); break;
 		case 'k': o.keep_going = 1; break;
 		case 'c': break;   /* read above */
 		case 'o': o.out = optarg; break;
@@ -215,13 +187,13 @@ main(int argc, char **argv)
 		case OPT_DB: o.db = optarg; break;
 		case OPT_CACHE: o.cache = optarg; break;
 		case OPT_MAX_STEPS:
-			o.max_steps = (uint32_t)num_arg("--max-steps", optarg, 1, 100000000);
+			o.max_steps = (uint32_t)cli_long("--max-steps", optarg, 1, 100000000);
 			break;
 		case OPT_MAX_TOKENS:
-			o.max_tokens = (uint32_t)num_arg("--max-tokens", optarg, 1, 100000000);
+			o.max_tokens = (uint32_t)cli_long("--max-tokens", optarg, 1, 100000000);
 			break;
 		case OPT_TIMEOUT:
-			o.timeout = real_arg("--timeout", optarg, 0.001, 86400);
+			o.timeout = cli_double("--timeout", optarg, 0.001, 86400);
 			o.timeout_set = 1;
 			break;
 		case OPT_WALL: o.wall_time = 1; break;
@@ -229,11 +201,12 @@ main(int argc, char **argv)
 		case OPT_BACKEND: o.backend = optarg; break;
 		case OPT_LEAN_CMD: o.lean_cmd = optarg; break;
 		case OPT_LEAN_PROJECT: o.lean_project = optarg; break;
-		case OPT_LEAN_MEM: o.lean_mem_mb = num_arg("--lean-mem", optarg, 0, 1L << 30); break;
+		case OPT_LEAN_MEM: o.lean_mem_mb = cli_long("--lean-mem", optarg, 0, 1L << 30); break;
 		case OPT_LEAN_HDR:
-			o.lean_header_timeout = real_arg("--lean-header-timeout", optarg, 0.001, 86400);
+			o.lean_header_timeout = cli_double("--lean-header-timeout", optarg, 0.001, 86400);
 			break;
-		default: usage(EX_USAGE);
+		case 'V': cli_version(); break;
+		default: cli_bad_option(argv, c);
 		}
 	}
 	o.files = argv + optind;
