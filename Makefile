@@ -1,12 +1,19 @@
 # stp - the STP self-play theorem prover as a pipeline of small C tools
 #
-#   make                 build every tool into bin/
+#   make                 build every tool into bin/ and the man pages into build/man/
 #   make check           install missing Debian packages, build, run the C unit
-#                        tests and the bats tests (tests/)
+#                        tests, the bats tests, the thread checks and a fuzz smoke run
 #   make deps            install missing Debian packages (tools/deps)
 #   make SANITIZE=1 ...  build with AddressSanitizer + UndefinedBehaviorSanitizer
-#   make data            build data/mm-pc/ from Debian's set.mm
+#   make data            build data/mm-pc/ and data/mm-pc-hard/ from Debian's set.mm
+#   make install         the tools, man pages and configurations under PREFIX (DESTDIR)
+#   make fuzz FUZZ_S=60  each libFuzzer harness for FUZZ_S seconds
+#   make tsan            the threaded paths under ThreadSanitizer
 #   make bench-verify    run bench/verify
+#   make help            this list
+#
+#   make sft | iteration N=k | iterations N=k | reward N=k | eval N=k | ei N=k |
+#   ei-eval N=k | final | report | demo     a run in runs/RUN (see below and README)
 #
 # Developer builds: make DEVELOPER=1 adds -Werror.
 
@@ -56,7 +63,29 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TTOOL_SRC = $(wildcard tests/tools/*.c)
 TTOOL_BIN = $(TTOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-all: $(BINS) $(TTOOL_BIN)
+# man pages: scdoc sources beside each tool and in docs/ (NAME.SECTION.scd)
+MAN_SRC   = $(wildcard stp-*/*.scd tools/*/*.scd docs/*.scd)
+MAN_PAGES = $(addprefix build/man/,$(notdir $(MAN_SRC:.scd=)))
+
+all: $(BINS) $(TTOOL_BIN) $(MAN_PAGES)
+
+build/man/%: $(filter %/$*.scd,$(MAN_SRC))
+	@mkdir -p build/man
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+$(foreach m,$(MAN_SRC),$(eval build/man/$(notdir $(m:.scd=)): $(m)))
+
+# make install PREFIX=/usr/local DESTDIR=: the tools, their man pages, the
+# configurations (PREFIX/share/stp/configs)
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/stp/configs/
+	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+help:
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -250,6 +279,15 @@ TOOLS_  = | $(BINS)
 $(R)/config.yaml: $(CONFIG)
 	@mkdir -p $(R)
 	cp $(CONFIG) $@
+	@{ echo "commit $$(git describe --always --dirty --tags 2>/dev/null || echo unknown)"; \
+	   for t in $(filter bin/stp-%,$(BINS)); do [ -x $$t ] && $$t --version 2>/dev/null; done; \
+	   true; } >$(R)/versions.txt
+
+# every stage of a run appends one record to runs/RUN/metrics.jsonl
+# (lib/metrics.h): its tool, the iteration, seconds and counts
+runs/%: export STP_METRICS = $(abspath $(R))/metrics.jsonl
+runs/%: export STP_ITER = $(N)
+$(REI)/%: export STP_METRICS = $(abspath $(REI))/metrics.jsonl
 
 # iteration 0: the human proofs verified (their lemmas feed the conjecturer
 # examples), the SFT examples, the model, the initial state
@@ -448,6 +486,6 @@ demo:
 clean:
 	rm -rf build bin/stp-*
 
-.PHONY: all unit check deps data clean fuzz tsan bench-verify sft eval ei-eval demo iteration iterations reward ei report final
+.PHONY: all unit check deps data clean fuzz tsan install help bench-verify sft eval ei-eval demo iteration iterations reward ei report final
 
 -include $(shell find build -name '*.d' 2>/dev/null)

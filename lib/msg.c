@@ -13,12 +13,14 @@
 
 const char *msg_prog = "stp";
 int msg_verbosity = 1;
+static double start_seconds;
 
 void
 msg_init(const char *argv0)
 {
 	const char *slash;
 
+	start_seconds = now_seconds();
 	if (!argv0 || !*argv0)
 		return;
 	slash = strrchr(argv0, '/');
@@ -42,6 +44,13 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 }
 
 void (*msg_die_hook)(int status);
+
+
+double
+msg_start_seconds(void)
+{
+	return start_seconds;
+}
 
 void
 die(int status, const char *fmt, ...)

@@ -72,5 +72,7 @@ const char *default_db(void);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);
+/* now_seconds() when msg_init() ran: the process's start, near enough. */
+double msg_start_seconds(void);
 
 #endif

@@ -55,6 +55,8 @@ fi
 	echo '{"iter":0,"proofs_generated":0,"tokens_generated":0}' >"$I0/stats.json"
 # round 0: the SFT model and the initial state, copied (as make does)
 mkdir -p "$REI/iter-000"
+# every stage appends its record to the run's metrics (lib/metrics.h), as under make
+export STP_METRICS=$PWD/$REI/metrics.jsonl STP_ITER=$N
 for f in state.jsonl stats.json model.safetensors; do
 	if [ ! -e "$REI/iter-000/$f" ] || [ "$I0/$f" -nt "$REI/iter-000/$f" ]; then
 		cp "$I0/$f" "$REI/iter-000/$f"

@@ -57,6 +57,8 @@ trap 'rm -f "$IN"/*.tmp.pipe' EXIT
 
 # the run's configuration, as make makes it
 mkdir -p "$R"
+# every stage appends its record to the run's metrics (lib/metrics.h), as under make
+export STP_METRICS=$PWD/$R/metrics.jsonl STP_ITER=$N
 if [ ! -e "$C" ] || [ "$CONFIG" -nt "$C" ]; then cp "$CONFIG" "$C"; fi
 mkdir -p "$IN"
 

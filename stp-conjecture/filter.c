@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "jsonl.h"
 #include "model/model.h"
+#include "metrics.h"
 #include "msg.h"
 #include "state.h"
 
@@ -280,7 +281,14 @@ cfilter_progress(const struct cfilter *f)
 	if (f->max >= 0)
 		snprintf(most, sizeof most, " of at most %ld", f->max);
 
-	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%; "
+	{
+		json_t *st = cfilter_stats(f), *v;
+		const char *k;
+		json_object_foreach(st, k, v)
+			metrics_num(k, (double)json_integer_value(v));
+		json_decref(st);
+	}
+	metrics_done("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%; "
 	         "%ld equal to a test statement, %ld to another dataset statement, %ld repeats), "
 	         "%ld valid, %ld not valid (%s), %ld kept%s", f->nseeds, f->ngen,
 	         f->nwf, 100.0 * (double)f->nwf / g, f->nnew, 100.0 * (double)f->nnew / g,

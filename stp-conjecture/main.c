@@ -94,7 +94,7 @@ static const char usage_text[] =
 	"  -c, --config FILE     YAML configuration (section 'conjecture')\n"
 	"  -q, --quiet           no progress messages\n"
 	"  -h, --help            this help\n"
-	"      --version     print the version and exit\n"
+	"      --version         print the version and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 	OAI_USAGE;
 
@@ -493,7 +493,7 @@ main(int argc, char **argv)
 		json_decref(rec);
 	}
 	if (jsonl_in_count(in) == 0)
-		warn("no records in the input");
+		progress("no seeds: no conjectures (as in iteration 1, before any statement is proved)");
 	jsonl_in_close(in);
 finish:
 	cfilter_finish(&f, out.fp);

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "metrics.h"
 #include "msg.h"
 #include "prompt.h"
 #include "prove.h"
@@ -52,8 +53,10 @@ static const char usage_text[] =
 	"      --max-tokens N    new tokens per sample at most (default 128)\n"
 	"      --seed N          random seed (default 1)\n"
 	"      --no-constrain    sample without the proof-state constraint\n"
-	"      --k-open K        samples of a record whose \"category\" is open (prove.k_open;\n"
-	"                        0: -n); --k-conjecture K, --k-reprove K likewise\n"
+	"      --k-open K        samples of a record whose \"category\" is open\n"
+	"                        (prove.k_open; 0: -n's)\n"
+	"      --k-conjecture K  the same for a conjecture (prove.k_conjecture)\n"
+	"      --k-reprove K     the same for a statement proved again (prove.k_reprove)\n"
 	"      --iter N          set the records' \"iter\" field\n"
 	"      --embed           write embeddings of the statements instead\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
@@ -62,7 +65,7 @@ static const char usage_text[] =
 	"  -c, --config FILE     YAML configuration (section 'prove')\n"
 	"  -q, --quiet           no progress messages\n"
 	"  -h, --help            this help\n"
-	"      --version     print the version and exit\n"
+	"      --version         print the version and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 	OAI_USAGE;
 
@@ -257,6 +260,7 @@ struct prover {
 	uint64_t *seeds;
 	struct model_sample *res;
 	float *emb;
+	long tokens;               /* generated, all statements */
 };
 
 /* Why a sample ended: <eos>, the token budget, a dead end of the proof state
@@ -330,6 +334,7 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 			json_object_set_new(a, "iter", json_integer(o->iter));
 		json_object_set_new(a, "model", json_string(p->model_id));
 		json_object_set_new(a, "gen_tokens", json_integer(p->res[i].n));
+		p->tokens += p->res[i].n;
 		json_object_set_new(a, "gen_stop", json_string(stop_name[p->res[i].stop]));
 		if (jsonl_write(fp, a) < 0)
 			die(EX_IOERR, "write error:");
@@ -369,6 +374,37 @@ embed_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 	free(ids);
 }
 
+/* The lines of the input files when all are plain regular files (the
+ * total for progress), else -1 (stdin, gzip: not known before reading). */
+static long
+count_lines(char **files, int nfiles)
+{
+	long n = 0;
+	char buf[1 << 16];
+
+	if (nfiles <= 0)
+		return -1;
+	for (int i = 0; i < nfiles; i++) {
+		FILE *f;
+		size_t k;
+		int first = 1;
+		if (strcmp(files[i], "-") == 0 || !(f = fopen(files[i], "rb")))
+			return -1;
+		while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+			if (first && k >= 2 && (unsigned char)buf[0] == 0x1f &&
+			    (unsigned char)buf[1] == 0x8b) {
+				fclose(f);
+				return -1;
+			}
+			first = 0;
+			for (size_t j = 0; j < k; j++)
+				n += buf[j] == '\n';
+		}
+		fclose(f);
+	}
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,10 +416,10 @@ main(int argc, char **argv)
 	struct jsonl_err jerr;
 	const char *line, *file;
 	size_t len;
-	long lineno, nbad = 0, nstmt = 0;
+	long lineno, nbad = 0, nstmt = 0, nsamples = 0, total;
 	struct out out;
 	int c, r, io, st;
-	double t0;
+	double t0, last;
 
 	msg_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -489,7 +525,8 @@ main(int argc, char **argv)
 
 	in = jsonl_in_open(o.files, o.nfiles, 0);
 	out_open(&out, o.out);
-	t0 = now_seconds();
+	t0 = last = now_seconds();
+	total = count_lines(o.files, o.nfiles);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 		json_t *rec = NULL;
 		struct srec s;
@@ -512,13 +549,34 @@ main(int argc, char **argv)
 			prove_one(&p, rec, &s, out.fp);
 		json_decref(rec);
 		nstmt++;
-		if (nstmt % 100 == 0)
-			progress("%ld statements, %.1f/s", nstmt, (double)nstmt / (now_seconds() - t0));
+		nsamples += o.embed ? 0 : s.K;
+		if (msg_verbosity >= 1 && now_seconds() - last >= 10) {
+			double el = now_seconds() - t0;
+			last = now_seconds();
+			if (total > 0) {
+				double left = el / (double)nstmt * (double)(total - nstmt);
+				progress("%ld/%ld statements (%.0f%%), %.0f samples/s, %.0f tokens/s, "
+				         "left %ld:%02ld:%02ld", nstmt, total, 100.0 * (double)nstmt / (double)total,
+				         (double)nsamples / el, (double)p.tokens / el, (long)left / 3600,
+				         (long)left / 60 % 60, (long)left % 60);
+			} else {
+				progress("%ld statements, %.0f samples/s, %.0f tokens/s", nstmt,
+				         (double)nsamples / el, (double)p.tokens / el);
+			}
+		}
 	}
 	if (jsonl_in_count(in) == 0)
 		warn("no records in the input");
 	out_close(&out);
 	jsonl_in_close(in);
+	{
+		double el = now_seconds() - t0 + 1e-9;
+		metrics_num("statements", (double)nstmt);
+		metrics_num("samples", (double)nsamples);
+		metrics_num("tokens", (double)p.tokens);
+		metrics_done("%ld statements, %ld samples, %ld tokens: %.0f samples/s, %.0f tokens/s",
+		             nstmt, nsamples, p.tokens, (double)nsamples / el, (double)p.tokens / el);
+	}
 	free(p.gen);
 	free(p.seeds);
 	free(p.res);

@@ -66,6 +66,7 @@
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "metrics.h"
 #include "msg.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
@@ -94,14 +95,16 @@ static const char usage_text[] =
 	"      --conjecture-stats F  stp-conjecture's counts, copied into the stats\n"
 	"      --state-out FILE      write the new state\n"
 	"      --stats FILE          write the stats (JSON)\n"
-	"      --final               the final re-training set (--sft: SFT examples first)\n"
+	"      --final               the final re-training set\n"
+	"      --sft EXAMPLES        --final: the SFT examples, written first\n"
 	"      --init-state          iteration 0's state from --statements\n"
 	"      --seed N              random seed (default 1)\n"
 	"  -j, --threads N           threads (default: the number of CPUs)\n"
 	"  -o, --output FILE         write the examples to FILE (atomically)\n"
 	"  -c, --config FILE         YAML configuration (section 'reward')\n"
 	"  -q, --quiet               no progress messages\n"
-	"  -h, --help                this help\n";
+	"  -h, --help                this help\n"
+	"      --version             print the version and exit\n";
 
 struct ropts {
 	const char *state, *statements, *seeds, *model, *prev_stats, *conj_stats, *out,
@@ -964,7 +967,11 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	out_publish(&out);
 	out_publish(&sout);
 	out_publish(&tout);
-	progress("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
+	metrics_num("attempts", (double)ts->attempts);
+	metrics_num("correct", (double)ts->correct);
+	metrics_num("prover_examples", (double)nprover);
+	metrics_num("conjecturer_examples", (double)nconj);
+	metrics_done("iteration %ld: %ld attempts, %ld correct; %ld prover and %ld conjecturer examples",
 	         o->iter, ts->attempts, ts->correct, nprover, nconj);
 	tallies_free(ts);
 	state_free(&st);
@@ -1044,7 +1051,9 @@ final_run(struct ropts *o, char **files, int nfiles)
 	for (int f = 0; f < nfiles; f++)
 		nout += write_proofs(out.fp, o, w, f, &cs, &idc, 1);
 	out_close(&out);
-	progress("final set: %ld SFT examples, %ld proofs", nsft, nout);
+	metrics_num("sft_examples", (double)nsft);
+	metrics_num("proofs", (double)nout);
+	metrics_done("final set: %ld SFT examples, %ld proofs", nsft, nout);
 	free(cs.c);
 	tallies_free(&idc);
 	free(w);
@@ -1085,7 +1094,6 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-	{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts o;

@@ -42,6 +42,7 @@
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "metrics.h"
 #include "msg.h"
 #include "mm/mm.h"
 #include "model/model.h"
@@ -60,13 +61,15 @@ static const char usage_text[] =
 	"      --db FILE          Metamath database, for the lemmas' statements\n"
 	"                         (default: $STP_DB, else data/mm-pc/pc.mm)\n"
 	"      --statements FILE  the dataset statements (--select)\n"
+	"      --select           make the prover's input (instead of seeds)\n"
 	"      --unproved-only    --select only the statements not yet proved (expert iteration)\n"
 	"      --seed N           random seed (default 1)\n"
 	"      --iter N           the iteration (recorded, and mixed into the random draws)\n"
 	"  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
 	"  -c, --config FILE      YAML configuration (section 'seed')\n"
 	"  -q, --quiet            no progress messages\n"
-	"  -h, --help             this help\n";
+	"  -h, --help             this help\n"
+	"      --version          print the version and exit\n";
 
 struct sopts {
 	const char *state, *db, *statements, *out;
@@ -388,8 +391,12 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		json_decref(sd);
 	}
 	out_close(&out);
-	progress("%zu seeds (%zu candidate pairs, a lemma at most %zu times, %zu cut to n = %zu), "
-	         "%ld conjectures each", nseeds, cs.n, cap, ncut, n, per_seed);
+	metrics_num("seeds", (double)nseeds);
+	metrics_num("candidate_pairs", (double)cs.n);
+	metrics_num("cut_to_n", (double)ncut);
+	metrics_num("samples_per_seed", (double)per_seed);
+	metrics_done("%zu seeds (%zu candidate pairs, a lemma at most %zu times, %zu cut to n = %zu), "
+	             "%ld conjectures each", nseeds, cs.n, cap, ncut, n, per_seed);
 	for (size_t i = 0; i < cs.n; i++) {
 		free(cs.c[i].sid);
 		free(cs.c[i].lemma);
@@ -498,7 +505,10 @@ select_run(const struct sopts *o, char **files, int nfiles)
 		jsonl_in_close(in);
 	}
 	out_close(&out);
-	progress("prover input: %ld unproved, %ld proved again, %ld conjectures", nunproved,
+	metrics_num("open", (double)nunproved);
+	metrics_num("reprove", (double)nreprove);
+	metrics_num("conjectures", (double)nconj);
+	metrics_done("prover input: %ld unproved, %ld proved again, %ld conjectures", nunproved,
 	         nreprove, nconj);
 	state_free(&st);
 	return 0;
@@ -525,7 +535,6 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-	{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sopts o;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "jsonl.h"
+#include "metrics.h"
 #include "msg.h"
 #include "mm/mm.h"
 #include "model/model.h"
@@ -340,7 +341,7 @@ train_run(const struct train_opts *o, const char *dir)
 	uint32_t *order;
 	int *tokens, *targets;
 	float *weights;
-	double t0 = now_seconds(), last = t0, loss_sum = 0, toks = 0;
+	double t0 = now_seconds(), last = t0, loss_sum = 0, toks = 0, last_loss = 0;
 	long loss_n = 0;
 
 	files = shard_list(dir, "examples", &nfiles, err, sizeof err);
@@ -462,6 +463,8 @@ train_run(const struct train_opts *o, const char *dir)
 		model_update(m, lr, (int)step + 1);
 		loss_sum += loss;
 		loss_n++;
+		/* the summary's loss: a moving average of the last few dozen steps */
+		last_loss = step == 0 ? loss : 0.95 * last_loss + 0.05 * loss;
 
 		if (msg_verbosity >= 1 &&
 		    ((o->log_every > 0 && (step + 1) % o->log_every == 0) ||
@@ -479,7 +482,11 @@ train_run(const struct train_opts *o, const char *dir)
 	}
 
 	model_save(m, tok, o->out);
-	progress("wrote %s (%ld steps, %ld epochs and a part)", o->out, steps, epoch);
+	metrics_num("steps", (double)steps);
+	metrics_num("examples", (double)d.n);
+	metrics_num("loss", last_loss);
+	metrics_done("wrote %s (%ld steps, %ld epochs and a part), loss %.4f (moving average)",
+	             o->out, steps, epoch, last_loss);
 	free(order);
 	free(tokens);
 	free(targets);

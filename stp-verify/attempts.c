@@ -14,6 +14,7 @@
 #include "atomic.h"
 #include "hash.h"
 #include "jsonl.h"
+#include "metrics.h"
 #include "msg.h"
 #include "vcache.h"
 #include "verify.h"
@@ -313,9 +314,12 @@ attempts_run(const struct verify_opts *o)
 	}
 	engine_free(e1);
 	engine_shared_save(sh);
-	if (t.records + t.bad > 1000)
-		progress("%zu verdicts: %zu ok, %zu not ok, %zu malformed, %.0f/s", t.records, t.ok,
-		         t.failed, t.bad, (double)t.records / (now_seconds() - t0 + 1e-9));
+	metrics_num("records", (double)t.records);
+	metrics_num("ok", (double)t.ok);
+	metrics_num("not_ok", (double)t.failed);
+	metrics_num("malformed", (double)t.bad);
+	metrics_done("%zu verdicts: %zu ok, %zu not ok, %zu malformed, %.0f/s", t.records, t.ok,
+	             t.failed, t.bad, (double)t.records / (now_seconds() - t0 + 1e-9));
 	for (int i = 0; i < p.nb; i++)
 		batch_free(&p.b[i]);
 	free(p.b);

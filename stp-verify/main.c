@@ -57,7 +57,8 @@ static const char usage_text[] =
 	"      --lean-mem MB   memory limit per REPL process group (default 10240; 0: none)\n"
 	"      --lean-header-timeout SEC  limit for a header's imports (default 600)\n"
 	"  -q, --quiet         no progress messages\n"
-	"  -h, --help          this help\n";
+	"  -h, --help          this help\n"
+	"      --version       print the version and exit\n";
 
 static void
 usage(int status)

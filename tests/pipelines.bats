@@ -77,7 +77,7 @@ setup() {
 		STMTS=stmts.jsonl pipelines/iteration.sh tiny 2 tiny.yaml >/dev/null 2>&1)
 	# every stage's file, the verdict cache, n, config.yaml: the same names, the same bytes
 	diff <(cd a/runs && find . | sort) <(cd b/runs && find . | sort)
-	diff -r a/runs b/runs
+	diff -r -x metrics.jsonl -x versions.txt a/runs b/runs
 	for f in seeds.jsonl conjectures.jsonl conjectures.stats.json inputs.jsonl attempts.jsonl \
 		verdicts.jsonl examples.jsonl state.jsonl stats.json model.safetensors; do
 		[[ -e b/runs/tiny/iter-002/$f ]]
@@ -126,7 +126,7 @@ setup() {
 	(cd b && STMTS=stmts.jsonl pipelines/ei.sh tiny 1 tiny.yaml >/dev/null 2>&1 &&
 		STMTS=stmts.jsonl pipelines/ei.sh tiny 2 tiny.yaml >/dev/null 2>&1)
 	diff <(cd a/runs && find . | sort) <(cd b/runs && find . | sort)
-	diff -r a/runs b/runs
+	diff -r -x metrics.jsonl -x versions.txt a/runs b/runs
 	# 64 samples of each statement not yet proved, no conjectures
 	E=b/runs/tiny-ei/iter-001
 	[[ $(wc -l <$E/attempts.jsonl) == $((64 * $(wc -l <$E/inputs.jsonl))) ]]

@@ -141,7 +141,7 @@ setup() {
 
 @test "stp-prove: an empty input gives no output and a warning" {
 	: >empty.jsonl
-	run --separate-stderr stp-prove --model model.safetensors empty.jsonl
+	run --separate-stderr stp-prove -q --model model.safetensors empty.jsonl
 	assert_success
 	assert_output ""
 	assert_stderr "stp-prove: warning: no records in the input"

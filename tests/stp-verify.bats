@@ -53,7 +53,7 @@ golden() {
 }
 
 @test "input files that cannot be opened exit 66" {
-	run --separate-stderr stp-verify nosuch.jsonl
+	run --separate-stderr stp-verify -q nosuch.jsonl
 	assert_failure 66
 	assert_stderr_regexp "nosuch.jsonl"
 }
@@ -61,14 +61,14 @@ golden() {
 # ---- verdicts
 
 @test "verdicts: steps and rpn proofs, right and wrong, unknown fields kept byte for byte" {
-	run --separate-stderr stp-verify id.jsonl
+	run --separate-stderr stp-verify -q id.jsonl
 	assert_success
 	golden id.verdicts
 	assert_stderr ""
 }
 
 @test "a wrong proof is data: exit 0, ok false, the reason names the token" {
-	run --separate-stderr stp-verify id.jsonl
+	run --separate-stderr stp-verify -q id.jsonl
 	assert_success
 	assert_line --index 1 --partial '"ok":false,"error":"token 7: the conclusion of '"'"'ax-1'"'"''
 }
@@ -77,7 +77,7 @@ golden() {
 	run --separate-stderr bash -c 'stp-verify -j 1 <id.jsonl'
 	assert_success
 	golden id.verdicts
-	run --separate-stderr stp-verify -j 2 id.jsonl
+	run --separate-stderr stp-verify -q -j 2 id.jsonl
 	assert_success
 	golden id.verdicts
 }
@@ -99,30 +99,30 @@ golden() {
 
 @test "a verdict fed back is verified again: its fields replaced, not repeated" {
 	stp-verify id.jsonl >once.jsonl
-	run --separate-stderr stp-verify once.jsonl
+	run --separate-stderr stp-verify -q once.jsonl
 	assert_success
 	golden id.verdicts
 }
 
 @test "a statement with an undeclared symbol is a verdict, not an error" {
-	run --separate-stderr stp-verify id.jsonl
+	run --separate-stderr stp-verify -q id.jsonl
 	assert_line --index 6 --partial '"ok":false,"error":"statement: math symbol '"'"'undeclared'"'"' is not declared"'
 }
 
 @test "--max-tokens: a longer proof is not ok, with the limit in the reason" {
-	run --separate-stderr stp-verify --max-tokens 5 id.jsonl
+	run --separate-stderr stp-verify -q --max-tokens 5 id.jsonl
 	assert_success
 	assert_line --index 0 --partial '"ok":false,"error":"proof has 8 tokens, more than the limit of 5"'
 }
 
 @test "--max-steps: an expansion longer than the limit is not ok" {
-	run --separate-stderr stp-verify --max-steps 10 id.jsonl
+	run --separate-stderr stp-verify -q --max-steps 10 id.jsonl
 	assert_success
 	assert_line --index 0 --partial '"ok":false'
 }
 
 @test "-o FILE writes the verdicts atomically" {
-	run --separate-stderr stp-verify -o out.jsonl id.jsonl
+	run --separate-stderr stp-verify -q -o out.jsonl id.jsonl
 	assert_success
 	assert_output ""
 	run cat out.jsonl
@@ -137,7 +137,7 @@ golden() {
 	[[ $(wc -l <c.jsonl) == 8 ]]
 	# doctor one cached verdict: the second run must show it, so it was not verified again
 	sed -i 's/"length":8,/"length":999,/' c.jsonl
-	run --separate-stderr stp-verify --cache c.jsonl id.jsonl
+	run --separate-stderr stp-verify -q --cache c.jsonl id.jsonl
 	assert_success
 	assert_line --index 0 --partial '"length":999'
 	# entries already there are not written again
@@ -154,10 +154,10 @@ golden() {
 
 @test "--cache: a verdict under other limits is not served from the cache" {
 	# under --max-tokens 2 the proof of id (8 tokens) is rejected and cached
-	run --separate-stderr stp-verify --max-tokens 2 --cache c.jsonl id.jsonl
+	run --separate-stderr stp-verify -q --max-tokens 2 --cache c.jsonl id.jsonl
 	assert_line --index 0 --partial '"ok":false,"error":"proof has 8 tokens, more than the limit of 2"'
 	# a run with the normal limits verifies it again: correct
-	run --separate-stderr stp-verify --cache c.jsonl id.jsonl
+	run --separate-stderr stp-verify -q --cache c.jsonl id.jsonl
 	assert_line --index 0 --partial '"ok":true'
 	# and the same limits again come from the cache (no new entries)
 	n=$(wc -l <c.jsonl)
@@ -167,7 +167,7 @@ golden() {
 
 @test "--cache: a corrupt cache file is an error naming the line" {
 	printf '{"key":"xyz","v":{}}\n' >c.jsonl
-	run --separate-stderr stp-verify --cache c.jsonl id.jsonl
+	run --separate-stderr stp-verify -q --cache c.jsonl id.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: c.jsonl:1: field 'key': expected 32 hex digits"
 }
@@ -175,7 +175,7 @@ golden() {
 # ---- bad input: a clear message with its location, the SPEC exit code
 
 @test "malformed JSON: exit 65 naming file:line:column; the records before it are written" {
-	run --separate-stderr stp-verify malformed.jsonl
+	run --separate-stderr stp-verify -q malformed.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: malformed.jsonl:2: invalid JSON: expected ',' or '}' in an object (column 32)"
 	assert_line --index 0 --partial '"id":"a"'
@@ -183,7 +183,7 @@ golden() {
 }
 
 @test "-k skips a malformed record, goes on, and still exits 65" {
-	run --separate-stderr stp-verify -k malformed.jsonl
+	run --separate-stderr stp-verify -q -k malformed.jsonl
 	assert_failure 65
 	[[ ${#lines[@]} == 2 ]]
 	assert_line --index 1 --partial '"id":"c"'
@@ -192,34 +192,34 @@ stp-verify: 1 malformed record skipped"
 }
 
 @test "a missing field: exit 65 naming the field" {
-	run --separate-stderr stp-verify missing.jsonl
+	run --separate-stderr stp-verify -q missing.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: missing.jsonl:1: field 'proof': missing"
 }
 
 @test "a mistyped field: exit 65 naming the field and the type" {
-	run --separate-stderr stp-verify mistyped.jsonl
+	run --separate-stderr stp-verify -q mistyped.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: mistyped.jsonl:1: field 'statement': expected a string"
 }
 
 @test "a bad format, a foreign system, an unknown context: exit 65" {
 	printf '%s\n' '{"statement":"|- ph","proof":"x","format":"lean"}' >f.jsonl
-	run --separate-stderr stp-verify f.jsonl
+	run --separate-stderr stp-verify -q f.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: f.jsonl:1: field 'format': expected \"steps\" or \"rpn\""
 	printf '%s\n' '{"system":"lean","statement":"theorem x : True","proof":"trivial"}' >s.jsonl
-	run --separate-stderr stp-verify s.jsonl
+	run --separate-stderr stp-verify -q s.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: s.jsonl:1: field 'system': 'lean' is not checked by the metamath backend"
-	run --separate-stderr stp-verify badcontext.jsonl
+	run --separate-stderr stp-verify -q badcontext.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: badcontext.jsonl:1: field 'context': 'nosuchlabel' is not an assertion of $DB"
 }
 
 @test "an empty input: no output, a warning, exit 0" {
 	: >empty.jsonl
-	run --separate-stderr stp-verify empty.jsonl
+	run --separate-stderr stp-verify -q empty.jsonl
 	assert_success
 	assert_output ""
 	assert_stderr "stp-verify: warning: no records in the input"
@@ -229,18 +229,18 @@ stp-verify: 1 malformed record skipped"
 	head -1 id.jsonl >big.jsonl
 	{ printf '{"statement":"|- ph","proof":"'; head -c 10485760 /dev/zero | tr '\0' 'a'; printf '"}\n'; } >>big.jsonl
 	head -1 id.jsonl >>big.jsonl
-	run --separate-stderr stp-verify big.jsonl
+	run --separate-stderr stp-verify -q big.jsonl
 	assert_failure 65
 	assert_stderr_regexp "^stp-verify: big.jsonl:2: line longer than [0-9]+ bytes"
 	[[ ${#lines[@]} == 1 ]]
-	run --separate-stderr stp-verify -k big.jsonl
+	run --separate-stderr stp-verify -q -k big.jsonl
 	assert_failure 65
 	[[ ${#lines[@]} == 2 ]]
 }
 
 @test "gzip input reads like plain input" {
 	gzip -c id.jsonl >id.jsonl.gz
-	run --separate-stderr stp-verify id.jsonl.gz
+	run --separate-stderr stp-verify -q id.jsonl.gz
 	assert_success
 	golden id.verdicts
 }
@@ -248,7 +248,7 @@ stp-verify: 1 malformed record skipped"
 @test "a truncated gzip shard: exit 65 naming the file" {
 	for i in $(seq 50); do cat id.jsonl; done | gzip -c >t.jsonl.gz
 	head -c $(( $(stat -c %s t.jsonl.gz) - 20 )) t.jsonl.gz >cut.jsonl.gz
-	run --separate-stderr stp-verify cut.jsonl.gz
+	run --separate-stderr stp-verify -q cut.jsonl.gz
 	assert_failure 65
 	assert_stderr_regexp "^stp-verify: cut.jsonl.gz(:[0-9]+)?: (truncated|corrupt) gzip"
 }
@@ -257,7 +257,7 @@ stp-verify: 1 malformed record skipped"
 	for i in $(seq 50); do cat id.jsonl; done | gzip -c >t.jsonl.gz
 	size=$(stat -c %s t.jsonl.gz)
 	printf '\xff\xff\xff\xff' | dd of=t.jsonl.gz bs=1 seek=$((size / 2)) conv=notrunc status=none
-	run --separate-stderr stp-verify t.jsonl.gz
+	run --separate-stderr stp-verify -q t.jsonl.gz
 	assert_failure 65
 	assert_stderr_regexp "t.jsonl.gz(:[0-9]+)?: (corrupt|truncated) gzip"
 }
@@ -265,57 +265,57 @@ stp-verify: 1 malformed record skipped"
 # ---- configuration
 
 @test "bad YAML: exit 78 naming file:line:column" {
-	run --separate-stderr stp-verify -c bad-syntax.yaml id.jsonl
+	run --separate-stderr stp-verify -q -c bad-syntax.yaml id.jsonl
 	assert_failure 78
 	assert_stderr "stp-verify: bad-syntax.yaml:4:1: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 14)"
 }
 
 @test "a mistyped setting: exit 78 naming file:line:column and the key" {
-	run --separate-stderr stp-verify -c bad-type.yaml id.jsonl
+	run --separate-stderr stp-verify -q -c bad-type.yaml id.jsonl
 	assert_failure 78
 	assert_stderr "stp-verify: bad-type.yaml:2:9: 'verify.jobs': expected an integer from 1 to 1024"
 }
 
 @test "a misspelt setting: exit 78" {
-	run --separate-stderr stp-verify -c bad-key.yaml id.jsonl
+	run --separate-stderr stp-verify -q -c bad-key.yaml id.jsonl
 	assert_failure 78
 	assert_stderr_regexp "^stp-verify: bad-key.yaml:2:3: unknown key 'verify.jbos'"
 }
 
 @test "a setting from the file, and a flag overriding it" {
 	printf 'verify:\n  max_tokens: 5\n' >c.yaml
-	run --separate-stderr stp-verify -c c.yaml id.jsonl
+	run --separate-stderr stp-verify -q -c c.yaml id.jsonl
 	assert_line --index 0 --partial '"error":"proof has 8 tokens, more than the limit of 5"'
-	run --separate-stderr stp-verify -c c.yaml --max-tokens 100 id.jsonl
+	run --separate-stderr stp-verify -q -c c.yaml --max-tokens 100 id.jsonl
 	golden id.verdicts
 }
 
 @test "a missing configuration file exits 66" {
-	run --separate-stderr stp-verify -c nosuch.yaml id.jsonl
+	run --separate-stderr stp-verify -q -c nosuch.yaml id.jsonl
 	assert_failure 66
 }
 
 # ---- the database
 
 @test "--db: a missing database exits 66, a malformed one 65" {
-	run --separate-stderr stp-verify --db nosuch.mm id.jsonl
+	run --separate-stderr stp-verify -q --db nosuch.mm id.jsonl
 	assert_failure 66
 	assert_stderr "stp-verify: cannot open 'nosuch.mm': No such file or directory"
 	printf '$c a $.\n$c a $.\n' >dup.mm
-	run --separate-stderr stp-verify --db dup.mm id.jsonl
+	run --separate-stderr stp-verify -q --db dup.mm id.jsonl
 	assert_failure 65
 	assert_stderr "stp-verify: dup.mm:2: math symbol 'a' is declared twice"
 }
 
 @test "--check-db: every proof of data/mm-pc/pc.mm" {
-	run --separate-stderr stp-verify --check-db "$DB"
+	run --separate-stderr stp-verify -q --check-db "$DB"
 	assert_success
 	assert_output --regexp "^$DB: 1486 proofs, 1486 correct, 0 failed \("
 }
 
 @test "a statement of a syntax typecode is not a theorem, even with a correct syntax proof" {
 	printf '%s\n' '{"id":"w","statement":"wff ( ph -> ps )","proof":"wph wps wi","format":"rpn"}' >w.jsonl
-	run --separate-stderr stp-verify --db "$DB" w.jsonl
+	run --separate-stderr stp-verify -q --db "$DB" w.jsonl
 	assert_success
 	assert_output '{"id":"w","statement":"wff ( ph -> ps )","proof":"wph wps wi","format":"rpn","ok":false,"error":"statement: '"'"'wff'"'"' is a syntax typecode: only provable statements are theorems","lemmas":[],"length":3,"verify_ms":0.0003}'
 	# the same proof of a |- statement's syntax is not a proof either

@@ -1,0 +1,27 @@
+/*
+ * metrics.h - one line per stage: a summary on stderr, a record in
+ * $STP_METRICS
+ *
+ * Each stage ends with metrics_done(): its summary line on stderr (without
+ * -q; and under -q too when STP_METRICS is set, so that each stage of a
+ * make run leaves one line in the log), and, when the environment names a
+ * file in STP_METRICS (make sets runs/RUN/metrics.jsonl), one JSON record
+ * appended to it:
+ *
+ *   {"tool":"stp-verify","iter":3,"seconds":1.84,"records":17536,"ok":4121,...}
+ *
+ * iter is $STP_ITER when set (make sets the iteration). The record is one
+ * write(2) to a file opened O_APPEND, so stages running at once do not mix
+ * their lines.
+ */
+#ifndef STP_METRICS_H
+#define STP_METRICS_H
+
+/* A number field of this stage's record (in the order added). */
+void metrics_num(const char *key, double v);
+/* A string field. */
+void metrics_str(const char *key, const char *v);
+/* Print "PROG: MESSAGE (N.N s)" and append the record (see above). */
+void metrics_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
