@@ -299,7 +299,7 @@ $(I0)/examples.jsonl: $(I0)/human.jsonl $(TOOLS_)
 	bin/stp-sftdata --db $(DB) -o $@ $(I0)/human.jsonl $(STMTS)
 
 $(I0)/model.safetensors: $(I0)/examples.jsonl $(R)/config.yaml $(TOOLS_)
-	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(I0)/examples.jsonl
+	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --resume -o $@ $(I0)/examples.jsonl
 
 $(I0)/state.jsonl: $(STMTS) $(TOOLS_)
 	@mkdir -p $(I0)
@@ -369,7 +369,7 @@ $(IN)/refresh.jsonl: $(IN)/examples.jsonl $(I0)/examples.jsonl $(TOOLS_)
 	mv $@.tmp $@
 
 $(IN)/model.safetensors: $(IN)/refresh.jsonl $(TOOLS_)
-	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(IN)/refresh.jsonl
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --resume -o $@ $(IN)/refresh.jsonl
 else
 $(IN)/model.safetensors: $(IN)/examples.jsonl $(IP)/model.safetensors $(I0)/examples.jsonl $(TOOLS_)
 	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --phase iter --init $(IP)/model.safetensors \
@@ -444,7 +444,7 @@ $(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)
 		$$(ls $(R)/iter-*/verdicts.jsonl)
 
 $(R)/final/model.safetensors: $(R)/final/examples.jsonl $(TOOLS_)
-	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) -o $@ $(R)/final/examples.jsonl
+	bin/stp-train -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --resume -o $@ $(R)/final/examples.jsonl
 
 final: $(R)/final/model.safetensors
 

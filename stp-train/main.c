@@ -47,6 +47,8 @@ static const char usage_text[] =
 	"      --replay FILE   replayed examples (the SFT set): a random subset, at most\n"
 	"                      train.iter.replay_share of the weighted target tokens\n"
 	"      --steps N       optimizer steps (overrides train.steps and train.epochs)\n"
+	"      --save-every N  a resume point every N steps (train.save_every; 0: none)\n"
+	"      --resume        continue from the latest resume point of this same job\n"
 	"      --epochs X      passes over the examples (when no steps are set)\n"
 	"      --seed N        random seed (train.seed)\n"
 	"  -j, --threads N     threads (default: the number of CPUs)\n"
@@ -70,7 +72,7 @@ usage(int status)
 
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
-	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY, OPT_HELDOUT,
+	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY, OPT_HELDOUT, OPT_RESUME, OPT_SAVE_EVERY,
 };
 
 static const struct option longopts[] = {
@@ -88,6 +90,8 @@ static const struct option longopts[] = {
 	{ "steps", required_argument, NULL, OPT_STEPS },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "held-out", required_argument, NULL, OPT_HELDOUT },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "save-every", required_argument, NULL, OPT_SAVE_EVERY },
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
@@ -100,7 +104,7 @@ static const char *const model_keys[] = {
 };
 static const char *const train_keys[] = {
 	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "weight_decay", "clip", "seed",
-	"threads", "rename_prob", "log_every", "shard_bytes", "iter", NULL,
+	"threads", "rename_prob", "log_every", "shard_bytes", "iter", "save_every", NULL,
 };
 static const char *const iter_keys[] = {
 	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", "replay_share",
@@ -184,6 +188,8 @@ apply_config(struct train_opts *o, const char *path, int phase_iter)
 		o->rename_prob = d;
 	if (config_int(c, "train.log_every", &v, 0, 1L << 40))
 		o->log_every = v;
+	if (config_int(c, "train.save_every", &v, 0, 1L << 40))
+		o->save_every = v;
 	if (config_int(c, "train.shard_bytes", &v, 0, 1L << 40))
 		o->shard_bytes = (size_t)v;
 	if (phase_iter)
@@ -273,6 +279,8 @@ main(int argc, char **argv)
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		case OPT_PHASE: break;   /* read above */
 		case OPT_HELDOUT: o.held_out = optarg; break;
+		case OPT_RESUME: o.resume = 1; break;
+		case OPT_SAVE_EVERY: o.save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
 		case OPT_REPLAY:
 			if (o.nreplay == 8)
 				die(EX_USAGE, "--replay: at most 8 files");

@@ -22,9 +22,13 @@
  * only, never on the thread count.
  */
 #include <math.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "jsonl.h"
 #include "metrics.h"
 #include "msg.h"
@@ -326,6 +330,109 @@ fmt_time(double s, char buf[32])
 	snprintf(buf, 32, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
+/* ---- resuming (--resume): every train.save_every steps the model and the
+ * optimizer's state go to OUT.resume-JOB-STEP.safetensors and .state, JOB
+ * the hash of what decides the training (the shards' manifest, the
+ * settings, the starting checkpoint), so that a state is never taken up by
+ * another job; a rerun with --resume continues from the latest complete
+ * pair and ends with the same bytes as a run never stopped. */
+
+static uint64_t
+file_hash(const char *path, uint64_t h)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[1 << 16];
+	size_t k;
+
+	if (!f)
+		return h ^ 0x6e6f6e65ULL;
+	while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+		h = hash64_seed(buf, k, h);
+	fclose(f);
+	return h;
+}
+
+/* "OUT.resume-JOB" (malloc'd). */
+static char *
+resume_base(const struct train_opts *o, const char *dir, long steps)
+{
+	char *man = xasprintf("%s/examples.manifest.json", dir), *set, hex[17];
+	uint64_t h = file_hash(man, 0);
+
+	set = xasprintf("%ld %d %.17g %.17g %.17g %d %.17g %.17g %llu %.17g %d %d %d %d %d %d",
+	                steps, o->batch, o->epochs, o->lr, o->lr_min, o->warmup, o->weight_decay,
+	                o->clip, (unsigned long long)o->seed, o->rename_prob, o->width, o->layers,
+	                o->heads, o->hidden, o->ctx, o->tie);
+	h = hash64_seed(set, strlen(set), h);
+	if (o->init)
+		h = file_hash(o->init, h);
+	hash64_hex(h, hex);
+	free(man);
+	free(set);
+	return xasprintf("%s.resume-%s", o->out, hex);
+}
+
+/* The latest step s with both BASE-s.safetensors and BASE-s.state, or -1. */
+static long
+resume_latest(const char *base)
+{
+	const char *slash = strrchr(base, '/');
+	char *dir = slash ? xstrndup(base, (size_t)(slash - base)) : xstrdup(".");
+	const char *name = slash ? slash + 1 : base;
+	size_t nl = strlen(name);
+	long best = -1;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *end, *other;
+		long st;
+		struct stat sb;
+		if (strncmp(de->d_name, name, nl) != 0 || de->d_name[nl] != '-')
+			continue;
+		st = strtol(de->d_name + nl + 1, &end, 10);
+		if (end == de->d_name + nl + 1 || strcmp(end, ".safetensors") != 0 || st <= best)
+			continue;
+		other = xasprintf("%s-%ld.state", base, st);
+		if (stat(other, &sb) == 0)
+			best = st;
+		free(other);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return best;
+}
+
+/* Remove BASE-*.safetensors and BASE-*.state but the pair of step keep. */
+static void
+resume_prune(const char *base, long keep)
+{
+	const char *slash = strrchr(base, '/');
+	char *dir = slash ? xstrndup(base, (size_t)(slash - base)) : xstrdup(".");
+	const char *name = slash ? slash + 1 : base;
+	size_t nl = strlen(name);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *end, *path;
+		long st;
+		if (strncmp(de->d_name, name, nl) != 0 || de->d_name[nl] != '-')
+			continue;
+		st = strtol(de->d_name + nl + 1, &end, 10);
+		if (end == de->d_name + nl + 1 || st == keep ||
+		    (strcmp(end, ".safetensors") != 0 && strcmp(end, ".state") != 0))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		unlink(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int
 train_run(const struct train_opts *o, const char *dir)
 {
@@ -336,7 +443,8 @@ train_run(const struct train_opts *o, const char *dir)
 	struct data d;
 	char err[1024], **files;
 	int nfiles, B = o->batch, T, ctx;
-	long steps, step = 0, epoch = 0;
+	long steps, step = 0, epoch = 0, start = 0;
+	char *rbase = NULL;
 	size_t pos = 0;
 	uint32_t *order;
 	int *tokens, *targets;
@@ -403,9 +511,43 @@ train_run(const struct train_opts *o, const char *dir)
 	tokens = xmalloc((size_t)B * (size_t)ctx * sizeof *tokens);
 	targets = xmalloc((size_t)B * (size_t)ctx * sizeof *targets);
 	weights = xmalloc((size_t)B * (size_t)ctx * sizeof *weights);
+	rbase = o->save_every > 0 || o->resume ? resume_base(o, dir, steps) : NULL;
+	if (o->resume && resume_latest(rbase) > 0) {
+		/* the model and the optimizer where a stopped run left them; the
+		 * batches of the steps before replayed (not trained on) */
+		char *mp;
+		start = resume_latest(rbase);
+		mp = xasprintf("%s-%ld.safetensors", rbase, start);
+		char *sp = xasprintf("%s-%ld.state", rbase, start);
+		struct model *m2;
+		struct tokenizer *t2;
+		struct model_opt keep = *model_optimizer(m);
+		int st, at = 0;
+		if ((st = model_load(mp, o->threads, &m2, &t2, err, sizeof err)))
+			die(st, "%s", err);
+		if ((st = model_load_state(m2, sp, &at, err, sizeof err)))
+			die(st, "%s", err);
+		if (at != start)
+			die(EX_DATAERR, "'%s': the state of step %d, the name says %ld", sp, at, start);
+		model_free(m);
+		tokenizer_free(tok);
+		m = m2;
+		tok = t2;
+		*model_optimizer(m) = keep;
+		for (step = 0; step < start; step++) {
+			if (pos >= d.n) {
+				epoch++;
+				pos = 0;
+			}
+			pos += d.n - pos < (size_t)B ? d.n - pos : (size_t)B;
+		}
+		progress("resuming at step %ld of %ld (%s)", start, steps, mp);
+		free(mp);
+		free(sp);
+	}
 	epoch_order(&d, order, B, o->seed, epoch);
 
-	for (step = 0; step < steps; step++) {
+	for (step = start; step < steps; step++) {
 		int nb = 0;
 		float loss, lr;
 		size_t first = pos;
@@ -463,6 +605,16 @@ train_run(const struct train_opts *o, const char *dir)
 		model_update(m, lr, (int)step + 1);
 		loss_sum += loss;
 		loss_n++;
+		if (o->save_every > 0 && (step + 1) % o->save_every == 0 && step + 1 < steps) {
+			/* the state first: a model without its state is never taken */
+			char *sp = xasprintf("%s-%ld.state", rbase, step + 1);
+			char *mp = xasprintf("%s-%ld.safetensors", rbase, step + 1);
+			model_save_state(m, (int)step + 1, sp);
+			model_save(m, tok, mp);
+			resume_prune(rbase, step + 1);
+			free(sp);
+			free(mp);
+		}
 		/* the summary's loss: a moving average of the last few dozen steps */
 		last_loss = step == 0 ? loss : 0.95 * last_loss + 0.05 * loss;
 
@@ -482,6 +634,10 @@ train_run(const struct train_opts *o, const char *dir)
 	}
 
 	model_save(m, tok, o->out);
+	if (rbase) {
+		resume_prune(rbase, -1);
+		free(rbase);
+	}
 	metrics_num("steps", (double)steps);
 	metrics_num("examples", (double)d.n);
 	metrics_num("loss", last_loss);

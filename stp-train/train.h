@@ -38,6 +38,8 @@ struct train_opts {
 	int threads;
 	double rename_prob;        /* consistent renaming of variables, per example */
 	long log_every;            /* progress every N steps (0: about every 10 s) */
+	long save_every;           /* train.save_every: a resume point every N steps (0: none) */
+	int resume;                /* --resume: continue from the latest resume point */
 };
 
 /* Read the examples, format them with the prompt functions, write the

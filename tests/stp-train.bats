@@ -279,3 +279,38 @@ setup() {
 	assert_failure
 	[[ ! -e m.safetensors ]]
 }
+
+@test "--resume: a run killed after a resume point ends with the same bytes as one never stopped" {
+	S="$STP_ROOT/data/mm-pc/proofs.jsonl"
+	printf 'model:\n  width: 32\n  layers: 1\n  heads: 2\n  ctx: 128\ntrain:\n  batch: 8\n  steps: 600\n  warmup: 5\n  lr: 0.01\n  seed: 7\n  rename_prob: 0.5\n  save_every: 50\n' >long.yaml
+	stp-sftdata -q -o ex.jsonl "$STP_ROOT/tests/fixtures/train/small.jsonl" 2>/dev/null || cp small.jsonl ex.jsonl
+	stp-train -q -c long.yaml -o ref.safetensors small.jsonl
+	# no resume point is left behind by a run that ends
+	[[ -z $(ls | grep resume) ]]
+	stp-train -q -c long.yaml --resume -o m.safetensors small.jsonl &
+	pid=$!
+	for t in $(seq 600); do
+		ls | grep -q 'm.safetensors.resume-.*-[0-9]*.safetensors$' && break
+		sleep 0.02
+	done
+	kill -KILL "$pid"
+	wait "$pid" || true
+	[[ ! -e m.safetensors ]] || skip "the run ended before it was killed"
+	ls | grep -q 'm.safetensors.resume-' || fail "no resume point was written"
+	run --separate-stderr stp-train -c long.yaml --resume -o m.safetensors small.jsonl
+	assert_success
+	assert_stderr_regexp "resuming at step [1-9][0-9]* of 600"
+	cmp ref.safetensors m.safetensors
+	[[ -z $(ls | grep resume) ]]
+}
+
+@test "--resume: a resume point of another job (other settings) is not taken" {
+	printf 'model:\n  width: 32\n  layers: 1\n  heads: 2\n  ctx: 128\ntrain:\n  batch: 8\n  steps: 60\n  seed: 7\n  save_every: 20\n' >a.yaml
+	stp-train -q -c a.yaml -o ref.safetensors small.jsonl
+	# a stale point under the same output name but another job's hash
+	touch m.safetensors.resume-0000000000000000-40.safetensors m.safetensors.resume-0000000000000000-40.state
+	run --separate-stderr stp-train -c a.yaml --resume -o m.safetensors small.jsonl
+	assert_success
+	[[ $(grep -c "resuming" <<<"$stderr") == 0 ]]
+	cmp ref.safetensors m.safetensors
+}

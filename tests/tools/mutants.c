@@ -66,8 +66,9 @@
  *                   before the context (not available to the candidate),
  *                   often the context's own $e
  *   stmt-syntax     the statement "wff X" for a sub-expression X, proved by
- *                   its syntax proof: correct
- *   hyp-malformed   an extra hypothesis, unused and not well formed: the one
+ *                   its syntax proof: a documented difference (metamath.exe
+ *                   accepts it; stp-verify proves only provable statements)
+ *   hyp-malformed   an extra hypothesis, unused and not well formed: a
  *                   documented difference (metamath.exe accepts the proof;
  *                   stp-verify rejects a malformed statement or hypothesis)
  * Kinds of the steps mutants (format "steps"), kept only when our expander
