@@ -21,6 +21,7 @@
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "msg.h"
+#include "rng.h"
 
 struct bench {
 	struct model_config cfg;
@@ -108,13 +109,13 @@ bench_sgemm(struct bench *b)
 static void
 fill_batch(int *tok, int *tgt, float *w, int B, int T, int V, uint64_t seed)
 {
-	struct model_rng r;
+	struct rng r;
 	int i;
 
-	model_rng_init(&r, seed);
+	rng_init(&r, seed);
 	for (i = 0; i < B * T; i++) {
-		tok[i] = (int)(model_rng_next(&r) % V);
-		tgt[i] = (int)(model_rng_next(&r) % V);
+		tok[i] = (int)(rng_next(&r) % V);
+		tgt[i] = (int)(rng_next(&r) % V);
 		w[i] = 1.0f;
 	}
 }

@@ -25,9 +25,9 @@
 #include "conj.h"
 #include "hash.h"
 #include "jsonl.h"
-#include "model/model.h"
 #include "metrics.h"
 #include "msg.h"
+#include "rng.h"
 #include "state.h"
 
 void
@@ -190,7 +190,7 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 	{
 		uint64_t wd[3] = { o->seed, (uint64_t)(o->iter < 0 ? 0 : o->iter),
 		                   hash64(id, strlen(id)) };
-		f->cands[f->ncands].rank = model_rng_seed(wd, 3);
+		f->cands[f->ncands].rank = rng_seed(wd, 3);
 	}
 	f->cands[f->ncands].rec = cj;
 	f->cands[f->ncands].order = f->ncands;

@@ -58,6 +58,7 @@
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "prompt.h"
+#include "rng.h"
 #include "state.h"
 
 static const char usage_text[] =
@@ -462,7 +463,7 @@ main(int argc, char **argv)
 		}
 		for (int i = 0; i < nsamp; i++) {
 			uint64_t wd[3] = { o.seed, idh, (uint64_t)i };
-			seeds[i] = model_rng_seed(wd, 3);
+			seeds[i] = rng_seed(wd, 3);
 			res[i].out = gen + (size_t)i * (size_t)o.max_tokens;
 		}
 		{

@@ -34,6 +34,7 @@
 #include "msg.h"
 #include "prompt.h"
 #include "prove.h"
+#include "rng.h"
 
 static const char usage_text[] =
 	"usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
@@ -300,7 +301,7 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 		max_new = cfg->ctx - n;
 	for (int i = 0; i < K; i++) {
 		uint64_t w[3] = { o->seed, idh, (uint64_t)i };
-		p->seeds[i] = model_rng_seed(w, 3);
+		p->seeds[i] = rng_seed(w, 3);
 		p->res[i].out = p->gen + (size_t)i * (size_t)o->max_tokens;
 		p->res[i].n = 0;
 		p->res[i].stop = MODEL_STOP_LENGTH;

@@ -72,6 +72,7 @@
 #include "model/tokenizer.h"
 #include "prompt.h"
 #include "reward.h"
+#include "rng.h"
 #include "state.h"
 #include "wmatch.h"
 
@@ -126,7 +127,7 @@ static uint64_t
 mix3(uint64_t a, uint64_t b, uint64_t c)
 {
 	uint64_t w[3] = { a, b, c };
-	return model_rng_seed(w, 3);
+	return rng_seed(w, 3);
 }
 
 static void
@@ -639,7 +640,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		int *k;
 		size_t *order;
 		double *w;
-		struct model_rng rng;
+		struct rng rng;
 
 		if (!o->model)
 			die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
@@ -681,9 +682,9 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 			order[i] = i;
 		}
 		/* shuffle Y */
-		model_rng_init(&rng, mix3(o->seed, (uint64_t)o->iter, 0x77617373ULL));
+		rng_init(&rng, mix3(o->seed, (uint64_t)o->iter, 0x77617373ULL));
 		for (size_t i = ny; i > 1; i--) {
-			size_t j = (size_t)(model_rng_next(&rng) % i), t = order[i - 1];
+			size_t j = (size_t)(rng_next(&rng) % i), t = order[i - 1];
 			order[i - 1] = order[j];
 			order[j] = t;
 		}

@@ -45,7 +45,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "mm/mm.h"
-#include "model/model.h"
+#include "rng.h"
 #include "state.h"
 
 static const char usage_text[] =
@@ -86,16 +86,16 @@ static uint64_t
 rnd(uint64_t a, uint64_t b, uint64_t c)
 {
 	uint64_t w[3] = { a, b, c };
-	return model_rng_seed(w, 3);
+	return rng_seed(w, 3);
 }
 
 /* A uniform draw in [0, 1) from (seed, iter, key). */
 static double
 draw(const struct sopts *o, const char *key, uint64_t salt)
 {
-	struct model_rng r;
-	model_rng_init(&r, rnd(o->seed ^ salt, (uint64_t)o->iter, hash64(key, strlen(key))));
-	return (double)(model_rng_next(&r) >> 11) * 0x1.0p-53;
+	struct rng r;
+	rng_init(&r, rnd(o->seed ^ salt, (uint64_t)o->iter, hash64(key, strlen(key))));
+	return (double)(rng_next(&r) >> 11) * 0x1.0p-53;
 }
 
 /* The fields of a statement record this tool reads or passes on, each of

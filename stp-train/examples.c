@@ -28,6 +28,7 @@
 #include "model/model.h"
 #include "msg.h"
 #include "prompt.h"
+#include "rng.h"
 #include "shard.h"
 #include "train.h"
 
@@ -285,7 +286,7 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 			if (rx) {
 				uint64_t wd[2] = { o->seed, my };
 				xgrow(rx, &caprx, *nrx + 1, sizeof **rx);
-				(*rx)[*nrx].rank = model_rng_seed(wd, 2);
+				(*rx)[*nrx].rank = rng_seed(wd, 2);
 				(*rx)[*nrx].wtok = t;
 				(*rx)[*nrx].index = my;
 				(*rx)[*nrx].keep = 1;

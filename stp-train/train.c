@@ -35,6 +35,7 @@
 #include "mm/mm.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
+#include "rng.h"
 #include "shard.h"
 #include "train.h"
 
@@ -67,7 +68,7 @@ static uint64_t
 mix(uint64_t a, uint64_t b)
 {
 	uint64_t w[2] = { a, b };
-	return model_rng_seed(w, 2);
+	return rng_seed(w, 2);
 }
 
 /* The vocabulary of a new model: specials, the database's symbols and
@@ -240,7 +241,7 @@ renamer_free(struct renamer *rn)
 /* Rename the variables of seq[0..n) in place: each variable of a class maps
  * to a distinct variable of the same class, drawn with r. */
 static void
-rename_vars(struct renamer *rn, int *seq, int n, struct model_rng *r)
+rename_vars(struct renamer *rn, int *seq, int n, struct rng *r)
 {
 	for (int k = 0; k < rn->ntypes; k++) {
 		int nv = rn->nvars[k];
@@ -252,7 +253,7 @@ rename_vars(struct renamer *rn, int *seq, int n, struct model_rng *r)
 		for (int i = 0; i < nv; i++)
 			perm[i] = rn->vars[k][i];
 		for (int i = nv - 1; i > 0; i--) {
-			int j = (int)(model_rng_next(r) % (uint64_t)(i + 1)), t = perm[i];
+			int j = (int)(rng_next(r) % (uint64_t)(i + 1)), t = perm[i];
 			perm[i] = perm[j];
 			perm[j] = t;
 		}
@@ -278,10 +279,10 @@ cmp_len(const void *a, const void *b, void *arg)
 }
 
 static void
-shuffle_u32(uint32_t *v, size_t n, struct model_rng *r)
+shuffle_u32(uint32_t *v, size_t n, struct rng *r)
 {
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(model_rng_next(r) % i);
+		size_t j = (size_t)(rng_next(r) % i);
 		uint32_t t = v[i - 1];
 		v[i - 1] = v[j];
 		v[j] = t;
@@ -293,11 +294,11 @@ shuffle_u32(uint32_t *v, size_t n, struct model_rng *r)
 static void
 epoch_order(const struct data *d, uint32_t *order, int B, uint64_t seed, long epoch)
 {
-	struct model_rng r;
+	struct rng r;
 	size_t win = (size_t)B * 64, nb;
 	uint32_t *bidx, *tmp;
 
-	model_rng_init(&r, mix(seed, (uint64_t)epoch));
+	rng_init(&r, mix(seed, (uint64_t)epoch));
 	for (size_t i = 0; i < d->n; i++)
 		order[i] = (uint32_t)i;
 	shuffle_u32(order, d->n, &r);
@@ -569,11 +570,11 @@ train_run(const struct train_opts *o, const char *dir)
 			const struct example *e = &d.ex[i];
 			int len = e->plen + e->tlen, *seq = tokens + (size_t)b * (size_t)T;
 			int tmp[65536 + 1];
-			struct model_rng r;
+			struct rng r;
 
 			memcpy(tmp, d.tokens + e->off, (size_t)len * sizeof *tmp);
-			model_rng_init(&r, mix(mix(o->seed, (uint64_t)epoch), (uint64_t)i));
-			if (o->rename_prob > 0 && model_rng_float(&r) < o->rename_prob)
+			rng_init(&r, mix(mix(o->seed, (uint64_t)epoch), (uint64_t)i));
+			if (o->rename_prob > 0 && rng_float(&r) < o->rename_prob)
 				rename_vars(&rn, tmp, len, &r);
 			for (int t = 0; t < T; t++) {
 				size_t k = (size_t)b * (size_t)T + (size_t)t;

@@ -194,7 +194,4 @@ void model_forward_body(struct model *m, const int *tokens, int B, int T);
 /* Point a params struct into a block laid out for cfg. */
 void model_params_point(struct model_params *p, float *mem, const struct model_config *cfg);
 
-/* ---- sampling helpers (sample.c) ---- */
-uint64_t splitmix64(uint64_t *x);
-
 #endif

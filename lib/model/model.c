@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "rng.h"
 
 /* ---------------------------------------------------------------------- */
 /* Config                                                                  */
@@ -237,16 +238,16 @@ model_lr(const struct model_opt *o, int step)
 
 /* Box-Muller normal from the stream, in double. */
 static double
-rng_normal(struct model_rng *r)
+rng_normal(struct rng *r)
 {
-	double u1 = ((model_rng_next(r) >> 11) + 1) * 0x1.0p-53;    /* (0, 1] */
-	double u2 = (model_rng_next(r) >> 11) * 0x1.0p-53;
+	double u1 = ((rng_next(r) >> 11) + 1) * 0x1.0p-53;    /* (0, 1] */
+	double u2 = (rng_next(r) >> 11) * 0x1.0p-53;
 
 	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
 static void
-fill_normal(float *p, size_t n, double std, struct model_rng *r)
+fill_normal(float *p, size_t n, double std, struct rng *r)
 {
 	size_t i;
 
@@ -269,7 +270,7 @@ model_new(const struct model_config *cfg, uint64_t seed, int nthreads)
 	struct model *m = xcalloc(1, sizeof(*m));
 	const char *why = model_config_check(cfg);
 	size_t V, C, L, F, hd;
-	struct model_rng r;
+	struct rng r;
 	double std = 0.02, rstd;
 
 	if (why)
@@ -292,7 +293,7 @@ model_new(const struct model_config *cfg, uint64_t seed, int nthreads)
 	rope_tables(m->rope_cos, m->rope_sin, cfg->ctx, (int)hd, cfg->rope_theta);
 
 	/* in memory order, one stream: the same seed, the same weights */
-	model_rng_init(&r, seed);
+	rng_init(&r, seed);
 	rstd = std / sqrt(2.0 * L);
 	fill_normal(m->params.wte, V * C, std, &r);
 	fill_const(m->params.attn_norm, L * C, 1.0f);

@@ -183,26 +183,13 @@ struct model_sample {
  * Generate nseq continuations of one prompt (plen >= 1 tokens, plen < ctx).
  * The prompt is run once (prefill) and its keys/values shared by every
  * sequence; sequence i draws from its own stream seeded by seeds[i] (see
- * model_rng_*). The result of sequence i depends only on the weights, the
+ * rng.h). The result of sequence i depends only on the weights, the
  * prompt, seeds[i], the options and the callback's answers for it: not on
  * nseq, the other sequences or the thread count.
  */
 void model_generate(struct model *m, const int *prompt, int plen, int nseq,
                     const uint64_t *seeds, const struct model_sample_opts *o,
                     struct model_sample *res);
-
-/*
- * The random streams: splitmix64 to expand a 64-bit seed, xoshiro256** to
- * draw. model_rng_seed mixes a list of 64-bit words into one seed (for
- * (seed, statement hash, sample index)): h = splitmix64(h ^ word) over the
- * words, starting from a fixed constant. A float in [0, 1) is the top 24 bits
- * of a draw times 2^-24.
- */
-struct model_rng { uint64_t s[4]; };
-uint64_t model_rng_seed(const uint64_t *words, int n);
-void model_rng_init(struct model_rng *r, uint64_t seed);
-uint64_t model_rng_next(struct model_rng *r);
-float model_rng_float(struct model_rng *r);
 
 /*
  * Checkpoints: safetensors (8-byte little-endian header length, a JSON header,

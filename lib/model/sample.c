@@ -1,6 +1,5 @@
 /*
- * sample.c - batched generation with a key/value cache, embeddings, the
- * random streams
+ * sample.c - batched generation with a key/value cache, embeddings
  *
  * NEEDSWORK: one prompt per call (the common case, K samples of one
  * statement). Batching the samples of several prompts in one decode would
@@ -34,73 +33,7 @@
 #endif
 
 #include "msg.h"
-
-/* ---------------------------------------------------------------------- */
-/* Random streams                                                          */
-
-/* splitmix64 (Steele, Lea, Flood 2014): the state advances by the golden
- * gamma and is mixed out. */
-uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-uint64_t
-model_rng_seed(const uint64_t *words, int n)
-{
-	uint64_t h = 0x5354502d6d6f646cULL, x;      /* "STP-modl" */
-	int i;
-
-	for (i = 0; i < n; i++) {
-		x = h ^ words[i];
-		h = splitmix64(&x);
-	}
-	return h;
-}
-
-void
-model_rng_init(struct model_rng *r, uint64_t seed)
-{
-	uint64_t x = seed;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-	if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3]))
-		r->s[0] = 1;
-}
-
-static inline uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** 1.0 (Blackman, Vigna 2018) */
-uint64_t
-model_rng_next(struct model_rng *r)
-{
-	uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
-}
-
-float
-model_rng_float(struct model_rng *r)
-{
-	return (float)(model_rng_next(r) >> 40) * 0x1.0p-24f;
-}
+#include "rng.h"
 
 /* ---------------------------------------------------------------------- */
 /* Transposed weights for decoding                                         */
@@ -162,7 +95,7 @@ struct gen {
 	int layer;
 	/* sampling */
 	const struct model_sample_opts *o;
-	struct model_rng *rng;      /* (nseq) */
+	struct rng *rng;      /* (nseq) */
 	int *tok;                   /* (nseq) the token each row samples */
 	float *work;                /* (nthreads, V) */
 	int *idx;                   /* (nthreads, V) */
@@ -353,7 +286,7 @@ pidx_cmp(const void *a, const void *b)
  * Exactly one draw from r per call when temperature > 0, none when greedy.
  */
 static int
-sample_token(float *logits, int V, float temperature, float top_p, struct model_rng *r,
+sample_token(float *logits, int V, float temperature, float top_p, struct rng *r,
              struct pidx *tmp)
 {
 	float mx = -INFINITY, sum, u, cum, inv;
@@ -372,7 +305,7 @@ sample_token(float *logits, int V, float temperature, float top_p, struct model_
 	for (i = 0; i < V; i++)
 		logits[i] = (logits[i] - mx) * inv;
 	sum = vexp_sum(logits, V, 0.0f);    /* probabilities times sum */
-	u = model_rng_float(r);
+	u = rng_float(r);
 	if (top_p >= 1.0f) {
 		u *= sum;
 		cum = 0.0f;
@@ -474,7 +407,7 @@ model_generate(struct model *m, const int *prompt, int plen, int nseq, const uin
 	g.scores = xmalloc(sizeof(float) * (size_t)nt * (plen + g.G + nseq));
 	g.idx = xmalloc(sizeof(struct pidx) * (size_t)nt * V);
 	for (s = 0; s < nseq; s++)
-		model_rng_init(&g.rng[s], seeds[s]);
+		rng_init(&g.rng[s], seeds[s]);
 
 	/* prefill: the training forward pass over the prompt, B = 1 */
 	model_forward_body(m, prompt, 1, plen);

@@ -9,6 +9,7 @@
 
 #include "model/model.h"
 #include "msg.h"
+#include "rng.h"
 #include "unit.h"
 
 /* ---- helpers ---- */
@@ -56,17 +57,17 @@ batch_random(int B, int T, int V, int prompt, uint64_t seed)
 {
 	struct batch b = { B, T, xmalloc(sizeof(int) * B * T), xmalloc(sizeof(int) * B * T),
 	                   xmalloc(sizeof(float) * B * T) };
-	struct model_rng r;
+	struct rng r;
 	int i, t;
 
-	model_rng_init(&r, seed);
+	rng_init(&r, seed);
 	for (i = 0; i < B * T; i++) {
-		b.tok[i] = (int)(model_rng_next(&r) % V);
-		b.tgt[i] = (int)(model_rng_next(&r) % V);
+		b.tok[i] = (int)(rng_next(&r) % V);
+		b.tgt[i] = (int)(rng_next(&r) % V);
 	}
 	for (i = 0; i < B; i++) {
-		int len = T - (int)(model_rng_next(&r) % (T / 3 + 1));
-		float w = 0.5f + model_rng_float(&r);
+		int len = T - (int)(rng_next(&r) % (T / 3 + 1));
+		float w = 0.5f + rng_float(&r);
 
 		for (t = 0; t < T; t++)
 			b.w[i * T + t] = t >= prompt && t < len ? w : 0.0f;
@@ -100,11 +101,11 @@ jitter_amp(struct model *m, uint64_t seed, float amp)
 {
 	size_t n, i;
 	float *p = model_param_block(m, &n);
-	struct model_rng r;
+	struct rng r;
 
-	model_rng_init(&r, seed);
+	rng_init(&r, seed);
 	for (i = 0; i < n; i++)
-		p[i] += amp * (model_rng_float(&r) - 0.5f);
+		p[i] += amp * (rng_float(&r) - 0.5f);
 }
 
 static void
@@ -416,7 +417,7 @@ test_samples_identical(void)
 	for (i = 0; i < 8; i++) {
 		uint64_t words[3] = { 1234, 99, (uint64_t)i };
 
-		seeds[i] = model_rng_seed(words, 3);
+		seeds[i] = rng_seed(words, 3);
 	}
 	for (top_p = 1.0f; top_p > 0.5f; top_p -= 0.3f) {
 		generate(m2, 8, seeds, top_p, buf, batch, 0);
@@ -524,27 +525,6 @@ test_lr_schedule(void)
 }
 
 static void
-test_rng(void)
-{
-	struct model_rng r;
-	uint64_t w1[2] = { 1, 2 }, w2[2] = { 2, 1 };
-	float f;
-	int i;
-
-	/* xoshiro256** reference output for state {1, 2, 3, 4} */
-	r.s[0] = 1, r.s[1] = 2, r.s[2] = 3, r.s[3] = 4;
-	CHECK_UINT_EQ(model_rng_next(&r), 11520ULL);
-	CHECK_UINT_EQ(model_rng_next(&r), 0ULL);
-	CHECK_UINT_EQ(model_rng_next(&r), 1509978240ULL);
-	CHECK(model_rng_seed(w1, 2) != model_rng_seed(w2, 2));
-	model_rng_init(&r, 0);
-	for (i = 0; i < 1000; i++) {
-		f = model_rng_float(&r);
-		CHECK(f >= 0.0f && f < 1.0f);
-	}
-}
-
-static void
 test_config_json(void)
 {
 	struct model_config c = model_config_default(2000, 256, 4, 512), d;
@@ -576,7 +556,6 @@ main(void)
 	RUN(test_sample_stops);
 	RUN(test_embed);
 	RUN(test_lr_schedule);
-	RUN(test_rng);
 	RUN(test_config_json);
 	return unit_done();
 }

@@ -29,7 +29,7 @@
 #include "jsonl.h"
 #include "msg.h"
 #include "mm/mm.h"
-#include "model/model.h"
+#include "rng.h"
 
 struct proof {
 	json_t *rec;           /* the verdict record */
@@ -47,7 +47,7 @@ static uint64_t
 rnd(uint64_t seed, uint64_t a, uint64_t b)
 {
 	uint64_t w[3] = { seed, a, b };
-	return model_rng_seed(w, 3);
+	return rng_seed(w, 3);
 }
 
 static int
@@ -256,10 +256,10 @@ main(int argc, char **argv)
 							break;
 						}
 				for (size_t a = 1; a < nu; a++) {
-					struct model_rng g;
+					struct rng g;
 					size_t pick;
-					model_rng_init(&g, rnd(seed, (uint64_t)L, (uint64_t)users[a]));
-					pick = (size_t)(model_rng_next(&g) % a);
+					rng_init(&g, rnd(seed, (uint64_t)L, (uint64_t)users[a]));
+					pick = (size_t)(rng_next(&g) % a);
 					xgrow(&pairs_y, &cappairs, npairs + 1, sizeof *pairs_y);
 					pairs_x = xreallocarray(pairs_x, cappairs, sizeof *pairs_x);
 					pairs_y[npairs] = (size_t)users[a];
@@ -268,13 +268,13 @@ main(int argc, char **argv)
 				}
 				/* a random subset of cap of them, kept in order */
 				if ((long)npairs > cap) {
-					struct model_rng g;
+					struct rng g;
 					size_t *idx = xmalloc(npairs * sizeof *idx);
-					model_rng_init(&g, rnd(seed, (uint64_t)L, 0xcafe));
+					rng_init(&g, rnd(seed, (uint64_t)L, 0xcafe));
 					for (size_t i = 0; i < npairs; i++)
 						idx[i] = i;
 					for (size_t i = npairs; i > 1; i--) {
-						size_t j = (size_t)(model_rng_next(&g) % i), t = idx[i - 1];
+						size_t j = (size_t)(rng_next(&g) % i), t = idx[i - 1];
 						idx[i - 1] = idx[j];
 						idx[j] = t;
 					}
@@ -295,12 +295,12 @@ main(int argc, char **argv)
 			}
 		/* the trivial lemma: with probability 0.5, X among the 8 before Y */
 		for (size_t yi = 1; yi < npr; yi++) {
-			struct model_rng g;
+			struct rng g;
 			size_t back;
-			model_rng_init(&g, rnd(seed, (uint64_t)pr[yi].stmt, 0x7777));
-			if (model_rng_float(&g) >= 0.5f)
+			rng_init(&g, rnd(seed, (uint64_t)pr[yi].stmt, 0x7777));
+			if (rng_float(&g) >= 0.5f)
 				continue;
-			back = 1 + (size_t)(model_rng_next(&g) % (yi < 8 ? yi : 8));
+			back = 1 + (size_t)(rng_next(&g) % (yi < 8 ? yi : 8));
 			conj_example(o.fp, db, "", -1, &pr[yi - back], &pr[yi]);
 			ntriv++;
 		}
