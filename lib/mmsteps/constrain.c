@@ -178,22 +178,6 @@ ghash(mm_sym tc, const int32_t *t, uint32_t n)
 	return h;
 }
 
-/* "H1".."H99999": hypothesis i-1, or -1 (as the expander reads it). */
-static int32_t
-hyp_index(const char *t, size_t n)
-{
-	int32_t v = 0;
-
-	if (n < 2 || n > 6 || t[0] != 'H' || t[1] < '1' || t[1] > '9')
-		return -1;
-	for (size_t i = 1; i < n; i++) {
-		if (t[i] < '0' || t[i] > '9')
-			return -1;
-		v = v * 10 + (t[i] - '0');
-	}
-	return v - 1;
-}
-
 /* -- discrimination trees, built with linked lists, then flattened */
 
 struct bdn {
@@ -416,7 +400,7 @@ assert_tables(struct mmc_index *ix)
 
 		if (a->err)
 			continue;
-		ix->aok[ai] = hyp_index(label, strlen(label)) < 0;
+		ix->aok[ai] = mms_hyp_index(label, strlen(label)) < 0;
 		memset(inc, 0, a->nhyps);
 		for (uint32_t i = 0; i < a->nconcl; i++) {
 			int32_t x = g->pat[a->concl + i];
@@ -481,7 +465,7 @@ mmc_index_new(const struct mms_grammar *g, const struct mms_limits *lim)
 	for (int32_t m = 0; m < db->nsyms; m++) {
 		const char *s = db->syms[m].name;
 		size_t n = strlen(s);
-		ix->symok[m] = hyp_index(s, n) < 0 && mm_db_label(db, s, n) < 0;
+		ix->symok[m] = mms_hyp_index(s, n) < 0 && mm_db_label(db, s, n) < 0;
 	}
 	trie_tables(ix);
 	assert_tables(ix);
@@ -588,7 +572,7 @@ mmc_token_lookup(const struct mmc_index *ix, const char *text, size_t len)
 			return MMC_NOTOKEN;
 	if (!len)
 		return MMC_NOTOKEN;
-	if ((v = hyp_index(text, len)) >= 0)
+	if ((v = mms_hyp_index(text, len)) >= 0)
 		return mmc_token(ix, MMC_KHYP, v);
 	if ((v = mm_db_label(ix->db, text, len)) >= 0)
 		return mmc_token(ix, MMC_KLABEL, v);

@@ -161,9 +161,9 @@ is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* "H1".."H99999": hypothesis i-1, or -1. */
-static int32_t
-hyp_index(const char *t, size_t n)
+/* Hi, "H1".."H99999" (steps.h) */
+int32_t
+mms_hyp_index(const char *t, size_t n)
 {
 	int32_t v = 0;
 
@@ -196,7 +196,7 @@ classify(struct mms_expander *x, int32_t context, const char *t, size_t n)
 		         MMS_QLEN(n), t);
 		return -1;
 	}
-	if ((v = hyp_index(t, n)) >= 0) {
+	if ((v = mms_hyp_index(t, n)) >= 0) {
 		x->kind[k] = TK_HYP;
 	} else if ((v = mm_db_label(db, t, n)) >= 0) {
 		x->kind[k] = TK_LABEL;

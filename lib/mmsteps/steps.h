@@ -35,6 +35,11 @@
 
 #include "mmsteps/grammar.h"
 
+/* A hypothesis token, "H1".."H99999" (no leading zero): its 0-based index,
+ * or -1 when t[0..n) is not one. The one reading of Hi, for the expander
+ * and the prover's constraints (constrain.h) alike. */
+int32_t mms_hyp_index(const char *t, size_t n);
+
 /* Bounds on one expansion; 0 picks the default. */
 struct mms_limits {
 	uint32_t max_tokens;   /* tokens of a steps proof (default 65536) */

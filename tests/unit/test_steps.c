@@ -1035,6 +1035,27 @@ out_db:
 	fix_close(&f);
 }
 
+/* Hi: "H1".."H99999", the 0-based index; anything else is no hypothesis */
+static void
+test_hyp_index(void)
+{
+	static const char *const no[] = {
+		"H", "H0", "H01", "H100000", "h1", "H1a", "Ha", "H-1", "H 1", "HH1", "1", "",
+	};
+
+	CHECK_INT_EQ(mms_hyp_index("H1", 2), 0);
+	CHECK_INT_EQ(mms_hyp_index("H9", 2), 8);
+	CHECK_INT_EQ(mms_hyp_index("H10", 3), 9);
+	CHECK_INT_EQ(mms_hyp_index("H64", 3), 63);
+	CHECK_INT_EQ(mms_hyp_index("H99999", 6), 99998);
+	/* the length given, not the NUL, ends the token */
+	CHECK_INT_EQ(mms_hyp_index("H12 ax-1", 3), 11);
+	CHECK_INT_EQ(mms_hyp_index("H12", 2), 0);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (!CHECK_INT_EQ(mms_hyp_index(no[i], strlen(no[i])), -1))
+			printf("# token '%s'\n", no[i]);
+}
+
 int
 main(void)
 {
@@ -1045,6 +1066,7 @@ main(void)
 	RUN(test_parse_ambiguous);
 	RUN(test_parse_leftrec);
 	RUN(test_match);
+	RUN(test_hyp_index);
 	RUN(test_expand_id);
 	RUN(test_expand_errors);
 	RUN(test_expand_limits);
