@@ -81,7 +81,8 @@ const char *jscan_decode(struct jscan *s, const char *v, size_t vlen, size_t *n)
 void jscan_emit(const struct jscan *s, const char *const *drop, const char *extra,
                 size_t extralen, char **out, size_t *len, size_t *cap);
 
-/* Append s[0..n) as a JSON string (quotes, escapes) to the growable buffer. */
+/* Append s[0..n) as a JSON string (quotes, escapes) to the growable buffer:
+ * the one JSON string writer, jsonl_dump()'s too. */
 void jscan_put_string(const char *str, size_t n, char **out, size_t *len, size_t *cap);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "jscan.h"
 #include "msg.h"
 
 #define JSONL_BUF_INIT (256u << 10)   /* first buffer size, bytes */
@@ -584,42 +585,11 @@ put(struct dumpbuf *b, const char *data, size_t n)
 	b->len += n;
 }
 
+/* A string, quoted and escaped: jscan_put_string(), the one writer of both. */
 static void
 put_string(struct dumpbuf *b, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
-
-	put(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)str[i];
-		char esc[6];
-		size_t k = 2;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(b, str + run, i - run);
-		run = i + 1;
-		esc[0] = '\\';
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			k = 6;
-		}
-		put(b, esc, k);
-	}
-	put(b, str + run, n - run);
-	put(b, "\"", 1);
+	jscan_put_string(str, n, &b->s, &b->len, &b->cap);
 }
 
 size_t
@@ -715,6 +685,7 @@ jsonl_dump(const json_t *obj, size_t *len)
 		die(EX_SOFTWARE, "cannot encode a NULL JSON value");
 	xgrow(&b.s, &b.cap, 256, 1);
 	put_value(&b, obj);
+	xgrow(&b.s, &b.cap, b.len + 2, 1);
 	b.s[b.len++] = '\n';
 	b.s[b.len] = '\0';
 	if (len)

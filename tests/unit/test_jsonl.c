@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "jscan.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "unit.h"
@@ -717,6 +718,62 @@ test_dump(void)
 	json_decref(o);
 }
 
+/* Every ASCII byte as JSON writes it: the short escapes, \u00XX for the
+ * other control characters, '"' and '\\' escaped, the rest as is; the same
+ * from jsonl_dump and jscan_put_string (one writer). A string as the whole
+ * value, of lengths around the first buffer's size, ends with its '\n'. */
+static void
+test_dump_escapes(void)
+{
+	char in[128], want[1024], *s, *got = NULL;
+	size_t n = 0, len = 0, cap = 0;
+	json_t *j;
+
+	want[n++] = '"';
+	for (int c = 1; c < 128; c++) {
+		in[c - 1] = (char)c;
+		switch (c) {
+		case '"': n += (size_t)sprintf(want + n, "\\\""); break;
+		case '\\': n += (size_t)sprintf(want + n, "\\\\"); break;
+		case '\b': n += (size_t)sprintf(want + n, "\\b"); break;
+		case '\f': n += (size_t)sprintf(want + n, "\\f"); break;
+		case '\n': n += (size_t)sprintf(want + n, "\\n"); break;
+		case '\r': n += (size_t)sprintf(want + n, "\\r"); break;
+		case '\t': n += (size_t)sprintf(want + n, "\\t"); break;
+		default:
+			if (c < 0x20)
+				n += (size_t)sprintf(want + n, "\\u%04x", c);
+			else
+				want[n++] = (char)c;
+		}
+	}
+	want[n++] = '"';
+	want[n] = '\0';
+	jscan_put_string(in, 127, &got, &len, &cap);
+	CHECK_MEM_EQ(got, len, want, n);
+	j = json_stringn(in, 127);
+	s = jsonl_dump(j, &len);
+	want[n++] = '\n';
+	want[n] = '\0';
+	CHECK_STR_EQ(s, want);
+	free(s);
+	json_decref(j);
+	free(got);
+
+	for (size_t k = 240; k < 272; k++) {
+		char *t = xmalloc(k + 1);
+		memset(t, 'x', k);
+		t[k] = '\0';
+		j = json_string(t);
+		s = jsonl_dump(j, &len);
+		CHECK_INT_EQ(len, k + 3);
+		CHECK(s[0] == '"' && memcmp(s + 1, t, k) == 0 && strcmp(s + 1 + k, "\"\n") == 0);
+		free(s);
+		json_decref(j);
+		free(t);
+	}
+}
+
 static void
 test_write(void)
 {
@@ -788,6 +845,7 @@ main(int argc, char **argv)
 	RUN(test_parse);
 	RUN(test_getters);
 	RUN(test_dump);
+	RUN(test_dump_escapes);
 	RUN(test_write);
 	RUN(test_speed);
 	return unit_done();
