@@ -36,11 +36,6 @@ struct copts {
 	int nfiles;
 };
 
-/* The whitespace-insensitive identity of a statement: system, (context,)
- * hyps, statement, normalised. */
-uint64_t stmt_key(const char *system, const char *context, const char *stmt, char **hyps,
-                  size_t nh);
-
 /* ---- filter.c: well formed, new, valid, at most M (docs/algorithm.md) */
 
 struct ccand {
@@ -61,6 +56,8 @@ struct cfilter {
 	struct hset64 seen, dtest, dother;   /* keys up to renaming (lib/canon.h) */
 	struct ccand *cands;
 	size_t ncands, capcands;
+	mm_sym *syms;              /* a statement's symbols (wellformed()) */
+	size_t capsyms;
 	long max;                  /* the cut, once decided (-1: none) */
 	long nseeds, ngen, nwf, ndup_test, ndup_data, ndup_self, nnew, nvalid, ninvalid,
 	     nunknown, nrefuted, nkept;

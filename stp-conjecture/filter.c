@@ -23,6 +23,7 @@
 
 #include "canon.h"
 #include "conj.h"
+#include "dedup.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "metrics.h"
@@ -52,6 +53,7 @@ cfilter_release(struct cfilter *f)
 	for (size_t i = 0; i < f->ncands; i++)
 		json_decref(f->cands[i].rec);
 	free(f->cands);
+	free(f->syms);
 	free(f->seen.v);
 	free(f->dtest.v);
 	free(f->dother.v);
@@ -68,15 +70,14 @@ cfilter_dataset(struct cfilter *f, const char *path)
 	char *files[1] = { (char *)path };
 	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
+	const char *line, *file, **hv = NULL;
+	size_t len, caphv = 0;
 	long lineno;
 	int r;
 
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
 		json_t *rec, *h = NULL;   /* "hyps" may be absent */
 		const char *s, *split = NULL;
-		const char *hv[MM_CAND_MAXHYPS];
 		size_t nh;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
@@ -85,29 +86,34 @@ cfilter_dataset(struct cfilter *f, const char *path)
 		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0 ||
 		    jsonl_get_str(rec, "split", 0, &split, file, lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
+		/* any number: one with more hypotheses than a conjecture may have
+		 * (MM_CAND_MAXHYPS) is equal to none, but is read all the same */
 		nh = h ? json_array_size(h) : 0;
-		if (nh > MM_CAND_MAXHYPS)
-			die(EX_DATAERR, "%s:%ld: field 'hyps': more than %d", file, lineno,
-			    MM_CAND_MAXHYPS);
+		xgrow(&hv, &caphv, nh + 1, sizeof *hv);
 		for (size_t i = 0; i < nh; i++)
 			hv[i] = json_string_value(json_array_get(h, i));
 		hset64_add(split && strcmp(split, "test") == 0 ? &f->dtest : &f->dother,
 		           canon_key(canon_mm_type, f->db, s, hv, nh));
 		json_decref(rec);
 	}
+	free(hv);
 	jsonl_in_close(in);
 }
 
-/* Is text (typecode + symbols) well formed before the context? */
+/* Is text (typecode + symbols) well formed before the context? Of any
+ * length: the buffer holds every symbol text can have (each is at least one
+ * character, and symbols are separated; a record is at most a line, 4 MB). */
 static int
 wellformed(struct cfilter *f, int32_t context, const char *text)
 {
-	static __thread mm_sym buf[4096];
 	struct mm_result res;
 	struct mms_err merr;
-	int n = mm_cand_tokens(f->db, context, text, buf, 4096, &res);
+	size_t cap = strlen(text) / 2 + 1;
+	int n;
 
-	return n > 0 && mms_wellformed(f->parser, f->w, context, buf, (uint32_t)n, &merr);
+	xgrow(&f->syms, &f->capsyms, cap, sizeof *f->syms);
+	n = mm_cand_tokens(f->db, context, text, f->syms, cap, &res);
+	return n > 0 && mms_wellformed(f->parser, f->w, context, f->syms, (uint32_t)n, &merr);
 }
 
 void
@@ -118,7 +124,7 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 	const struct copts *o = f->o;
 	uint64_t ck;
 	int ok, v;
-	char id[20 + 2];
+	char id[CONJ_ID_SIZE];
 	json_t *cj;
 
 	f->ngen++;
@@ -154,9 +160,7 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 		return;
 	}
 
-	hash64_hex(stmt_key("metamath", ctx, statement, (char **)hyps, nh), id + 2);
-	id[0] = 'c';
-	id[1] = '/';
+	conj_id(id, "metamath", ctx, statement, hyps, nh);
 	if (base) {
 		/* read back: every field kept, the filter's own set anew */
 		cj = json_deep_copy(base);

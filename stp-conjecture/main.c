@@ -31,10 +31,10 @@
  * rule) or all of them (keep: n, the official code's); written in the
  * order generated.
  * The id is "c/" + the xxh3-64 of the normalised (system, context, hyps,
- * statement), so the same conjecture always gets the same id. The filters
- * are in filter.c; --filter applies them alone to conjecture records (every
- * field kept; id, system, split, source and valid set anew), so that dedup,
- * prefilter and cut can be rerun on their own.
+ * statement; dedup.c), so the same conjecture always gets the same id. The
+ * filters are in filter.c; --filter applies them alone to conjecture records
+ * (every field kept; id, system, split, source and valid set anew), so that
+ * dedup, prefilter and cut can be rerun on their own.
  * Counts (generated, well formed, new, valid, kept) go to stderr and --stats.
  * With --backend openai the conjectures come from an OpenAI-compatible
  * server instead (remote.c; Lean seeds).
@@ -190,31 +190,6 @@ apply_config(struct copts *o, const char *path)
 		o->openai = strcmp(s, "openai") == 0;
 	}
 	config_free(c);
-}
-
-/* ---- identities of statements */
-
-uint64_t
-stmt_key(const char *system, const char *context, const char *stmt, char **hyps, size_t nh)
-{
-	struct hash_fields *h = hash_fields_new();
-	char *n;
-	uint64_t k;
-
-	hash_fields_add_str(h, system);
-	hash_fields_add_str(h, context);
-	for (size_t i = 0; i < nh; i++) {
-		n = hash_normalize_ws(hyps[i]);
-		hash_fields_add_str(h, n);
-		free(n);
-	}
-	hash_fields_add_str(h, NULL);
-	n = hash_normalize_ws(stmt);
-	hash_fields_add_str(h, n);
-	free(n);
-	k = hash_fields_64(h);
-	hash_fields_free(h);
-	return k;
 }
 
 struct strv {

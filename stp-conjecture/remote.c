@@ -26,7 +26,7 @@
 #include "atomic.h"
 #include "conj.h"
 #include "config.h"
-#include "hash.h"
+#include "dedup.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "prompt.h"
@@ -46,43 +46,9 @@ struct run {
 	int stop_reading;
 	struct pbuf prompt;                  /* the reader's */
 	struct out out;
-	struct hset64 seen;
+	struct dedup seen;                   /* conjectures and --dataset statements */
 	long nbad, ngen, nwf, nnew, nkept, nseeds;
 };
-
-static void
-load_dataset(struct hset64 *seen, const char *path)
-{
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
-	struct jsonl_err err;
-	const char *line, *file, *s, *system = "metamath";
-	size_t len;
-	long lineno;
-	int r;
-
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h = NULL;
-		char *hv[128];
-		size_t nh;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		system = "metamath";
-		rec = jsonl_parse(line, len, file, lineno, &err);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		nh = h ? json_array_size(h) : 0;
-		if (nh > 128)
-			nh = 128;
-		for (size_t i = 0; i < nh; i++)
-			hv[i] = (char *)json_string_value(json_array_get(h, i));
-		hset64_add(seen, stmt_key(system, NULL, s, hv, nh));
-		json_decref(rec);
-	}
-	jsonl_in_close(in);
-}
 
 static struct oai_job *
 bad_record(struct run *x, struct item *it, struct jsonl_err *err, json_t *rec)
@@ -208,14 +174,12 @@ deliver(void *ctx, struct oai_job *j)
 		if (!c)
 			continue;
 		x->nwf++;
-		if (hset64_add(&x->seen, stmt_key("lean", NULL, c, NULL, 0))) {
+		if (dedup_add(&x->seen, "lean", c)) {
 			x->nnew++;
 			if (o->max < 0 || x->nkept < o->max) {
-				char id[20 + 2];
+				char id[CONJ_ID_SIZE];
 				json_t *cj = json_object();
-				hash64_hex(stmt_key("lean", it->context, c, NULL, 0), id + 2);
-				id[0] = 'c';
-				id[1] = '/';
+				conj_id(id, "lean", it->context, c, NULL, 0);
 				json_object_set_new(cj, "id", json_string(id));
 				json_object_set_new(cj, "system", json_string("lean"));
 				if (it->context)
@@ -278,7 +242,7 @@ conjecture_remote(struct copts *o)
 	memset(&x, 0, sizeof x);
 	x.o = o;
 	if (o->dataset)
-		load_dataset(&x.seen, o->dataset);
+		dedup_dataset(&x.seen, o->dataset);
 	x.in = jsonl_in_open(o->files, o->nfiles, 0);
 	out_open(&x.out, o->out);
 	c = oai_client_new(&cfg);
@@ -315,7 +279,7 @@ conjecture_remote(struct copts *o)
 	oai_client_free(c);
 	oai_cli_release(&o->cli);
 	pbuf_free(&x.prompt);
-	free(x.seen.v);
+	dedup_release(&x.seen);
 	config_free(cf);
 	if (x.nbad) {
 		error("%ld malformed record%s skipped", x.nbad, x.nbad == 1 ? "" : "s");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 #
-# stp-conjecture.bats - the conjectures' filters (docs/algorithm.md step 2) on
+# stp-conjecture.bats - the command line's standard checks, then the
+# conjectures' filters (docs/algorithm.md step 2) on
 # hand-made conjecture records (tests/fixtures/conjecture/), through
 # --filter, which applies them without a model: well formed; new up to
 # renaming of variables and reordering of hypotheses, against every split of
@@ -27,6 +28,47 @@ setup() {
 kept_statements() {
 	sed 's/.*"statement":"\([^"]*\)".*/\1/' <<<"$output"
 }
+
+# ---- the command line
+
+@test "stp-conjecture --help prints the usage on stdout and exits 0" {
+	run --separate-stderr stp-conjecture --help
+	assert_success
+	assert_line --index 0 --partial "usage: stp-conjecture"
+	assert_stderr ""
+}
+
+@test "stp-conjecture -h is --help" {
+	run --separate-stderr stp-conjecture -h
+	assert_success
+	assert_line --index 0 --partial "usage: stp-conjecture"
+}
+
+@test "stp-conjecture: a bogus flag exits 64" {
+	run --separate-stderr stp-conjecture --bogus cands.jsonl
+	assert_failure 64
+	assert_stderr_regexp "unrecognized option '--bogus'"
+}
+
+@test "stp-conjecture: no model exits 64" {
+	run --separate-stderr stp-conjecture cands.jsonl
+	assert_failure 64
+	assert_stderr "stp-conjecture: no model: give --model CHECKPOINT (or conjecture.model in the configuration)"
+}
+
+@test "stp-conjecture: a configuration that cannot be opened exits 66" {
+	run --separate-stderr stp-conjecture -c nosuch.yaml --filter cands.jsonl
+	assert_failure 66
+	assert_stderr_regexp "nosuch.yaml"
+}
+
+@test "stp-conjecture --version prints the tool's name and version, exit 0" {
+	run --separate-stderr stp-conjecture --version
+	assert_success
+	[[ $output == "stp-conjecture "?* ]]
+}
+
+# ---- the filters
 
 @test "--filter: new, well formed and valid ones kept in order, each counted" {
 	run --separate-stderr stp-conjecture --filter --dataset "$DATASET" --stats st.json cands.jsonl
@@ -125,4 +167,25 @@ kept_statements() {
 @test "--filter: a state that cannot be opened exits 66" {
 	run --separate-stderr stp-conjecture --filter --state nosuch.jsonl cands.jsonl
 	assert_failure 66
+}
+
+@test "--filter: a conjecture of more than 4096 symbols is judged like any other" {
+	s=ph
+	for _ in $(seq 11); do s="( $s -> $s )"; done   # 8189 symbols
+	printf '{"id":"x/long","statement":"|- %s","hyps":[],"context":"syl","seed":"s/1","lemma":"ax-1"}\n' \
+		"$s" >long.jsonl
+	run --separate-stderr stp-conjecture --filter --stats st.json long.jsonl
+	assert_success
+	[[ ${#lines[@]} == 1 ]]
+	assert_line --index 0 --partial "\"statement\":\"|- $s\""
+	grep -q '"well_formed":1,' st.json
+}
+
+@test "--dataset: a statement with more hypotheses than a conjecture may have (70) is read" {
+	h=$(printf '"|- ph",%.0s' $(seq 70))
+	{ printf '{"id":"d/many","statement":"|- ps","hyps":[%s],"split":"train"}\n' "${h%,}"
+	  cat "$DATASET"; } >many.jsonl
+	run --separate-stderr stp-conjecture -q --filter --dataset many.jsonl cands.jsonl
+	assert_success
+	[[ ${#lines[@]} == 5 ]]
 }
