@@ -201,14 +201,15 @@ hyps_of(const struct mm_db *db, int32_t s)
 {
 	const struct mm_stmt *st = &db->stmts[s];
 	json_t *a = json_array();
-	char buf[65536];
 
 	for (uint32_t i = 0; i < st->nhyps; i++) {
 		const struct mm_hyp *h = &db->frames[st->frame + i];
+		char *t;
 		if (h->var >= 0)
 			continue;
-		mm_expr_str(db, db->pool + h->expr, h->len, buf, sizeof buf);
-		json_array_append_new(a, json_string(buf));
+		t = mm_expr_text(db, db->pool + h->expr, h->len);
+		json_array_append_new(a, json_string(t));
+		free(t);
 	}
 	return a;
 }
@@ -370,10 +371,9 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		json_object_set(sd, "proof", json_object_get(c->rec, "proof"));
 		json_object_set_new(sd, "lemma", json_string(c->lemma));
 		if (ls >= 0) {
-			char buf[65536];
-			mm_expr_str(db, db->pool + db->stmts[ls].expr, db->stmts[ls].len, buf,
-			            sizeof buf);
-			json_object_set_new(sd, "lemma_statement", json_string(buf));
+			char *t = mm_expr_text(db, db->pool + db->stmts[ls].expr, db->stmts[ls].len);
+			json_object_set_new(sd, "lemma_statement", json_string(t));
+			free(t);
 			json_object_set_new(sd, "lemma_hyps", hyps_of(db, ls));
 		}
 		json_object_set_new(sd, "source_id", json_string(c->sid));

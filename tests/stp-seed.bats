@@ -385,3 +385,16 @@ verdicts() {
 	assert_failure 65
 	assert_stderr "stp-seed: v.jsonl:1: field 'statement': expected a string"
 }
+
+@test "a lemma whose statement and hypothesis are longer than 64 KB is written whole" {
+	x=$(printf ' x%.0s' $(seq 40000))   # 80,000 characters
+	printf '$c x wff |- $.\nbig $a |-%s $.\n${ bigh $e |-%s $. bigt $a |- x $. $}\n' "$x" "$x" >big.mm
+	states 2 >st2.jsonl
+	printf '{"id":"d/%03d","statement":"|- x","hyps":[],"source":"dataset","proof":"p","ok":true,"lemmas":["%s"]}\n' \
+		0 big 1 bigt >v2.jsonl
+	run --separate-stderr stp-seed -q -c notriv.yaml --db big.mm --state st2.jsonl v2.jsonl
+	assert_success
+	[[ $(nlines) == 2 ]]
+	assert_line --index 0 --partial "\"lemma\":\"big\",\"lemma_statement\":\"|-$x\",\"lemma_hyps\":[]"
+	assert_line --index 1 --partial "\"lemma\":\"bigt\",\"lemma_statement\":\"|- x\",\"lemma_hyps\":[\"|-$x\"]"
+}

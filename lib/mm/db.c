@@ -1513,3 +1513,13 @@ mm_expr_str(const struct mm_db *db, const mm_sym *expr, uint32_t len, char *buf,
 		buf[n < cap ? n : cap - 1] = '\0';
 	return n;
 }
+
+char *
+mm_expr_text(const struct mm_db *db, const mm_sym *expr, uint32_t len)
+{
+	size_t n = mm_expr_str(db, expr, len, NULL, 0);
+	char *s = mm_alloc(n + 1);
+
+	mm_expr_str(db, expr, len, s, n + 1);
+	return s;
+}

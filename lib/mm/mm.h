@@ -311,6 +311,9 @@ int mm_verify_syntax(const struct mm_db *db, struct mm_work *w, int32_t context,
  * the length it needed (like snprintf). */
 size_t mm_expr_str(const struct mm_db *db, const mm_sym *expr, uint32_t len,
                    char *buf, size_t cap);
+/* The same text, of any length, in a string from malloc (the caller frees
+ * it); out of memory aborts, as the kernel's allocations do. */
+char *mm_expr_text(const struct mm_db *db, const mm_sym *expr, uint32_t len);
 
 /* Statement accessors */
 static inline const mm_sym *

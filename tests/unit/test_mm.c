@@ -912,6 +912,20 @@ test_expr_str(void)
 	/* cut to the buffer, NUL-terminated, the full length returned */
 	CHECK_UINT_EQ(mm_expr_str(db, e, 8, buf, 6), 18);
 	CHECK_STR_EQ(buf, "|- ( ");
+	/* of any length: mm_expr_text */
+	{
+		mm_sym *big = malloc(40000 * sizeof *big);
+		char *t = mm_expr_text(db, e, 8);
+		CHECK_STR_EQ(t, "|- ( p -> A. x p )");
+		free(t);
+		for (int i = 0; i < 40000; i++)
+			big[i] = e[3];   /* "->" */
+		t = mm_expr_text(db, big, 40000);
+		CHECK_UINT_EQ(strlen(t), 40000 * 3 - 1);
+		CHECK(strncmp(t, "-> -> ", 6) == 0 && strcmp(t + 40000 * 3 - 4, " ->") == 0);
+		free(t);
+		free(big);
+	}
 }
 
 int

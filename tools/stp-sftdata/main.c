@@ -62,14 +62,15 @@ hyps_of(const struct mm_db *db, int32_t s)
 {
 	const struct mm_stmt *st = &db->stmts[s];
 	json_t *a = json_array();
-	char buf[65536];
 
 	for (uint32_t i = 0; i < st->nhyps; i++) {
 		const struct mm_hyp *h = &db->frames[st->frame + i];
+		char *t;
 		if (h->var >= 0)
 			continue;
-		mm_expr_str(db, db->pool + h->expr, h->len, buf, sizeof buf);
-		json_array_append_new(a, json_string(buf));
+		t = mm_expr_text(db, db->pool + h->expr, h->len);
+		json_array_append_new(a, json_string(t));
+		free(t);
 	}
 	return a;
 }
@@ -77,10 +78,11 @@ hyps_of(const struct mm_db *db, int32_t s)
 static json_t *
 stmt_str(const struct mm_db *db, int32_t s)
 {
-	char buf[65536];
+	char *t = mm_expr_text(db, db->pool + db->stmts[s].expr, db->stmts[s].len);
+	json_t *j = json_string(t);
 
-	mm_expr_str(db, db->pool + db->stmts[s].expr, db->stmts[s].len, buf, sizeof buf);
-	return json_string(buf);
+	free(t);
+	return j;
 }
 
 static void
