@@ -53,10 +53,12 @@
  * records: verdicts are scanned twice (lib/jscan) rather than held.
  * Deterministic: the same inputs, configuration and seed give the same bytes.
  * Bad records exit 65 naming file:line and the field; see SPEC §4.
+ * The rules are in rules.c (one function each, as docs/algorithm.md names
+ * them), the stats in stats.c, the tallies in tally.c; this file reads,
+ * writes and wires them.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,9 +74,7 @@
 #include "model/tokenizer.h"
 #include "prompt.h"
 #include "reward.h"
-#include "rng.h"
 #include "state.h"
-#include "wmatch.h"
 
 static const char usage_text[] =
 	"usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]\n"
@@ -107,29 +107,6 @@ static const char usage_text[] =
 	"  -h, --help                this help\n"
 	"      --version             print the version and exit\n";
 
-struct ropts {
-	const char *state, *statements, *seeds, *model, *prev_stats, *conj_stats, *out,
-	           *state_out, *stats, *sft;
-	const char *previous[8];
-	int nprevious;
-	long iter;
-	int final, init_state, threads;
-	uint64_t seed;
-	double conj_pass_max, prover_pass_max, elegance_drop, w_cap, len_coef, time_coef;
-	int window, final_max_proofs, wasserstein;
-	int pooled_pass;       /* prover examples: P pooled over the window (1) or per file */
-	int relabel_trivial;   /* in window, seed lemma unused: a trivial-lemma example */
-	int final_random;      /* final: a random 16 a statement (1) or the shortest */
-	struct tallies *pooled;   /* the window's tallies summed per id */
-};
-
-static uint64_t
-mix3(uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t w[3] = { a, b, c };
-	return rng_seed(w, 3);
-}
-
 static void
 emit(FILE *fp, json_t *o)
 {
@@ -138,151 +115,7 @@ emit(FILE *fp, json_t *o)
 	json_decref(o);
 }
 
-/* ---- prover examples: distinct correct proofs of selected statements
- *
- * Two passes over the window's files (this iteration's verdicts, then the
- * --previous ones; for --final, every file given). The first pass
- * (tallies_read) gives each file's tallies and distinct correct proofs; a
- * proof is claimed by the first file, in that order, in which its statement
- * is selected (by its P in that file's iteration), and counts once for its
- * statement. The second pass reads the files again and writes each claimed
- * proof where it first occurs in the claiming file, with that verdict's
- * verify_ms. Memory: the tallies and a few dozen bytes per distinct proof.
- */
-
-struct claim {
-	uint64_t key;          /* proof_key(id, proof) */
-	int used;              /* the slot holds a claim */
-	int file;              /* the window file that writes it */
-	int chosen;            /* --final: among the shortest of its statement */
-	int done;              /* written */
-};
-
-struct claims {
-	struct claim *c;       /* open addressing on key */
-	size_t n, cap;
-};
-
-/* The claim of key; with create, a new one (file -1) when absent. */
-static struct claim *
-claims_find(struct claims *cs, uint64_t key, int create)
-{
-	size_t i;
-
-	if (create && (cs->n + 1) * 2 > cs->cap) {
-		struct claim *old = cs->c;
-		size_t oc = cs->cap;
-		cs->cap = oc ? oc * 2 : 4096;
-		cs->c = xcalloc(cs->cap, sizeof *cs->c);
-		for (size_t j = 0; j < oc; j++) {
-			if (!old[j].used)
-				continue;
-			for (i = (size_t)(old[j].key * 0x9e3779b97f4a7c15ULL >> 17) & (cs->cap - 1);
-			     cs->c[i].used; i = (i + 1) & (cs->cap - 1))
-				;
-			cs->c[i] = old[j];
-		}
-		free(old);
-	}
-	if (!cs->cap)
-		return NULL;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 17) & (cs->cap - 1); cs->c[i].used;
-	     i = (i + 1) & (cs->cap - 1))
-		if (cs->c[i].key == key)
-			return &cs->c[i];
-	if (!create)
-		return NULL;
-	cs->c[i].used = 1;
-	cs->c[i].key = key;
-	cs->c[i].file = -1;
-	cs->n++;
-	return &cs->c[i];
-}
-
-/* A window file: its names, and its tallies. */
-struct wfile {
-	char **files;
-	int nfiles;
-	struct tallies ts;
-};
-
-/* Prover examples: a correct proof of a statement or conjecture whose pass
- * rate, pooled over the window's iterations (the official code's rule) or in
- * its own iteration (reward.pooled_pass: false), is at most prover_pass_max. */
-static int
-sel_prover_window(const struct tally *t, const void *arg)
-{
-	const struct ropts *o = arg;
-	const struct tally *pt = o->pooled ? tallies_get(o->pooled, t->id) : NULL;
-	double p = tally_pass(pt ? pt : t);
-	return t->correct > 0 && !t->held_out && p <= o->prover_pass_max;
-}
-
-/* Sum the tallies of w[0..nw) per id into pooled. */
-static void
-pool_tallies(struct tallies *pooled, struct wfile *w, int nw)
-{
-	memset(pooled, 0, sizeof *pooled);
-	for (int f = 0; f < nw; f++)
-		for (size_t i = 0; i < w[f].ts.n; i++) {
-			struct tally *t = tallies_intern(pooled, w[f].ts.t[i].id);
-			t->attempts += w[f].ts.t[i].attempts;
-			t->correct += w[f].ts.t[i].correct;
-		}
-}
-
-static int
-sel_final(const struct tally *t, const void *arg)
-{
-	const struct ropts *o = arg;
-	if (!t->correct || t->held_out)
-		return 0;
-	return t->conjecture ? tally_pass(t) <= o->conj_pass_max : 1;
-}
-
-
-/*
- * Claim the distinct proofs of w[0..nw) whose statements select() accepts,
- * counting them per statement in idc (tally.nproofs). With cands, also list
- * each claimed proof (key, length, statement's index in idc) there.
- */
-struct cand_proof {
-	uint64_t key;
-	size_t len, stmt;
-	uint64_t rank;         /* --final's order within a statement */
-};
-
-static void
-claim_proofs(struct claims *cs, struct tallies *idc, struct wfile *w, int nw,
-             int (*select)(const struct tally *, const void *), const void *arg,
-             struct cand_proof **cands, size_t *ncands)
-{
-	size_t capc = 0;
-
-	for (int f = 0; f < nw; f++) {
-		const struct tallies *ts = &w[f].ts;
-		for (size_t i = 0; i < ts->ndp; i++) {
-			const struct tally *t = &ts->t[ts->dp[i].tally];
-			struct claim *c;
-			struct tally *it;
-			if (!select(t, arg))
-				continue;
-			c = claims_find(cs, ts->dp[i].key, 1);
-			if (c->file >= 0)
-				continue;
-			c->file = f;
-			it = tallies_intern(idc, t->id);
-			it->nproofs++;
-			if (cands) {
-				xgrow(cands, &capc, *ncands + 1, sizeof **cands);
-				(*cands)[*ncands].key = ts->dp[i].key;
-				(*cands)[*ncands].len = ts->dp[i].len;
-				(*cands)[*ncands].stmt = (size_t)(it - idc->t);
-				(*ncands)++;
-			}
-		}
-	}
-}
+/* ---- prover examples: the second pass (rules.c has the first) */
 
 /* Append "key": to a growable buffer. */
 static void
@@ -305,8 +138,7 @@ put_raw(const char *s, size_t len, char **b, size_t *n, size_t *cap)
  * Second pass over window file f: write its claimed (and, for --final,
  * chosen) proofs as prover examples
  *   {"role":"prover","id":..,"statement":..,"hyps":[..],"target":PROOF,"weight":W}
- * W = exp(-len_coef len - time_coef verify_seconds) / (distinct proofs of its
- * statement), or for --final exp(-len_coef len). Returns how many.
+ * W: prover_weight(), for --final final_weight() (rules.c). Returns how many.
  */
 static long
 write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct claims *cs,
@@ -349,11 +181,10 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 			die(EX_DATAERR, "%s", err.msg);
 		chars = (double)utf8_chars(proof, plen);
 		if (final) {
-			wgt = exp(-o->len_coef * chars);
+			wgt = final_weight(o, chars);
 		} else {
 			const struct tally *t = tallies_get(idc, id);
-			wgt = exp(-o->len_coef * chars - o->time_coef * ms / 1000.0) /
-			      (double)(t ? t->nproofs : 1);
+			wgt = prover_weight(o, chars, ms, t ? t->nproofs : 1);
 		}
 		n = 0;
 		put_raw("{\"role\":\"prover\",", 17, &b, &n, &cap);
@@ -391,50 +222,6 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 }
 
 /* ---- conjecturer examples */
-
-struct conj {
-	struct tally *t;
-	json_t *rec;           /* its first verdict (statement, hyps, lemma, seed) */
-	const char *lemma;
-	double e;              /* elegance */
-	size_t order;
-	double w;              /* Wasserstein weight */
-	int keep;
-	int relabel;           /* seed lemma unused: an example of the trivial lemma */
-};
-
-static int
-cmp_conj_group(const void *a, const void *b)
-{
-	const struct conj *x = a, *y = b;
-	int c = strcmp(x->lemma, y->lemma);
-	if (c)
-		return c;
-	if (x->e != y->e)
-		return x->e < y->e ? -1 : 1;
-	return x->order < y->order ? -1 : 1;
-}
-
-static int
-cmp_conj_order(const void *a, const void *b)
-{
-	const struct conj *x = a, *y = b;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* The conjecture's length in characters: its statement and hypotheses as
- * written (tallies_read checked that they are strings). */
-static size_t
-stmt_chars(const json_t *rec)
-{
-	json_t *st = json_object_get(rec, "statement"), *h = json_object_get(rec, "hyps");
-	size_t n = utf8_chars(json_string_value(st), json_string_length(st));
-
-	for (size_t i = 0; h && i < json_array_size(h); i++)
-		n += utf8_chars(json_string_value(json_array_get(h, i)),
-		                json_string_length(json_array_get(h, i)));
-	return n;
-}
 
 /* The model's embedding of a statement record (its prover prompt). */
 static void
@@ -545,6 +332,84 @@ set_or(json_t *obj, const char *key, json_t *v, json_t *dflt)
 	}
 }
 
+/* The Wasserstein reweighting of cj[0..ncj) (rules.c) against the dataset
+ * statements still unproved, with the model's embeddings; the statements'
+ * "weight" is their matching weight (default 1). */
+static void
+wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size_t ncj)
+{
+	struct model *m;
+	struct tokenizer *tok;
+	char err[1024];
+	int stt;
+	json_t **ys = NULL;
+	size_t ny = 0, capy = 0;
+	char *sf[1] = { (char *)o->statements };
+	struct jsonl_in *in;
+	struct jsonl_err jerr;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r, C;
+	float *X, *Y;
+	int *k;
+	double *w;
+
+	if (!o->model)
+		die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
+	stt = model_load(o->model, o->threads, &m, &tok, err, sizeof err);
+	if (stt)
+		die(stt, "%s", err);
+	in = jsonl_in_open(sf, 1, 0);
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
+		json_t *rec;
+		const char *id;
+		struct sstate *s;
+		if (r < 0)
+			die(jerr.status, "%s", jerr.msg);
+		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
+			die(EX_DATAERR, "%s", jerr.msg);
+		s = state_get(st, id);
+		if (s && !s->proved) {
+			xgrow(&ys, &capy, ny + 1, sizeof *ys);
+			ys[ny++] = rec;
+		} else {
+			json_decref(rec);
+		}
+	}
+	jsonl_in_close(in);
+	C = model_config(m)->width;
+	X = xmalloc(ncj * (size_t)C * sizeof *X);
+	Y = xmalloc((ny + 1) * (size_t)C * sizeof *Y);
+	k = xmalloc((ny + 1) * sizeof *k);
+	w = xmalloc(ncj * sizeof *w);
+	for (size_t i = 0; i < ncj; i++)
+		embed_rec(m, tok, cj[i].rec, X + i * (size_t)C);
+	for (size_t i = 0; i < ny; i++) {
+		json_t *wj = json_object_get(ys[i], "weight");
+		embed_rec(m, tok, ys[i], Y + i * (size_t)C);
+		k[i] = json_is_number(wj) && json_number_value(wj) >= 1 ?
+		       (int)json_number_value(wj) : 1;
+	}
+	if (ny) {
+		wasserstein_weights(o, X, ncj, Y, ny, C, k, w);
+		for (size_t i = 0; i < ncj; i++)
+			cj[i].w = w[i];
+	} else {
+		warn("no unproved dataset statement left: conjectures keep weight 1");
+	}
+	for (size_t i = 0; i < ny; i++)
+		json_decref(ys[i]);
+	free(ys);
+	free(X);
+	free(Y);
+	free(k);
+	free(w);
+	model_free(m);
+	tokenizer_free(tok);
+}
+
 /* Conjecturer examples of this iteration into fp; returns how many (and the
  * counts of candidates and survivors through *ncand, *nelegant). */
 static long
@@ -559,30 +424,21 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 	*ncand = *nelegant = *nrelabel = 0;
 	for (size_t i = 0; i < ts->n; i++) {
 		struct tally *t = &ts->t[i];
-		double p = tally_pass(t);
 		const char *lemma;
 		struct jsonl_err err;
 		json_t *rec;
-		size_t chars;
 		int relabel;
-		if (!t->conjecture || t->correct == 0 || p > o->conj_pass_max)
-			continue;
-		/* in the window, but no correct proof uses the seed lemma: an
-		 * example of the trivial lemma instead (the official code's rule) */
-		relabel = !t->uses_lemma;
-		if (relabel && !o->relabel_trivial)
+		if (!conjecturer_select(o, t, &relabel))
 			continue;
 		if (!(rec = jsonl_parse(t->line, strlen(t->line), t->file, t->lineno, &err)))
 			die(EX_DATAERR, "%s", err.msg);
 		lemma = relabel ? "" : json_string_value(json_object_get(rec, "lemma"));
 		*nrelabel += relabel;
-		chars = stmt_chars(rec);
 		xgrow(&cj, &capcj, ncj + 1, sizeof *cj);
 		cj[ncj].t = t;
 		cj[ncj].rec = rec;
 		cj[ncj].lemma = lemma ? lemma : "";
-		/* E = shortest proof / conjecture, in characters */
-		cj[ncj].e = (double)t->best_len / (double)(chars ? chars : 1);
+		cj[ncj].e = elegance(t, rec);
 		cj[ncj].order = i;
 		cj[ncj].w = 1;
 		cj[ncj].keep = 1;
@@ -590,21 +446,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		ncj++;
 	}
 	*ncand = (long)ncj;
-	/* elegance: within each lemma's group, drop the lowest fraction of E
-	 * (floor(elegance_drop m) of a group of m; equal E: the earlier first) */
-	if (ncj)
-		qsort(cj, ncj, sizeof *cj, cmp_conj_group);
-	for (size_t i = 0; i < ncj;) {
-		size_t j = i, drop;
-		while (j < ncj && strcmp(cj[j].lemma, cj[i].lemma) == 0)
-			j++;
-		drop = (size_t)floor(o->elegance_drop * (double)(j - i));
-		for (size_t a = i; a < i + drop; a++)
-			cj[a].keep = 0;
-		i = j;
-	}
-	if (ncj)
-		qsort(cj, ncj, sizeof *cj, cmp_conj_order);
+	elegance_drop(o, cj, ncj);
 	{
 		size_t k = 0;
 		for (size_t i = 0; i < ncj; i++) {
@@ -620,92 +462,8 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		free(cj);
 		return 0;
 	}
-
-	/* Wasserstein: against the statements still unproved */
-	if (o->wasserstein) {
-		struct model *m;
-		struct tokenizer *tok;
-		char err[1024];
-		int stt;
-		json_t **ys = NULL;
-		size_t ny = 0, capy = 0;
-		char *sf[1] = { (char *)o->statements };
-		struct jsonl_in *in;
-		struct jsonl_err jerr;
-		const char *line, *file;
-		size_t len;
-		long lineno;
-		int r, C;
-		float *X, *Y;
-		int *k;
-		size_t *order;
-		double *w;
-		struct rng rng;
-
-		if (!o->model)
-			die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
-		stt = model_load(o->model, o->threads, &m, &tok, err, sizeof err);
-		if (stt)
-			die(stt, "%s", err);
-		in = jsonl_in_open(sf, 1, 0);
-		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-			json_t *rec;
-			const char *id;
-			struct sstate *s;
-			if (r < 0)
-				die(jerr.status, "%s", jerr.msg);
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
-			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
-				die(EX_DATAERR, "%s", jerr.msg);
-			s = state_get(st, id);
-			if (s && !s->proved) {
-				xgrow(&ys, &capy, ny + 1, sizeof *ys);
-				ys[ny++] = rec;
-			} else {
-				json_decref(rec);
-			}
-		}
-		jsonl_in_close(in);
-		C = model_config(m)->width;
-		X = xmalloc(ncj * (size_t)C * sizeof *X);
-		Y = xmalloc((ny + 1) * (size_t)C * sizeof *Y);
-		k = xmalloc((ny + 1) * sizeof *k);
-		order = xmalloc((ny + 1) * sizeof *order);
-		w = xmalloc(ncj * sizeof *w);
-		for (size_t i = 0; i < ncj; i++)
-			embed_rec(m, tok, cj[i].rec, X + i * (size_t)C);
-		for (size_t i = 0; i < ny; i++) {
-			json_t *wj = json_object_get(ys[i], "weight");
-			embed_rec(m, tok, ys[i], Y + i * (size_t)C);
-			k[i] = json_is_number(wj) && json_number_value(wj) >= 1 ?
-			       (int)json_number_value(wj) : 1;
-			order[i] = i;
-		}
-		/* shuffle Y */
-		rng_init(&rng, mix3(o->seed, (uint64_t)o->iter, 0x77617373ULL));
-		for (size_t i = ny; i > 1; i--) {
-			size_t j = (size_t)(rng_next(&rng) % i), t = order[i - 1];
-			order[i - 1] = order[j];
-			order[j] = t;
-		}
-		if (ny) {
-			wmatch(X, ncj, Y, ny, C, k, order, o->w_cap, o->threads, w);
-			for (size_t i = 0; i < ncj; i++)
-				cj[i].w = w[i];
-		} else {
-			warn("no unproved dataset statement left: conjectures keep weight 1");
-		}
-		for (size_t i = 0; i < ny; i++)
-			json_decref(ys[i]);
-		free(ys);
-		free(X);
-		free(Y);
-		free(k);
-		free(order);
-		free(w);
-		model_free(m);
-		tokenizer_free(tok);
-	}
+	if (o->wasserstein)
+		wasserstein(o, st, cj, ncj);
 
 	if (o->seeds)
 		seeds_load(&sm, o->seeds);
@@ -752,152 +510,6 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 	return nout;
 }
 
-/* ---- stats */
-
-static json_t *
-read_json_file(const char *path)
-{
-	json_error_t je;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-
-	if (!j) {
-		if (je.line < 1)
-			die(EX_NOINPUT, "cannot read '%s': %s", path, je.text);
-		die(EX_DATAERR, "%s:%d: invalid JSON: %s (column %d)", path, je.line, je.text,
-		    je.column);
-	}
-	return j;
-}
-
-static long long
-jint(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-static void
-write_stats(const struct ropts *o, const struct tallies *ts, const struct state *st,
-            long nprover, long nconj, long ncand, long nelegant, long nrelabel, struct out *out)
-{
-	json_t *s = json_object(), *cum = json_object(), *proved = json_object(),
-	       *conj = json_object(), *hist = json_object(), *it = json_object(), *ex = json_object();
-	const char *splits[] = { "train", "unproved", NULL };
-	long long prev_proofs = 0, prev_tokens = 0;
-	long nconj_att = 0, nconj_proved = 0, h[5] = { 0, 0, 0, 0, 0 };
-	long all_n = 0, all_p = 0;
-
-	if (o->prev_stats) {
-		json_t *p = read_json_file(o->prev_stats);
-		prev_proofs = jint(p, "proofs_generated");
-		prev_tokens = jint(p, "tokens_generated");
-		json_decref(p);
-	}
-	json_object_set_new(s, "iter", json_integer(o->iter));
-	for (int k = 0; splits[k]; k++) {
-		long n = 0, p = 0;
-		for (size_t i = 0; i < st->n; i++)
-			if (strcmp(st->s[i].split, splits[k]) == 0) {
-				n++;
-				p += st->s[i].proved;
-			}
-		json_object_set_new(cum, splits[k], json_real(n ? round((double)p / (double)n * 1e6) / 1e6 : 0));
-		json_object_set_new(proved, splits[k], json_integer(p));
-		all_n += n;
-		all_p += p;
-	}
-	json_object_set_new(cum, "all", json_real(all_n ? round((double)all_p / (double)all_n * 1e6) / 1e6 : 0));
-	json_object_set_new(proved, "all", json_integer(all_p));
-	json_object_set_new(s, "cumulative_pass", cum);
-	json_object_set_new(s, "proved", proved);
-	for (size_t i = 0; i < ts->n; i++) {
-		double p;
-		if (!ts->t[i].conjecture)
-			continue;
-		nconj_att++;
-		nconj_proved += ts->t[i].correct > 0;
-		p = tally_pass(&ts->t[i]);
-		h[p == 0 ? 0 : p <= 0.25 ? 1 : p <= 0.5 ? 2 : p <= 0.75 ? 3 : 4]++;
-	}
-	if (o->conj_stats) {
-		/* stp-conjecture's counts, as it wrote them */
-		json_t *c = read_json_file(o->conj_stats), *v;
-		const char *k;
-		json_object_foreach(c, k, v)
-			if (json_is_integer(v))
-				json_object_set(conj, k, v);
-		json_decref(c);
-	}
-	json_object_set_new(conj, "attempted", json_integer(nconj_att));
-	json_object_set_new(conj, "proved", json_integer(nconj_proved));
-	json_object_set_new(conj, "in_window", json_integer(ncand));
-	json_object_set_new(conj, "elegant", json_integer(nelegant));
-	json_object_set_new(conj, "selected", json_integer(nconj));
-	json_object_set_new(conj, "relabelled_trivial", json_integer(nrelabel));
-	json_object_set_new(hist, "0", json_integer(h[0]));
-	json_object_set_new(hist, "(0,0.25]", json_integer(h[1]));
-	json_object_set_new(hist, "(0.25,0.5]", json_integer(h[2]));
-	json_object_set_new(hist, "(0.5,0.75]", json_integer(h[3]));
-	json_object_set_new(hist, "(0.75,1]", json_integer(h[4]));
-	json_object_set_new(conj, "pass_histogram", hist);
-	json_object_set_new(s, "conjectures", conj);
-	json_object_set_new(it, "attempts", json_integer(ts->attempts));
-	json_object_set_new(it, "correct", json_integer(ts->correct));
-	json_object_set_new(it, "tokens", json_integer(ts->tokens));
-	json_object_set_new(s, "this_iter", it);
-	json_object_set_new(s, "proofs_generated", json_integer(prev_proofs + ts->attempts));
-	json_object_set_new(s, "tokens_generated", json_integer(prev_tokens + ts->tokens));
-	json_object_set_new(ex, "prover", json_integer(nprover));
-	json_object_set_new(ex, "conjecturer", json_integer(nconj));
-	json_object_set_new(s, "examples", ex);
-	/* the budget: where this iteration's proofs went, and the running totals */
-	{
-		json_t *bud = json_object(), *tot = json_object(), *ptot = NULL;
-		long b_att[BUD_N] = { 0 }, b_cor[BUD_N] = { 0 }, b_tok[BUD_N] = { 0 },
-		     b_n[BUD_N] = { 0 }, b_prv[BUD_N] = { 0 };
-		if (o->prev_stats) {
-			json_t *p = read_json_file(o->prev_stats);
-			ptot = json_incref(json_object_get(p, "budget_total"));
-			json_decref(p);
-		}
-		for (size_t i = 0; i < ts->n; i++) {
-			const struct tally *t = &ts->t[i];
-			b_n[t->budget]++;
-			b_att[t->budget] += t->attempts;
-			b_cor[t->budget] += t->correct;
-			b_tok[t->budget] += t->tokens;
-			b_prv[t->budget] += t->correct > 0;
-		}
-		for (int b = 0; b < BUD_N; b++) {
-			json_t *e;
-			if (!b_n[b] && b == BUD_OTHER)
-				continue;
-			e = json_object();
-			json_object_set_new(e, "statements", json_integer(b_n[b]));
-			json_object_set_new(e, "proved", json_integer(b_prv[b]));
-			json_object_set_new(e, "proofs", json_integer(b_att[b]));
-			json_object_set_new(e, "correct", json_integer(b_cor[b]));
-			json_object_set_new(e, "tokens", json_integer(b_tok[b]));
-			json_object_set_new(e, "share", json_real(ts->attempts ?
-			        round((double)b_att[b] / (double)ts->attempts * 1e6) / 1e6 : 0));
-			json_object_set_new(e, "pass", json_real(b_att[b] ?
-			        round((double)b_cor[b] / (double)b_att[b] * 1e6) / 1e6 : 0));
-			json_object_set_new(bud, budget_name[b], e);
-			json_object_set_new(tot, budget_name[b],
-			                    json_integer(jint(ptot, budget_name[b]) + b_att[b]));
-		}
-		json_decref(ptot);
-		json_object_set_new(s, "budget", bud);
-		json_object_set_new(s, "budget_total", tot);
-	}
-	/* finished here, published by the caller with the other outputs */
-	out_open(out, o->stats);
-	if (jsonl_write(out->fp, s) < 0)
-		die(EX_IOERR, "write error:");
-	out_finish(out);
-	json_decref(s);
-}
-
 /* ---- the modes */
 
 static int
@@ -916,28 +528,13 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	w[0].nfiles = nfiles;
 	tallies_read(ts, files, nfiles);
 	state_load(&st, o->state);
-	/* the new state */
-	for (size_t i = 0; i < ts->n; i++) {
-		struct tally *t = &ts->t[i];
-		struct sstate *s = t->conjecture ? NULL : state_get(&st, t->id);
-		if (!s)
-			continue;
-		if (tally_pass(t) > s->best_pass)
-			s->best_pass = tally_pass(t);
-		if (t->correct && !s->proved) {
-			s->proved = 1;
-			s->first_iter = o->iter;
-		}
-		s->attempts += t->attempts;
-		s->correct += t->correct;
-	}
+	new_state(&st, ts, o->iter);
 
 	/* prover examples: the window of iterations, this one first */
-	for (int p = 0; p < o->nprevious && p < o->window - 1; p++) {
-		w[nw].files = (char **)&o->previous[p];
+	for (; nw < prover_window(o); nw++) {
+		w[nw].files = (char **)&o->previous[nw - 1];
 		w[nw].nfiles = 1;
 		tallies_read(&w[nw].ts, w[nw].files, 1);
-		nw++;
 	}
 	memset(&cs, 0, sizeof cs);
 	memset(&idc, 0, sizeof idc);
@@ -945,7 +542,7 @@ reward_run(struct ropts *o, char **files, int nfiles)
 		pool_tallies(&pooled, w, nw);
 		o->pooled = &pooled;
 	}
-	claim_proofs(&cs, &idc, w, nw, sel_prover_window, o, NULL, NULL);
+	claim_proofs(&cs, &idc, w, nw, prover_select, o, NULL, NULL);
 	if (o->pooled_pass) {
 		tallies_free(&pooled);
 		o->pooled = NULL;
@@ -980,17 +577,6 @@ reward_run(struct ropts *o, char **files, int nfiles)
 }
 
 static int
-cmp_cand_proof(const void *a, const void *b)
-{
-	const struct cand_proof *x = a, *y = b;
-	if (x->stmt != y->stmt)
-		return x->stmt < y->stmt ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static int
 final_run(struct ropts *o, char **files, int nfiles)
 {
 	struct wfile *w = xcalloc((size_t)nfiles, sizeof *w);
@@ -1009,25 +595,10 @@ final_run(struct ropts *o, char **files, int nfiles)
 	}
 	memset(&cs, 0, sizeof cs);
 	memset(&idc, 0, sizeof idc);
-	claim_proofs(&cs, &idc, w, nfiles, sel_final, o, &cands, &ncands);
+	claim_proofs(&cs, &idc, w, nfiles, final_select, o, &cands, &ncands);
 	for (int f = 0; f < nfiles; f++)
 		tallies_free(&w[f].ts);
-	/* at most final_max_proofs distinct proofs per statement: a random
-	 * subset (the paper; a seeded draw per proof), or with
-	 * reward.final_pick: shortest the shortest (equal lengths: by key) */
-	for (size_t i = 0; i < ncands; i++)
-		cands[i].rank = o->final_random ? mix3(o->seed, cands[i].key, 0x66696e616cULL)
-		                                : (uint64_t)cands[i].len;
-	if (ncands)
-		qsort(cands, ncands, sizeof *cands, cmp_cand_proof);
-	for (size_t i = 0; i < ncands;) {
-		size_t j = i;
-		while (j < ncands && cands[j].stmt == cands[i].stmt)
-			j++;
-		for (size_t a = i; a < j && a < i + (size_t)o->final_max_proofs; a++)
-			claims_find(&cs, cands[a].key, 0)->chosen = 1;
-		i = j;
-	}
+	final_pick(o, cands, ncands, &cs);
 	free(cands);
 
 	out_open(&out, o->out);
