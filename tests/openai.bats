@@ -64,24 +64,39 @@ reference() {
 	python3 "$CHECK" attempts stmts.jsonl ref.jsonl 6
 }
 
-@test "openai: --help lists the backend's flags; a bad --backend, no endpoint, no model exit 64" {
+@test "openai: stp-prove --help lists the backend's flags" {
 	run --separate-stderr stp-prove --help
 	assert_success
 	assert_output --partial "--backend B"
 	assert_output --partial "--endpoint URL"
 	assert_output --partial "--concurrency N"
+}
+
+@test "openai: stp-conjecture --help lists the backend's flags" {
 	run --separate-stderr stp-conjecture --help
 	assert_success
 	assert_output --partial "--endpoint URL"
+}
+
+@test "openai: a bad --backend exits 64" {
 	run --separate-stderr stp-prove --backend gpu stmts.jsonl
 	assert_failure 64
 	assert_stderr "stp-prove: --backend: expected builtin or openai, got 'gpu'"
+}
+
+@test "openai: no endpoint exits 64" {
 	run --separate-stderr stp-prove --backend openai --model m stmts.jsonl
 	assert_failure 64
 	assert_stderr "stp-prove: no endpoint: give --endpoint URL (or openai.endpoints in the configuration)"
+}
+
+@test "openai: no model exits 64" {
 	run --separate-stderr stp-prove --backend openai --endpoint http://127.0.0.1:9 stmts.jsonl
 	assert_failure 64
 	assert_stderr "stp-prove: no model: give --model NAME (or openai.model in the configuration)"
+}
+
+@test "openai: --concurrency 0 exits 64" {
 	run --separate-stderr stp-prove --backend openai --model m --endpoint http://x --concurrency 0 stmts.jsonl
 	assert_failure 64
 }

@@ -52,14 +52,22 @@ setup() {
 	cp -a "$BATS_FILE_TMPDIR/base" b
 }
 
-@test "pipelines: usage errors exit 64" {
+@test "pipelines: iteration.sh without N exits 64 with the usage" {
 	cd a
 	run --separate-stderr pipelines/iteration.sh tiny
 	assert_failure 64
 	assert_stderr_regexp "usage: pipelines/iteration.sh RUN N \[CONFIG\]"
+}
+
+@test "pipelines: an N that is not a number exits 64" {
+	cd a
 	run --separate-stderr pipelines/iteration.sh tiny x tiny.yaml
 	assert_failure 64
 	assert_stderr "pipelines/iteration.sh: N: expected a whole number, got 'x'"
+}
+
+@test "pipelines: ei.sh round 0 exits 64" {
+	cd a
 	run --separate-stderr pipelines/ei.sh tiny 0 tiny.yaml
 	assert_failure 64
 }

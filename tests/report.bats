@@ -15,13 +15,19 @@ setup() {
 	REPORT="$STP_ROOT/tools/report"
 }
 
-@test "tools/report -h prints the usage and exits 0; bad usage exits 64" {
+@test "tools/report -h prints the usage and exits 0" {
 	run --separate-stderr "$REPORT" -h
 	assert_success
 	assert_line --index 0 --partial "tools/report - the report of a run"
+}
+
+@test "tools/report without a run exits 64 with the usage" {
 	run --separate-stderr "$REPORT"
 	assert_failure 64
 	assert_stderr "usage: tools/report [-d RUNS_DIR] [-o OUT_DIR] RUN"
+}
+
+@test "tools/report: a bogus flag exits 64" {
 	run --separate-stderr "$REPORT" -x fx
 	assert_failure 64
 }

@@ -80,9 +80,12 @@ flaky_stage() {
 	assert_stderr ""
 }
 
-@test "shard.sh with no or an unknown subcommand exits 64" {
+@test "shard.sh with an unknown subcommand exits 64" {
 	run --separate-stderr "$SHARD" bogus
 	assert_failure 64
+}
+
+@test "shard.sh split -n 0 exits 64" {
 	run --separate-stderr "$SHARD" split -d d -n 0 "$IN"
 	assert_failure 64
 	assert_stderr "shard.sh: split: -n: expected a whole number from 1, got '0'"

@@ -25,12 +25,18 @@ setup() {
 	cp "$BATS_FILE_TMPDIR"/{model.safetensors,test.jsonl,seeds.jsonl} .
 }
 
-@test "stp-prove --help exits 0; a bogus flag 64; no model 64" {
+@test "stp-prove --help prints the usage on stdout and exits 0" {
 	run --separate-stderr stp-prove --help
 	assert_success
 	assert_line --index 0 --partial "usage: stp-prove"
+}
+
+@test "stp-prove: a bogus flag exits 64" {
 	run --separate-stderr stp-prove --bogus
 	assert_failure 64
+}
+
+@test "stp-prove: no model exits 64" {
 	run --separate-stderr stp-prove test.jsonl
 	assert_failure 64
 	assert_stderr "stp-prove: no model: give --model CHECKPOINT (or prove.model in the configuration)"

@@ -71,18 +71,27 @@ near() {
 	assert_stderr ""
 }
 
-@test "stp-reward: a bogus flag 64; missing --stats 64; verdicts from stdin 64; a bad -j 64" {
+@test "stp-reward: a bogus flag exits 64" {
 	run --separate-stderr stp-reward --bogus
 	assert_failure 64
 	assert_stderr_regexp "unrecognized option '--bogus'"
+}
+
+@test "stp-reward: missing --stats exits 64" {
 	run --separate-stderr stp-reward --iter 3 --statements statements.jsonl --state state.jsonl \
 		--state-out s.out window.jsonl
 	assert_failure 64
 	assert_stderr "stp-reward: give --state, --statements, --iter, --state-out, --stats and -o"
+}
+
+@test "stp-reward: verdicts from stdin exit 64" {
 	run --separate-stderr stp-reward --iter 3 --statements statements.jsonl --state state.jsonl \
 		--state-out s.out --stats st.json -
 	assert_failure 64
 	assert_stderr "stp-reward: verdicts are read twice: give files, not stdin"
+}
+
+@test "stp-reward: a bad -j exits 64" {
 	run --separate-stderr stp-reward -j zero --final window.jsonl
 	assert_failure 64
 	assert_stderr "stp-reward: -j: expected a whole number from 1 to 1024, got 'zero'"

@@ -51,16 +51,25 @@ verdicts() {
 	assert_stderr ""
 }
 
-@test "stp-seed: a bogus flag exits 64; no --state exits 64; --select without --statements 64" {
+@test "stp-seed: a bogus flag exits 64" {
 	run --separate-stderr stp-seed --bogus
 	assert_failure 64
 	assert_stderr_regexp "unrecognized option '--bogus'"
+}
+
+@test "stp-seed: no --state exits 64" {
 	run --separate-stderr stp-seed thr.jsonl
 	assert_failure 64
 	assert_stderr "stp-seed: no state: give --state FILE"
+}
+
+@test "stp-seed: --select without --statements exits 64" {
 	run --separate-stderr stp-seed --select --state state.jsonl
 	assert_failure 64
 	assert_stderr "stp-seed: --select needs --statements FILE"
+}
+
+@test "stp-seed: a --seed that is not a number exits 64" {
 	run --separate-stderr stp-seed --state state.jsonl --seed x thr.jsonl
 	assert_failure 64
 	assert_stderr "stp-seed: --seed: expected a whole number, got 'x'"
