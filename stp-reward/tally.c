@@ -128,7 +128,10 @@ dp_add(struct tallies *ts, uint64_t key, size_t tally, size_t len)
 	xgrow(&ts->dp, &ts->capdp, ts->ndp + 1, sizeof *ts->dp);
 	ts->dp[ts->ndp].key = key;
 	ts->dp[ts->ndp].tally = (uint32_t)tally;
-	ts->dp[ts->ndp].len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	/* (a line is at most JSONL_MAX_LINE_DEFAULT bytes: never, in practice) */
+	if (len > UINT32_MAX)
+		die(EX_DATAERR, "a proof of more than %u characters", UINT32_MAX);
+	ts->dp[ts->ndp].len = (uint32_t)len;
 	ts->dpslot[h] = (uint32_t)(++ts->ndp);
 }
 
