@@ -110,21 +110,26 @@ ifneq ($(FLAVOUR_NOW),$(BUILD))
 $(shell mkdir -p build && echo $(BUILD) > build/flavour)
 endif
 
-# A tool is its folder's main.c (and any other .c in the folder).
+# A tool is its folder's main.c (and any other .c in the folder). Linked
+# under a temporary name and renamed: a make killed mid-link (SIGKILL skips
+# .DELETE_ON_ERROR) leaves no empty binary newer than its objects.
 define tool_rule
 bin/$(notdir $(1)): $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard $(1)/*.c)) $(BUILD)/libstp.a $(BUILD)/libmm.a build/flavour
 	@mkdir -p bin
-	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@.tmp $$(filter %.o %.a,$$^) $$(LIBS)
+	@mv -f $$@.tmp $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstp.a $(BUILD)/libmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@.tmp $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	@mv -f $@.tmp $@
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libstp.a $(BUILD)/libmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	@mv -f $@.tmp $@
 
 # Unit tests that need the mm-pc database find it through STP_PC_MM
 # (by default data/mm-pc/pc.mm, built first when missing).
