@@ -75,12 +75,13 @@ build/man/%: $(filter %/$*.scd,$(MAN_SRC))
 $(foreach m,$(MAN_SRC),$(eval build/man/$(notdir $(m:.scd=)): $(m)))
 
 # make install PREFIX=/usr/local DESTDIR=: the tools, their man pages, the
-# configurations (PREFIX/share/stp/configs)
+# configurations (PREFIX/share/stp/configs), the licence (PREFIX/share/doc/stp)
 PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs $(DESTDIR)$(PREFIX)/share/doc/stp
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/stp/configs/
+	install -m 644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/stp/
 	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
