@@ -226,7 +226,7 @@ data/mm-pc-hard/statements.jsonl: | bin/stp-mmdata
 bench-verify: all
 	bench/verify
 
-# ---- runs: runs/RUN/iter-NNN/, every stage one file (SPEC §5)
+# ---- runs: runs/RUN/iter-NNN/, every stage one file (docs/stp.7.scd, THE RUN LAYOUT)
 #
 #   make sft             iteration 0: supervised training on the human proofs
 #   make iteration N=k   every stage of iteration k (iteration k-1 must exist)
@@ -273,7 +273,7 @@ EP      = $(REI)/iter-$(PPP)
 DDIR    = data/$(DATA)
 DB      = $(DDIR)/pc.mm
 STMTS   = $(DDIR)/statements.jsonl
-# K samples per input: 64 in iteration 1 and for the baseline, 32 after (SPEC §1)
+# K samples per input: 64 in iteration 1 and for the baseline, 32 after (docs/algorithm.md)
 K       = $(if $(filter 1,$(N)),64,32)
 TOOLS_  = | $(BINS)
 
@@ -436,7 +436,7 @@ endef
 $(eval $(call EVAL_RULES,$(IN)))
 $(eval $(call EVAL_RULES,$(EN)))
 
-# the final re-training (SPEC §1): from the base model (here: from scratch),
+# the final re-training (docs/algorithm.md): from the base model (here: from scratch),
 # on the SFT data and every correct proof of the run whose conjecture had
 # P <= 1/4 (dataset statements at any P), at most 16 a statement
 $(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)
