@@ -75,12 +75,13 @@ build/man/%: $(filter %/$*.scd,$(MAN_SRC))
 $(foreach m,$(MAN_SRC),$(eval build/man/$(notdir $(m:.scd=)): $(m)))
 
 # make install PREFIX=/usr/local DESTDIR=: the tools, their man pages, the
-# configurations (PREFIX/share/stp/configs)
+# configurations (PREFIX/share/stp/configs), the licence (PREFIX/share/doc/stp)
 PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs $(DESTDIR)$(PREFIX)/share/doc/stp
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/stp/configs/
+	install -m 644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/stp/
 	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
@@ -230,7 +231,7 @@ data/mm-pc-hard/statements.jsonl: | bin/stp-mmdata
 bench-verify: all
 	bench/verify
 
-# ---- runs: runs/RUN/iter-NNN/, every stage one file (SPEC §5)
+# ---- runs: runs/RUN/iter-NNN/, every stage one file (docs/stp.7.scd, THE RUN LAYOUT)
 #
 #   make sft             iteration 0: supervised training on the human proofs
 #   make iteration N=k   every stage of iteration k (iteration k-1 must exist)
@@ -277,7 +278,7 @@ EP      = $(REI)/iter-$(PPP)
 DDIR    = data/$(DATA)
 DB      = $(DDIR)/pc.mm
 STMTS   = $(DDIR)/statements.jsonl
-# K samples per input: 64 in iteration 1 and for the baseline, 32 after (SPEC §1)
+# K samples per input: 64 in iteration 1 and for the baseline, 32 after (docs/algorithm.md)
 K       = $(if $(filter 1,$(N)),64,32)
 TOOLS_  = | $(BINS)
 
@@ -440,7 +441,7 @@ endef
 $(eval $(call EVAL_RULES,$(IN)))
 $(eval $(call EVAL_RULES,$(EN)))
 
-# the final re-training (SPEC §1): from the base model (here: from scratch),
+# the final re-training (docs/algorithm.md): from the base model (here: from scratch),
 # on the SFT data and every correct proof of the run whose conjecture had
 # P <= 1/4 (dataset statements at any P), at most 16 a statement
 $(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)

@@ -59,7 +59,7 @@
  *
  * Embeddings. POST /v1/embeddings {"model","input","encoding_format":"float"}
  * where the server has it (vLLM with a pooling runner, e.g. --runner pooling
- * with MEAN pooling and normalisation, which is the SPEC's mean-pooled last
+ * with MEAN pooling and normalisation, which is docs/records.md's mean-pooled last
  * hidden state; llama.cpp with --embeddings --pooling mean); the vector is
  * L2-normalised. A server without it (HTTP 404, 405, 501, or 400 saying so)
  * marks the job `unsupported`; the documented fallback is oai_embed_hash(),

@@ -8,7 +8,7 @@
  *        stp-conjecture --filter [--dataset FILE] [--state FILE] [--max M] [FILE...]
  *        stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]
  *
- * In: seed records (SPEC §1, from stp-seed): the seed theorem's statement,
+ * In: seed records (docs/records.md, Seed; from stp-seed): the seed theorem's statement,
  * hyps, proof and context, and the lemma (label, "" for the trivial lemma,
  * with lemma_statement and lemma_hyps). Out: conjecture statement records,
  *

@@ -11,7 +11,7 @@
  * In: statement records. Out: K attempt records per statement (the record,
  * plus proof, format "steps", sample 0..K-1, model, gen_tokens, gen_stop), in
  * input order; K is -n, or prove.k_open, k_conjecture, k_reprove for a record
- * whose "category" (from stp-seed --select) is that. Sampling is constrained by the proof state (SPEC §3) unless
+ * whose "category" (from stp-seed --select) is that. Sampling is constrained by the proof state (docs/steps.md) unless
  * --no-constrain. Sample i of a statement draws from a stream seeded by
  * (seed, the statement's id, i), so the output depends on neither batch size
  * nor threads. With --embed: one record per statement with "embedding" (the

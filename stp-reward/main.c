@@ -52,7 +52,7 @@
  * each distinct correct proof: its key in two hash sets), not with the
  * records: verdicts are scanned twice (lib/jscan) rather than held.
  * Deterministic: the same inputs, configuration and seed give the same bytes.
- * Bad records exit 65 naming file:line and the field; see SPEC §4.
+ * Bad records exit 65 naming file:line and the field; see docs/exit-status.md.
  */
 #include <errno.h>
 #include <getopt.h>

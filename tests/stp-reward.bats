@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 #
-# stp-reward.bats - every reward rule of SPEC §1 step 5 on hand-made verdicts
+# stp-reward.bats - every reward rule of docs/algorithm.md, 5. Rewards, on hand-made verdicts
 # (tests/fixtures/reward/), the state, the stats, --final, --init-state, and
 # bad input.
 #
@@ -491,7 +491,7 @@ near() {
 	grep -q '"id":"c/x1".*"weight":1.3333333333333333}' ex2.jsonl
 }
 
-# ---- bad input: SPEC §4 exit codes, messages that say where
+# ---- bad input: the exit codes of docs/exit-status.md, messages that say where
 
 @test "bad input: malformed JSON exits 65 naming file:line and the column" {
 	{ head -1 window.jsonl; echo '{"id":"d/t1","ok":tru}'; } >bad.jsonl
