@@ -364,6 +364,7 @@ main(int argc, char **argv)
 				cli_bad_option(argv, c);
 		}
 	}
+	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai) {
 		o.files = argv + optind;
 		o.nfiles = argc - optind;

@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"                        (prove.k_open; 0: -n's)\n"
 	"      --k-conjecture K  the same for a conjecture (prove.k_conjecture)\n"
 	"      --k-reprove K     the same for a statement proved again (prove.k_reprove)\n"
-	"      --iter N          set the records' \"iter\" field\n"
+	"      --iter N          set the records' \"iter\" field; fresh samples per N\n"
 	"      --embed           write embeddings of the statements instead\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
 	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
@@ -472,6 +472,7 @@ main(int argc, char **argv)
 	}
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
+	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai)
 		return prove_remote(&o);
 	if (!o.model)

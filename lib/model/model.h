@@ -200,6 +200,14 @@ void model_generate(struct model *m, const int *prompt, int plen, int nseq,
  */
 struct model_rng { uint64_t s[4]; };
 uint64_t model_rng_seed(const uint64_t *words, int n);
+
+/*
+ * The sampling seed of an iteration (docs/algorithm.md, "Determinism"): the
+ * run's seed mixed with the iteration, so that each iteration (and each round
+ * of expert iteration) draws fresh samples even when the model did not
+ * change; without an iteration (iter < 0: an evaluation) the seed itself.
+ */
+uint64_t model_iter_seed(uint64_t seed, long iter);
 void model_rng_init(struct model_rng *r, uint64_t seed);
 uint64_t model_rng_next(struct model_rng *r);
 float model_rng_float(struct model_rng *r);

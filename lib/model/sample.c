@@ -63,6 +63,14 @@ model_rng_seed(const uint64_t *words, int n)
 	return h;
 }
 
+uint64_t
+model_iter_seed(uint64_t seed, long iter)
+{
+	uint64_t w[3] = { 0x69746572ULL, seed, (uint64_t)iter };   /* "iter" */
+
+	return iter < 0 ? seed : model_rng_seed(w, 3);
+}
+
 void
 model_rng_init(struct model_rng *r, uint64_t seed)
 {

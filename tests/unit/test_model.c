@@ -544,6 +544,17 @@ test_rng(void)
 	}
 }
 
+/* docs/algorithm.md, 3: each iteration its own samples; no iteration, the seed */
+static void
+test_iter_seed(void)
+{
+	CHECK_UINT_EQ(model_iter_seed(7, -1), 7ULL);
+	CHECK_UINT_EQ(model_iter_seed(7, 3), model_iter_seed(7, 3));
+	CHECK(model_iter_seed(7, 1) != model_iter_seed(7, 2));
+	CHECK(model_iter_seed(7, 1) != model_iter_seed(8, 1));
+	CHECK(model_iter_seed(7, 0) != 7ULL);
+}
+
 static void
 test_config_json(void)
 {
@@ -577,6 +588,7 @@ main(void)
 	RUN(test_embed);
 	RUN(test_lr_schedule);
 	RUN(test_rng);
+	RUN(test_iter_seed);
 	RUN(test_config_json);
 	return unit_done();
 }
