@@ -1,6 +1,6 @@
 /*
  * remote.c - stp-conjecture --backend openai: conjectures from an
- * OpenAI-compatible server (lib/openai.h)
+ * OpenAI-compatible server (lib/backend/openai.h)
  *
  * In: Lean seed records ("system":"lean"; the header in "context"; the seed
  * theorem's "statement" and "proof"; "lemma", with "lemma_statement" when

@@ -1,6 +1,6 @@
 /*
  * remote.c - stp-prove --backend openai: samples from an OpenAI-compatible
- * server (lib/openai.h)
+ * server (lib/backend/openai.h)
  *
  * The records stream in through the client's reader thread; each becomes one
  * job of K samples whose prompt is the system's prover prompt (lib/prompt.h):
