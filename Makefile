@@ -52,7 +52,7 @@ SHELL = /bin/bash
 
 # The trusted Metamath kernel depends on libc alone; it is its own archive.
 MM_SRC    = $(wildcard lib/mm/*.c)
-LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c lib/model/*.c)
+LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c lib/model/*.c lib/backend/*.c)
 MM_OBJ    = $(MM_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOLS     = $(patsubst %/main.c,%,$(wildcard stp-*/main.c tools/*/main.c))
