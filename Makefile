@@ -52,7 +52,7 @@ SHELL = /bin/bash
 
 # The trusted Metamath kernel depends on libc alone; it is its own archive.
 MM_SRC    = $(wildcard lib/mm/*.c)
-LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c lib/model/*.c)
+LIB_SRC   = $(wildcard lib/*.c lib/mmsteps/*.c lib/model/*.c lib/backend/*.c)
 MM_OBJ    = $(MM_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOLS     = $(patsubst %/main.c,%,$(wildcard stp-*/main.c tools/*/main.c))
@@ -75,12 +75,13 @@ build/man/%: $(filter %/$*.scd,$(MAN_SRC))
 $(foreach m,$(MAN_SRC),$(eval build/man/$(notdir $(m:.scd=)): $(m)))
 
 # make install PREFIX=/usr/local DESTDIR=: the tools, their man pages, the
-# configurations (PREFIX/share/stp/configs)
+# configurations (PREFIX/share/stp/configs), the licence (PREFIX/share/doc/stp)
 PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stp/configs $(DESTDIR)$(PREFIX)/share/doc/stp
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/stp/configs/
+	install -m 644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/stp/
 	for m in $(MAN_PAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
@@ -110,21 +111,26 @@ ifneq ($(FLAVOUR_NOW),$(BUILD))
 $(shell mkdir -p build && echo $(BUILD) > build/flavour)
 endif
 
-# A tool is its folder's main.c (and any other .c in the folder).
+# A tool is its folder's main.c (and any other .c in the folder). Linked
+# under a temporary name and renamed: a make killed mid-link (SIGKILL skips
+# .DELETE_ON_ERROR) leaves no empty binary newer than its objects.
 define tool_rule
 bin/$(notdir $(1)): $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard $(1)/*.c)) $(BUILD)/libstp.a $(BUILD)/libmm.a build/flavour
 	@mkdir -p bin
-	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@.tmp $$(filter %.o %.a,$$^) $$(LIBS)
+	@mv -f $$@.tmp $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstp.a $(BUILD)/libmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@.tmp $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	@mv -f $@.tmp $@
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libstp.a $(BUILD)/libmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $< $(BUILD)/libstp.a $(BUILD)/libmm.a $(LIBS)
+	@mv -f $@.tmp $@
 
 # Unit tests that need the mm-pc database find it through STP_PC_MM
 # (by default data/mm-pc/pc.mm, built first when missing).
@@ -225,7 +231,7 @@ data/mm-pc-hard/statements.jsonl: | bin/stp-mmdata
 bench-verify: all
 	bench/verify
 
-# ---- runs: runs/RUN/iter-NNN/, every stage one file (SPEC §5)
+# ---- runs: runs/RUN/iter-NNN/, every stage one file (docs/stp.7.scd, THE RUN LAYOUT)
 #
 #   make sft             iteration 0: supervised training on the human proofs
 #   make iteration N=k   every stage of iteration k (iteration k-1 must exist)
@@ -272,7 +278,7 @@ EP      = $(REI)/iter-$(PPP)
 DDIR    = data/$(DATA)
 DB      = $(DDIR)/pc.mm
 STMTS   = $(DDIR)/statements.jsonl
-# K samples per input: 64 in iteration 1 and for the baseline, 32 after (SPEC §1)
+# K samples per input: 64 in iteration 1 and for the baseline, 32 after (docs/algorithm.md)
 K       = $(if $(filter 1,$(N)),64,32)
 TOOLS_  = | $(BINS)
 
@@ -435,7 +441,7 @@ endef
 $(eval $(call EVAL_RULES,$(IN)))
 $(eval $(call EVAL_RULES,$(EN)))
 
-# the final re-training (SPEC §1): from the base model (here: from scratch),
+# the final re-training (docs/algorithm.md): from the base model (here: from scratch),
 # on the SFT data and every correct proof of the run whose conjecture had
 # P <= 1/4 (dataset statements at any P), at most 16 a statement
 $(R)/final/examples.jsonl: $(I0)/examples.jsonl $(TOOLS_)

@@ -43,21 +43,13 @@ metrics_str(const char *key, const char *v)
 	json_object_set_new(rec(), key, json_string(v));
 }
 
-void
-metrics_done(const char *fmt, ...)
+/* Append tool, iter, seconds and the fields to $STP_METRICS, if set, and
+ * clear the fields. */
+static void
+append(double secs)
 {
 	const char *path = getenv("STP_METRICS"), *it = getenv("STP_ITER");
-	double secs = now_seconds() - msg_start_seconds();
-	char line[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	/* the line shows without -q, and in a run under make (which passes
-	 * -q and names the metrics file) */
-	if (msg_verbosity >= 1 || (msg_verbosity >= 0 && path && *path))
-		fprintf(stderr, "%s: %s (%.1f s)\n", msg_prog, line, secs);
 	if (path && *path) {
 		json_t *r = json_object(), *v;
 		const char *k;
@@ -86,4 +78,35 @@ metrics_done(const char *fmt, ...)
 	}
 	json_decref(fields);
 	fields = NULL;
+}
+
+int
+metrics_enabled(void)
+{
+	const char *path = getenv("STP_METRICS");
+
+	return path && *path;
+}
+
+void
+metrics_record(void)
+{
+	append(now_seconds() - msg_start_seconds());
+}
+
+void
+metrics_done(const char *fmt, ...)
+{
+	double secs = now_seconds() - msg_start_seconds();
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* the line shows without -q, and in a run under make (which passes
+	 * -q and names the metrics file) */
+	if (msg_verbosity >= 1 || (msg_verbosity >= 0 && metrics_enabled()))
+		fprintf(stderr, "%s: %s (%.1f s)\n", msg_prog, line, secs);
+	append(secs);
 }

@@ -1,7 +1,7 @@
 /*
  * msg.h - messages, exit codes and allocation helpers shared by every tool
  *
- * Exit codes are the SPEC §4 set, from <sysexits.h>:
+ * Exit codes are the set of docs/exit-status.md, from <sysexits.h>:
  *   0 done, 64 usage, 65 bad input record, 66 cannot open input,
  *   70 internal error, 71 out of memory, 74 I/O error, 78 bad configuration.
  *

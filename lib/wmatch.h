@@ -1,5 +1,5 @@
 /*
- * wmatch.h - the Wasserstein reweighting of conjectures (SPEC §1 step 5)
+ * wmatch.h - the Wasserstein reweighting of conjectures (docs/algorithm.md, 5. Rewards)
  *
  * Weights w over the selected conjectures X that bring the weighted set
  * close, in Wasserstein distance with cost -cos(emb(x), emb(y)), to the

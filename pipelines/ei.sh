@@ -18,7 +18,7 @@
 #   stp-reward --final               -> examples.jsonl
 #   stp-train --init iter-000's model -> model.safetensors
 #
-# Exit: the status of the first stage that failed (SPEC §4); 64 bad usage.
+# Exit: the status of the first stage that failed (docs/exit-status.md); 64 bad usage.
 set -euo pipefail
 
 usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }

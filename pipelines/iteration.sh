@@ -26,7 +26,7 @@
 # Where a stage streams, the stages are piped; tee keeps each stage's output
 # under a temporary name, renamed into place once the whole pipe succeeded
 # (set -o pipefail), so an interrupted run leaves no half-written file.
-# Exit: the status of the first stage that failed (SPEC §4); 64 bad usage.
+# Exit: the status of the first stage that failed (docs/exit-status.md); 64 bad usage.
 set -euo pipefail
 
 usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
@@ -47,7 +47,7 @@ IN=$R/iter-$(printf %03d "$N")
 IP=$R/iter-$(printf %03d $((N - 1)))
 IQ=$R/iter-$(printf %03d $((N - 2)))
 C=$R/config.yaml
-# K samples per input: 64 in iteration 1, 32 after (SPEC §1)
+# K samples per input: 64 in iteration 1, 32 after (docs/algorithm.md, 3. Proofs)
 K=32
 [ "$N" = 1 ] && K=64
 

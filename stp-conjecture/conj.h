@@ -15,7 +15,7 @@
 #include "mm/mm.h"
 #include "mmsteps/grammar.h"
 #include "mmsteps/semantics.h"
-#include "openai.h"
+#include "backend/openai.h"
 
 struct copts {
 	const char *model, *db, *dataset, *out, *stats, *state;

@@ -8,7 +8,7 @@
  *        stp-conjecture --filter [--dataset FILE] [--state FILE] [--max M] [FILE...]
  *        stp-conjecture --backend openai --endpoint URL... [--model NAME] [FILE...]
  *
- * In: seed records (SPEC §1, from stp-seed): the seed theorem's statement,
+ * In: seed records (docs/records.md, Seed; from stp-seed): the seed theorem's statement,
  * hyps, proof and context, and the lemma (label, "" for the trivial lemma,
  * with lemma_statement and lemma_hyps). Out: conjecture statement records,
  *
@@ -58,7 +58,6 @@
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "prompt.h"
-#include "rng.h"
 #include "state.h"
 
 static const char usage_text[] =
@@ -283,11 +282,9 @@ main(int argc, char **argv)
 	struct out out;
 	struct pbuf prompt = { NULL, 0, 0 };
 	struct strv lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
-	int c, r, io, st, eos;
-	int *gen = NULL;
-	uint64_t *seeds = NULL;
-	struct model_sample *res = NULL;
-	const struct model_config *cfg;
+	int c, r, io, st;
+	struct model_ksample ks;
+	const struct model_sample *res;
 
 	msg_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -340,6 +337,7 @@ main(int argc, char **argv)
 				cli_bad_option(argv, c);
 		}
 	}
+	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai) {
 		o.files = argv + optind;
 		o.nfiles = argc - optind;
@@ -361,13 +359,14 @@ main(int argc, char **argv)
 	st = model_load(o.model, o.threads, &m, &tok, err, sizeof err);
 	if (st)
 		die(st, "%s", err);
-	cfg = model_config(m);
-	eos = tokenizer_id(tok, "<eos>", 5);
-	if (eos < 0)
+	model_ksample_init(&ks, o.samples, o.max_tokens);
+	ks.temperature = (float)o.temperature;
+	ks.top_p = (float)o.top_p;
+	ks.seed = o.seed;
+	ks.eos = tokenizer_id(tok, "<eos>", 5);
+	if (ks.eos < 0)
 		die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
-	gen = xmalloc((size_t)o.samples * (size_t)o.max_tokens * sizeof *gen);
-	seeds = xmalloc((size_t)o.samples * sizeof *seeds);
-	res = xmalloc((size_t)o.samples * sizeof *res);
+	res = ks.res;
 
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
 	out_open(&out, o.out);
@@ -375,10 +374,9 @@ main(int argc, char **argv)
 		json_t *rec = NULL;
 		const char *sid, *stmt, *proof, *lemma, *lstmt = "", *ctx = NULL;
 		struct pstmt lem, thm;
-		int *ids = NULL, n = 0, max_new, nsamp;
+		int nsamp;
 		char *unk = NULL;
 		int32_t context;
-		uint64_t idh;
 
 		if (r > 0)
 			rec = jsonl_parse(line, len, file, lineno, &jerr);
@@ -413,21 +411,16 @@ main(int argc, char **argv)
 		thm = (struct pstmt){ stmt, th.v, th.n };
 		pbuf_reset(&prompt);
 		prompt_mm_conjecturer(&prompt, lemma, &lem, &thm, proof);
-		if (tokenizer_encode(tok, prompt.s, &ids, &n, &unk) < 0 || n >= cfg->ctx) {
+		if (model_ksample_prompt(&ks, m, tok, prompt.s, &unk) < 0) {
 			if (unk)
 				warn("seed '%s': token '%s' is not in the model's vocabulary (skipped)", sid,
 				     unk);
 			else
 				warn("seed '%s': its prompt is longer than the context (skipped)", sid);
 			free(unk);
-			free(ids);
 			json_decref(rec);
 			continue;
 		}
-		max_new = o.max_tokens;
-		if (max_new > cfg->ctx - n)
-			max_new = cfg->ctx - n;
-		idh = hash64(sid, strlen(sid));
 		/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
 		nsamp = o.samples;
 		{
@@ -436,21 +429,7 @@ main(int argc, char **argv)
 			    k < o.samples)
 				nsamp = (int)k;
 		}
-		for (int i = 0; i < nsamp; i++) {
-			uint64_t wd[3] = { o.seed, idh, (uint64_t)i };
-			seeds[i] = rng_seed(wd, 3);
-			res[i].out = gen + (size_t)i * (size_t)o.max_tokens;
-		}
-		{
-			struct model_sample_opts so;
-			so.temperature = (float)o.temperature;
-			so.top_p = (float)o.top_p;
-			so.max_new = max_new;
-			so.eos = eos;
-			so.mask = NULL;
-			so.mask_ctx = NULL;
-			model_generate(m, ids, n, nsamp, seeds, &so, res);
-		}
+		model_ksample_run(&ks, m, sid, nsamp, NULL, NULL);
 		for (int i = 0; i < nsamp; i++) {
 			char *text = tokenizer_decode(tok, res[i].out, res[i].n);
 			struct pconj pc;
@@ -465,7 +444,6 @@ main(int argc, char **argv)
 			}
 			free(text);
 		}
-		free(ids);
 		json_decref(rec);
 	}
 	if (jsonl_in_count(in) == 0)
@@ -488,9 +466,7 @@ finish:
 	mm_db_free(db);
 	if (o.filter)
 		goto done;
-	free(gen);
-	free(seeds);
-	free(res);
+	model_ksample_release(&ks);
 	free(lh.v);
 	free(th.v);
 	pbuf_free(&prompt);

@@ -1,6 +1,6 @@
 /*
  * remote.c - stp-conjecture --backend openai: conjectures from an
- * OpenAI-compatible server (lib/openai.h)
+ * OpenAI-compatible server (lib/backend/openai.h)
  *
  * In: Lean seed records ("system":"lean"; the header in "context"; the seed
  * theorem's "statement" and "proof"; "lemma", with "lemma_statement" when
@@ -36,71 +36,47 @@ static const char *const stop_lean[] = { "</hard theorem>", "```" };
 struct item {
 	json_t *rec;
 	const char *id, *context, *lemma;   /* in rec */
-	int status;
-	char msg[512];
 };
 
 struct run {
 	const struct copts *o;
-	struct jsonl_in *in;
-	int stop_reading;
+	struct oai_records rs;
 	struct pbuf prompt;                  /* the reader's */
 	struct out out;
 	struct dedup seen;                   /* conjectures and --dataset statements */
-	long nbad, ngen, nwf, nnew, nkept, nseeds;
+	long ngen, nwf, nnew, nkept, nseeds;
 };
 
+/* The reader thread: a seed's job (an oai_make_fn). */
 static struct oai_job *
-bad_record(struct run *x, struct item *it, struct jsonl_err *err, json_t *rec)
-{
-	json_decref(rec);
-	it->rec = NULL;
-	it->status = err->status ? err->status : EX_DATAERR;
-	snprintf(it->msg, sizeof it->msg, "%s", err->msg);
-	if (!x->o->keep_going)
-		x->stop_reading = 1;
-	return oai_job_new(OAI_MARK, NULL, 0, 0, it);
-}
-
-/* The reader thread: the next seed's job. */
-static struct oai_job *
-next_job(void *ctx)
+make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
+         struct jsonl_err *err)
 {
 	struct run *x = ctx;
 	const struct copts *o = x->o;
-	struct jsonl_err err;
-	const char *line, *file, *system = "metamath", *stmt, *proof, *lstmt = NULL;
-	size_t len;
-	long lineno;
+	const char *system = "metamath", *stmt, *proof, *lstmt = NULL;
 	long long k;
-	json_t *rec = NULL;
-	struct item *it;
+	json_t *rec;
+	struct item *it = xcalloc(1, sizeof *it);
 	struct oai_job *j;
 	char *easy;
-	int r, nsamp = o->samples;
+	int nsamp = o->samples;
 
-	if (x->stop_reading)
-		return NULL;
-	r = jsonl_in_next(x->in, &line, &len, &file, &lineno, &err);
-	if (r == 0)
-		return NULL;
-	it = xcalloc(1, sizeof *it);
-	if (r > 0)
-		rec = jsonl_parse(line, len, file, lineno, &err);
-	if (!rec || jsonl_get_str(rec, "id", 1, &it->id, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "context", 0, &it->context, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "lemma", 1, &it->lemma, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "lemma_statement", 0, &lstmt, file, lineno, &err) < 0)
-		return bad_record(x, it, &err, rec);
+	rec = jsonl_parse(line, len, file, lineno, err);
+	if (!rec || jsonl_get_str(rec, "id", 1, &it->id, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "system", 0, &system, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "proof", 1, &proof, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "context", 0, &it->context, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "lemma", 1, &it->lemma, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "lemma_statement", 0, &lstmt, file, lineno, err) < 0)
+		goto bad;
 	if (strcmp(system, "lean") != 0) {
-		err.status = EX_DATAERR;
-		snprintf(err.msg, sizeof err.msg,
+		err->status = EX_DATAERR;
+		snprintf(err->msg, sizeof err->msg,
 		         "%s:%ld: field 'system': '%s' seeds need the built-in backend (--backend "
 		         "openai takes Lean seeds)", file, lineno, system);
-		return bad_record(x, it, &err, rec);
+		goto bad;
 	}
 	/* the easy theorem: the statement and its proof, as the prover wrote it */
 	easy = xasprintf("%s%s%s", stmt, *proof && !isspace((unsigned char)*proof) ? "\n" : "",
@@ -110,12 +86,16 @@ next_job(void *ctx)
 	                        lstmt && *lstmt ? lstmt : it->lemma, easy);
 	free(easy);
 	/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
-	if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, &err) > 0 && k >= 1 && k < nsamp)
+	if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, err) > 0 && k >= 1 && k < nsamp)
 		nsamp = (int)k;
 	it->rec = rec;
 	j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), nsamp, oai_seed(o->seed, it->id), it);
 	j->name = it->id;
 	return j;
+bad:
+	json_decref(rec);
+	free(it);
+	return NULL;
 }
 
 /* The conjecture in a sample, or NULL when it is not one (see the top). */
@@ -155,18 +135,6 @@ deliver(void *ctx, struct oai_job *j)
 	const struct copts *o = x->o;
 	struct item *it = j->tag;
 
-	if (j->kind == OAI_MARK) {
-		if (!o->keep_going) {
-			if (!x->out.is_stdout)
-				atomic_abort(&x->out.af);
-			die(it->status, "%s", it->msg);
-		}
-		warn("%s (skipped)", it->msg);
-		x->nbad++;
-		free(it);
-		oai_job_free(j);
-		return;
-	}
 	x->nseeds++;
 	for (int i = 0; i < j->k; i++) {
 		char *c = lean_conjecture(j->samples[i].text);
@@ -208,32 +176,11 @@ conjecture_remote(struct copts *o)
 {
 	struct oai_config cfg;
 	struct config *cf = config_load(o->config);
-	const char *key_env = "OPENAI_API_KEY", *const *stop;
 	struct oai_client *c;
 	struct run x;
-	size_t nstop;
-	char line[512];
-	int st;
 
-	oai_config_init(&cfg);
-	oai_config_load(&cfg, cf, &key_env);
-	oai_cli_apply(&o->cli, &cfg, &key_env);
-	if (o->cli_model)
-		cfg.model = o->cli_model;
-	if (!cfg.model)
-		die(EX_USAGE, "no model: give --model NAME (or openai.model in the configuration)");
-	if (cfg.nendpoints == 0)
-		die(EX_USAGE, "no endpoint: give --endpoint URL (or openai.endpoints in the "
-		              "configuration)");
-	cfg.api_key = getenv(key_env);
-	cfg.max_tokens = o->max_tokens;
-	cfg.temperature = o->temperature;
-	cfg.top_p = o->top_p;
-	cfg.seed = o->seed;
-	if (!o->cli.nstop && config_strlist(cf, "conjecture.stop", &stop, &nstop)) {
-		cfg.stop = stop;
-		cfg.nstop = nstop;
-	}
+	oai_config_setup(&cfg, cf, &o->cli, o->cli_model, "conjecture.stop", o->max_tokens,
+	                 o->temperature, o->top_p, o->seed);
 	if (!cfg.nstop) {
 		cfg.stop = stop_lean;
 		cfg.nstop = 2;
@@ -243,19 +190,14 @@ conjecture_remote(struct copts *o)
 	x.o = o;
 	if (o->dataset)
 		dedup_dataset(&x.seen, o->dataset);
-	x.in = jsonl_in_open(o->files, o->nfiles, 0);
+	x.rs = (struct oai_records){ .in = jsonl_in_open(o->files, o->nfiles, 0),
+	                             .keep_going = o->keep_going, .out = &x.out, .make = make_job,
+	                             .deliver = deliver, .ctx = &x };
 	out_open(&x.out, o->out);
 	c = oai_client_new(&cfg);
-	st = oai_run(c, next_job, deliver, &x);
-	if (st) {
-		if (!x.out.is_stdout)
-			atomic_abort(&x.out.af);
-		die(st, "%s", oai_error(c));
-	}
-	if (jsonl_in_count(x.in) == 0)
-		warn("no records in the input");
+	oai_records_run(&x.rs, c);
 	out_close(&x.out);
-	jsonl_in_close(x.in);
+	jsonl_in_close(x.rs.in);
 	if (o->stats) {
 		struct out so;
 		json_t *js = json_object();
@@ -270,8 +212,6 @@ conjecture_remote(struct copts *o)
 		out_close(&so);
 		json_decref(js);
 	}
-	oai_stats_line(c, line, sizeof line);
-	progress("%s", line);
 	progress("%ld seeds: %ld conjectures generated, %ld well formed (%.1f%%), %ld new (%.1f%%), "
 	         "%ld kept", x.nseeds, x.ngen, x.nwf,
 	         x.ngen ? 100.0 * (double)x.nwf / (double)x.ngen : 0.0, x.nnew,
@@ -281,8 +221,8 @@ conjecture_remote(struct copts *o)
 	pbuf_free(&x.prompt);
 	dedup_release(&x.seen);
 	config_free(cf);
-	if (x.nbad) {
-		error("%ld malformed record%s skipped", x.nbad, x.nbad == 1 ? "" : "s");
+	if (x.rs.nbad) {
+		error("%ld malformed record%s skipped", x.rs.nbad, x.rs.nbad == 1 ? "" : "s");
 		return EX_DATAERR;
 	}
 	return 0;

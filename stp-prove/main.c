@@ -11,7 +11,7 @@
  * In: statement records. Out: K attempt records per statement (the record,
  * plus proof, format "steps", sample 0..K-1, model, gen_tokens, gen_stop), in
  * input order; K is -n, or prove.k_open, k_conjecture, k_reprove for a record
- * whose "category" (from stp-seed --select) is that. Sampling is constrained by the proof state (SPEC §3) unless
+ * whose "category" (from stp-seed --select) is that. Sampling is constrained by the proof state (docs/steps.md) unless
  * --no-constrain. Sample i of a statement draws from a stream seeded by
  * (seed, the statement's id, i), so the output depends on neither batch size
  * nor threads. With --embed: one record per statement with "embedding" (the
@@ -28,13 +28,13 @@
 #include "atomic.h"
 #include "cli.h"
 #include "config.h"
+#include "embed.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "metrics.h"
 #include "msg.h"
 #include "prompt.h"
 #include "prove.h"
-#include "rng.h"
 
 static const char usage_text[] =
 	"usage: stp-prove [-k] [-n K] [-c CONFIG] [-o FILE] [--model CKPT] [--db FILE]\n"
@@ -58,7 +58,7 @@ static const char usage_text[] =
 	"                        (prove.k_open; 0: -n's)\n"
 	"      --k-conjecture K  the same for a conjecture (prove.k_conjecture)\n"
 	"      --k-reprove K     the same for a statement proved again (prove.k_reprove)\n"
-	"      --iter N          set the records' \"iter\" field\n"
+	"      --iter N          set the records' \"iter\" field; fresh samples per N\n"
 	"      --embed           write embeddings of the statements instead\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
 	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
@@ -257,9 +257,7 @@ struct prover {
 	struct vmap vm;
 	char model_id[17];
 	struct pbuf prompt;
-	int *gen;                  /* (K * max_new) generated ids */
-	uint64_t *seeds;
-	struct model_sample *res;
+	struct model_ksample ks;   /* the samples of one statement */
 	float *emb;
 	long tokens;               /* generated, all statements */
 };
@@ -273,18 +271,17 @@ static void
 prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 {
 	const struct prove_opts *o = p->o;
-	const struct model_config *cfg = model_config(p->m);
+	const struct model_sample *res = p->ks.res;
 	struct pstmt ps = { s->statement, s->hyps, s->nhyps };
-	int *ids = NULL, n = 0, max_new, K = s->K;
+	int K = s->K;
 	char *unk = NULL;
-	uint64_t idh = hash64(s->id, strlen(s->id));
 	struct pmask *pm = NULL;
 	struct mms_stmt st;
 	int32_t context = p->db->nstmts;
 
 	pbuf_reset(&p->prompt);
 	prompt_mm_prover(&p->prompt, &ps);
-	if (tokenizer_encode(p->tok, p->prompt.s, &ids, &n, &unk) < 0 || n >= cfg->ctx) {
+	if (model_ksample_prompt(&p->ks, p->m, p->tok, p->prompt.s, &unk) < 0) {
 		/* a statement the model cannot read: K empty attempts, so that it
 		 * is still counted (and fails verification) */
 		if (unk)
@@ -292,41 +289,21 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 		else
 			warn("statement '%s': its prompt is longer than the context", s->id);
 		free(unk);
-		free(ids);
-		ids = NULL;
-		n = 0;
 	}
-	max_new = o->max_tokens;
-	if (n && max_new > cfg->ctx - n)
-		max_new = cfg->ctx - n;
-	for (int i = 0; i < K; i++) {
-		uint64_t w[3] = { o->seed, idh, (uint64_t)i };
-		p->seeds[i] = rng_seed(w, 3);
-		p->res[i].out = p->gen + (size_t)i * (size_t)o->max_tokens;
-		p->res[i].n = 0;
-		p->res[i].stop = MODEL_STOP_LENGTH;
-	}
-	if (n) {
-		struct model_sample_opts so;
+	memset(&st, 0, sizeof st);
+	if (p->ks.n) {
 		if (s->context)
 			context = mm_db_label(p->db, s->context, strlen(s->context));
-		memset(&st, 0, sizeof st);
 		if (o->constrain && context >= 0 &&
 		    mms_stmt_init(&st, p->db, p->parser, context, s->statement, s->hyps, s->nhyps,
 		                  s->dv, s->ndv))
-			pm = pmask_new(&p->vm, p->ix, p->cw, &st.goal, K, max_new);
-		so.temperature = (float)o->temperature;
-		so.top_p = (float)o->top_p;
-		so.max_new = max_new;
-		so.eos = p->vm.eos;
-		so.mask = pm ? pmask_fn : NULL;
-		so.mask_ctx = pm;
-		model_generate(p->m, ids, n, K, p->seeds, &so, p->res);
-		pmask_free(pm);
-		mms_stmt_release(&st);
+			pm = pmask_new(&p->vm, p->ix, p->cw, &st.goal, K, p->ks.max_new);
 	}
+	model_ksample_run(&p->ks, p->m, s->id, K, pm ? pmask_fn : NULL, pm);
+	pmask_free(pm);
+	mms_stmt_release(&st);
 	for (int i = 0; i < K; i++) {
-		char *text = tokenizer_decode(p->tok, p->res[i].out, p->res[i].n);
+		char *text = tokenizer_decode(p->tok, res[i].out, res[i].n);
 		json_t *a = json_deep_copy(rec);
 		json_object_set_new(a, "proof", json_string(text));
 		json_object_set_new(a, "format", json_string("steps"));
@@ -334,15 +311,14 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 		if (o->iter >= 0)
 			json_object_set_new(a, "iter", json_integer(o->iter));
 		json_object_set_new(a, "model", json_string(p->model_id));
-		json_object_set_new(a, "gen_tokens", json_integer(p->res[i].n));
-		p->tokens += p->res[i].n;
-		json_object_set_new(a, "gen_stop", json_string(stop_name[p->res[i].stop]));
+		json_object_set_new(a, "gen_tokens", json_integer(res[i].n));
+		p->tokens += res[i].n;
+		json_object_set_new(a, "gen_stop", json_string(stop_name[res[i].stop]));
 		if (jsonl_write(fp, a) < 0)
 			die(EX_IOERR, "write error:");
 		json_decref(a);
 		free(text);
 	}
-	free(ids);
 }
 
 static void
@@ -350,19 +326,13 @@ embed_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 {
 	const struct model_config *cfg = model_config(p->m);
 	struct pstmt ps = { s->statement, s->hyps, s->nhyps };
-	int *ids = NULL, n = 0;
-	char *unk = NULL;
+	char *unk;
 	json_t *out, *v;
 
 	(void)rec;
-	pbuf_reset(&p->prompt);
-	prompt_mm_prover(&p->prompt, &ps);
-	if (tokenizer_encode(p->tok, p->prompt.s, &ids, &n, &unk) < 0)
+	if (embed_statement(p->m, p->tok, &ps, p->emb, &unk) < 0)
 		die(EX_DATAERR, "statement '%s': token '%s' is not in the model's vocabulary", s->id,
 		    unk);
-	if (n > cfg->ctx)
-		n = cfg->ctx;
-	model_embed(p->m, ids, n, p->emb);
 	out = json_object();
 	json_object_set_new(out, "id", json_string(s->id));
 	v = json_array();
@@ -372,7 +342,6 @@ embed_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 	if (jsonl_write(fp, out) < 0)
 		die(EX_IOERR, "write error:");
 	json_decref(out);
-	free(ids);
 }
 
 /* The lines of the input files when all are plain regular files (the
@@ -473,6 +442,7 @@ main(int argc, char **argv)
 	}
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
+	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai)
 		return prove_remote(&o);
 	if (!o.model)
@@ -518,9 +488,11 @@ main(int argc, char **argv)
 		for (int k = 0; k < PROVE_NCAT; k++)
 			if (o.k_cat[k] > kmax)
 				kmax = o.k_cat[k];
-		p.gen = xmalloc((size_t)kmax * (size_t)o.max_tokens * sizeof *p.gen);
-		p.seeds = xmalloc((size_t)kmax * sizeof *p.seeds);
-		p.res = xmalloc((size_t)kmax * sizeof *p.res);
+		model_ksample_init(&p.ks, kmax, o.max_tokens);
+		p.ks.temperature = (float)o.temperature;
+		p.ks.top_p = (float)o.top_p;
+		p.ks.seed = o.seed;
+		p.ks.eos = p.vm.eos;
 	}
 	p.emb = xmalloc((size_t)model_config(p.m)->width * sizeof *p.emb);
 
@@ -578,9 +550,7 @@ main(int argc, char **argv)
 		metrics_done("%ld statements, %ld samples, %ld tokens: %.0f samples/s, %.0f tokens/s",
 		             nstmt, nsamples, p.tokens, (double)nsamples / el, (double)p.tokens / el);
 	}
-	free(p.gen);
-	free(p.seeds);
-	free(p.res);
+	model_ksample_release(&p.ks);
 	free(p.emb);
 	pbuf_free(&p.prompt);
 	if (!o.embed) {

@@ -12,7 +12,7 @@
 #include "mmsteps/stmt.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
-#include "openai.h"
+#include "backend/openai.h"
 
 /* the categories of the prover's input (stp-seed --select's "category") */
 enum { PROVE_OPEN, PROVE_CONJECTURE, PROVE_REPROVE, PROVE_NCAT };

@@ -1,6 +1,6 @@
 /*
  * remote.c - stp-prove --backend openai: samples from an OpenAI-compatible
- * server (lib/openai.h)
+ * server (lib/backend/openai.h)
  *
  * The records stream in through the client's reader thread; each becomes one
  * job of K samples whose prompt is the system's prover prompt (lib/prompt.h):
@@ -44,69 +44,56 @@ struct item {
 	const char *id;        /* in rec */
 	const char *format;
 	const char *const *stop;   /* the format's default stop sequences */
-	int status;            /* a bad record: its exit status and message */
-	char msg[512];
 };
 
 struct run {
 	const struct prove_opts *o;
 	const char *model;
-	struct jsonl_in *in;
-	int stop_reading;
+	struct oai_records rs;
 	struct pbuf prompt;    /* the reader's */
 	struct out out;
-	long nbad, nstmt;
+	long nstmt;
 	int user_stop;         /* --stop or prove.stop given: the client's apply */
 	double t0;
 };
 
+/* The reader thread: a record's job (an oai_make_fn). */
 static struct oai_job *
-bad_record(struct run *x, struct item *it, struct jsonl_err *err, json_t *rec)
-{
-	json_decref(rec);
-	it->rec = NULL;
-	it->status = err->status ? err->status : EX_DATAERR;
-	snprintf(it->msg, sizeof it->msg, "%s", err->msg);
-	if (!x->o->keep_going)
-		x->stop_reading = 1;
-	return oai_job_new(OAI_MARK, NULL, 0, 0, it);
-}
-
-/* The reader thread: the next record's job. */
-static struct oai_job *
-next_job(void *ctx)
+make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
+         struct jsonl_err *err)
 {
 	struct run *x = ctx;
 	const struct prove_opts *o = x->o;
-	struct jsonl_err err;
-	const char *line, *file, *system = "metamath", *context = NULL, *statement;
-	size_t len;
-	long lineno;
-	json_t *rec = NULL, *h = NULL;
+	const char *system = "metamath", *context = NULL, *statement, *id;
+	json_t *rec, *h = NULL;
 	struct item *it;
 	struct oai_job *j;
-	int r;
 
-	if (x->stop_reading)
+	rec = jsonl_parse(line, len, file, lineno, err);
+	if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "system", 0, &system, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "context", 0, &context, file, lineno, err) < 0 ||
+	    jsonl_get_str(rec, "statement", 1, &statement, file, lineno, err) < 0 ||
+	    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, err) < 0) {
+		json_decref(rec);
 		return NULL;
-	r = jsonl_in_next(x->in, &line, &len, &file, &lineno, &err);
-	if (r == 0)
+	}
+	if (strcmp(system, "lean") != 0 && strcmp(system, "metamath") != 0) {
+		err->status = EX_DATAERR;
+		snprintf(err->msg, sizeof err->msg,
+		         "%s:%ld: field 'system': '%s' has no prompt format for --backend openai", file,
+		         lineno, system);
+		json_decref(rec);
 		return NULL;
+	}
 	it = xcalloc(1, sizeof *it);
-	if (r > 0)
-		rec = jsonl_parse(line, len, file, lineno, &err);
-	if (!rec || jsonl_get_str(rec, "id", 1, &it->id, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "context", 0, &context, file, lineno, &err) < 0 ||
-	    jsonl_get_str(rec, "statement", 1, &statement, file, lineno, &err) < 0 ||
-	    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
-		return bad_record(x, it, &err, rec);
+	it->id = id;
 	pbuf_reset(&x->prompt);
 	if (strcmp(system, "lean") == 0) {
 		prompt_lean_prover(&x->prompt, context ? context : "", statement);
 		it->format = "lean";
 		it->stop = stop_lean;
-	} else if (strcmp(system, "metamath") == 0) {
+	} else {
 		const char **hv = NULL;
 		size_t nh = h ? json_array_size(h) : 0;
 		struct pstmt ps;
@@ -119,12 +106,6 @@ next_job(void *ctx)
 		free(hv);
 		it->format = "steps";
 		it->stop = stop_mm;
-	} else {
-		err.status = EX_DATAERR;
-		snprintf(err.msg, sizeof err.msg,
-		         "%s:%ld: field 'system': '%s' has no prompt format for --backend openai", file,
-		         lineno, system);
-		return bad_record(x, it, &err, rec);
 	}
 	it->rec = rec;
 	if (o->embed)
@@ -155,35 +136,25 @@ deliver(void *ctx, struct oai_job *j)
 	const struct prove_opts *o = x->o;
 	struct item *it = j->tag;
 
-	if (j->kind == OAI_MARK) {
-		if (!o->keep_going) {
-			if (!x->out.is_stdout)
-				atomic_abort(&x->out.af);
-			die(it->status, "%s", it->msg);
-		}
-		warn("%s (skipped)", it->msg);
-		x->nbad++;
-	} else {
-		for (int i = 0; i < j->k; i++) {
-			const struct oai_sample *s = &j->samples[i];
-			json_t *a = json_deep_copy(it->rec);
-			json_object_set_new(a, "proof", json_string(s->text));
-			json_object_set_new(a, "format", json_string(it->format));
-			json_object_set_new(a, "sample", json_integer(i));
-			if (o->iter >= 0)
-				json_object_set_new(a, "iter", json_integer(o->iter));
-			json_object_set_new(a, "model", json_string(x->model));
-			if (s->tokens >= 0)
-				json_object_set_new(a, "gen_tokens", json_integer(s->tokens));
-			json_object_set_new(a, "gen_stop", json_string(s->finish));
-			json_object_set_new(a, "gen_seed", json_integer(s->seed));
-			if (j->prompt_tokens >= 0)
-				json_object_set_new(a, "prompt_tokens", json_integer(j->prompt_tokens));
-			write_rec(x, a);
-			json_decref(a);
-		}
+	for (int i = 0; i < j->k; i++) {
+		const struct oai_sample *s = &j->samples[i];
+		json_t *a = json_deep_copy(it->rec);
+		json_object_set_new(a, "proof", json_string(s->text));
+		json_object_set_new(a, "format", json_string(it->format));
+		json_object_set_new(a, "sample", json_integer(i));
+		if (o->iter >= 0)
+			json_object_set_new(a, "iter", json_integer(o->iter));
+		json_object_set_new(a, "model", json_string(x->model));
+		if (s->tokens >= 0)
+			json_object_set_new(a, "gen_tokens", json_integer(s->tokens));
+		json_object_set_new(a, "gen_stop", json_string(s->finish));
+		json_object_set_new(a, "gen_seed", json_integer(s->seed));
+		if (j->prompt_tokens >= 0)
+			json_object_set_new(a, "prompt_tokens", json_integer(j->prompt_tokens));
+		write_rec(x, a);
+		json_decref(a);
 	}
-	if (j->kind != OAI_MARK && ++x->nstmt % 100 == 0)
+	if (++x->nstmt % 100 == 0)
 		progress("%ld statements, %.1f/s", x->nstmt,
 		         (double)x->nstmt / (now_seconds() - x->t0));
 	json_decref(it->rec);
@@ -203,9 +174,9 @@ embed_remote(struct run *x, const struct oai_config *cfg)
 	int dim, fallback, st;
 	char err[1024];
 
-	while ((j = next_job(x)) != NULL) {
+	while ((j = oai_records_next(&x->rs)) != NULL) {
 		if (j->kind == OAI_MARK) {
-			deliver(x, j);
+			oai_records_deliver(&x->rs, j);
 			continue;
 		}
 		xgrow(&jobs, &cap, n + 1, sizeof *jobs);
@@ -245,68 +216,40 @@ prove_remote(struct prove_opts *o)
 {
 	struct oai_config cfg;
 	struct config *cf = config_load(o->config);
-	const char *key_env = "OPENAI_API_KEY", *const *stop;
 	struct oai_client *c;
 	struct run x;
-	size_t nstop = 0;
-	char line[512];
-	int st;
 
-	oai_config_init(&cfg);
-	oai_config_load(&cfg, cf, &key_env);
-	oai_cli_apply(&o->cli, &cfg, &key_env);
-	if (o->cli_model)
-		cfg.model = o->cli_model;
-	if (!cfg.model)
-		die(EX_USAGE, "no model: give --model NAME (or openai.model in the configuration)");
-	if (cfg.nendpoints == 0)
-		die(EX_USAGE, "no endpoint: give --endpoint URL (or openai.endpoints in the "
-		              "configuration)");
-	cfg.api_key = getenv(key_env);
-	cfg.max_tokens = o->max_tokens;
-	cfg.temperature = o->temperature;
-	cfg.top_p = o->top_p;
-	cfg.seed = o->seed;
-	if (!o->cli.nstop && config_strlist(cf, "prove.stop", &stop, &nstop)) {
-		cfg.stop = stop;
-		cfg.nstop = nstop;
-	}
+	oai_config_setup(&cfg, cf, &o->cli, o->cli_model, "prove.stop", o->max_tokens, o->temperature,
+	                 o->top_p, o->seed);
 
 	memset(&x, 0, sizeof x);
 	x.o = o;
 	x.model = cfg.model;
-	x.in = jsonl_in_open(o->files, o->nfiles, 0);
+	x.rs = (struct oai_records){ .in = jsonl_in_open(o->files, o->nfiles, 0),
+	                             .keep_going = o->keep_going, .out = &x.out, .make = make_job,
+	                             .deliver = deliver, .ctx = &x };
 	out_open(&x.out, o->out);
 	x.t0 = now_seconds();
 	x.user_stop = cfg.nstop > 0;
 	if (o->embed) {
 		embed_remote(&x, &cfg);
-		if (jsonl_in_count(x.in) == 0)
+		if (jsonl_in_count(x.rs.in) == 0)
 			warn("no records in the input");
 	} else {
 		/* NEEDSWORK: a prompt longer than the server's context is a 400 that
 		 * stops the run; with -k it could instead give K empty attempts, as
 		 * the built-in backend does for a prompt it cannot read. */
 		c = oai_client_new(&cfg);
-		st = oai_run(c, next_job, deliver, &x);
-		if (st) {
-			if (!x.out.is_stdout)
-				atomic_abort(&x.out.af);
-			die(st, "%s", oai_error(c));
-		}
-		if (jsonl_in_count(x.in) == 0)
-			warn("no records in the input");
-		oai_stats_line(c, line, sizeof line);
-		progress("%s", line);
+		oai_records_run(&x.rs, c);
 		oai_client_free(c);
 	}
 	out_close(&x.out);
-	jsonl_in_close(x.in);
+	jsonl_in_close(x.rs.in);
 	oai_cli_release(&o->cli);
 	pbuf_free(&x.prompt);
 	config_free(cf);
-	if (x.nbad) {
-		error("%ld malformed record%s skipped", x.nbad, x.nbad == 1 ? "" : "s");
+	if (x.rs.nbad) {
+		error("%ld malformed record%s skipped", x.rs.nbad, x.rs.nbad == 1 ? "" : "s");
 		return EX_DATAERR;
 	}
 	return 0;

@@ -52,7 +52,7 @@
  * each distinct correct proof: its key in two hash sets), not with the
  * records: verdicts are scanned twice (lib/jscan) rather than held.
  * Deterministic: the same inputs, configuration and seed give the same bytes.
- * Bad records exit 65 naming file:line and the field; see SPEC §4.
+ * Bad records exit 65 naming file:line and the field; see docs/exit-status.md.
  * The rules are in rules.c (one function each, as docs/algorithm.md names
  * them), the stats in stats.c, the tallies in tally.c; this file reads,
  * writes and wires them.
@@ -66,13 +66,13 @@
 #include "atomic.h"
 #include "cli.h"
 #include "config.h"
+#include "embed.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "metrics.h"
 #include "msg.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
-#include "prompt.h"
 #include "reward.h"
 #include "state.h"
 
@@ -223,33 +223,23 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 
 /* ---- conjecturer examples */
 
-/* The model's embedding of a statement record (its prover prompt). */
+/* The model's embedding of a statement record (embed.h), every hypothesis
+ * counted. */
 static void
 embed_rec(struct model *m, struct tokenizer *tok, const json_t *rec, float *out)
 {
-	struct pbuf b = { NULL, 0, 0 };
-	const char *hv[256];
 	json_t *h = json_object_get(rec, "hyps");
-	struct pstmt ps;
-	int *ids = NULL, n = 0, ctx = model_config(m)->ctx;
-	char *unk = NULL;
+	size_t nh = h ? json_array_size(h) : 0;
+	const char **hv = xmalloc((nh ? nh : 1) * sizeof *hv);
+	struct pstmt ps = { json_string_value(json_object_get(rec, "statement")), hv, nh };
+	char *unk;
 
-	ps.statement = json_string_value(json_object_get(rec, "statement"));
-	ps.nhyps = h ? json_array_size(h) : 0;
-	if (ps.nhyps > 256)
-		ps.nhyps = 256;
-	for (size_t i = 0; i < ps.nhyps; i++)
+	for (size_t i = 0; i < nh; i++)
 		hv[i] = json_string_value(json_array_get(h, i));
-	ps.hyps = hv;
-	prompt_mm_prover(&b, &ps);
-	if (tokenizer_encode(tok, b.s, &ids, &n, &unk) < 0)
+	if (embed_statement(m, tok, &ps, out, &unk) < 0)
 		die(EX_DATAERR, "statement '%s': token '%s' is not in the model's vocabulary",
 		    json_string_value(json_object_get(rec, "id")), unk);
-	if (n > ctx)
-		n = ctx;
-	model_embed(m, ids, n, out);
-	free(ids);
-	pbuf_free(&b);
+	free(hv);
 }
 
 struct seedmap {

@@ -43,7 +43,7 @@ extern const char *const budget_name[BUD_N];
 struct tally {
 	char *id;
 	int conjecture;        /* source "conjecture" */
-	int held_out;          /* split "test": never a training example (SPEC §2) */
+	int held_out;          /* split "test": never a training example (docs/algorithm.md, 5. Rewards) */
 	int budget;            /* enum budget, from its first verdict */
 	long attempts, correct, tokens;
 	size_t best_len;       /* characters of the shortest correct proof */
@@ -107,7 +107,7 @@ tally_pass(const struct tally *t)
 }
 
 /* Characters (UTF-8 code points) of s[0..n): lengths are "in characters of
- * the text as written" (SPEC §1 step 5). */
+ * the text as written" (docs/algorithm.md, 5. Rewards). */
 static inline size_t
 utf8_chars(const char *s, size_t n)
 {

@@ -6,7 +6,7 @@
  *        stp-seed --select --state FILE --statements FILE [--seed N] [--iter N]
  *                 [-c CONFIG] [-o FILE] [CONJECTURES...]
  *
- * Seeds (SPEC §1 step 1): from the correct proofs of dataset statements in
+ * Seeds (docs/algorithm.md, 1. Seeds): from the correct proofs of dataset statements in
  * VERDICTS, for the statements whose best pass rate in the state is above
  * seed.threshold (0.35): one seed (statement, proof, lemma) per lemma the
  * proof uses (the shortest correct proof using it), each (statement, lemma)
@@ -22,7 +22,7 @@
  * come out in the order in which their (statement, lemma) pairs first appear
  * in VERDICTS.
  *
- * --select (SPEC §1 step 2): the prover's input: every dataset statement not
+ * --select (docs/algorithm.md, 2. Conjectures): the prover's input: every dataset statement not
  * yet proved, every conjecture given, and each proved statement with
  * probability seed.reprove_prob (0.05), always if its best pass rate is
  * below seed.reprove_below (0.35; 0 turns that rule off). With

@@ -2,7 +2,7 @@
  * examples.c - training examples in, formatted shards out
  *
  * An example names its role and carries the fields its prompt is built from
- * (SPEC §3); the prompt functions of lib/prompt.c turn it into the text the
+ * (docs/records.md); the prompt functions of lib/prompt.c turn it into the text the
  * model reads and the text it must write. The shards hold exactly that, so an
  * external trainer needs nothing of ours:
  *

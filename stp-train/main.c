@@ -104,7 +104,8 @@ static const char *const model_keys[] = {
 };
 static const char *const train_keys[] = {
 	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "weight_decay", "clip", "seed",
-	"threads", "rename_prob", "log_every", "shard_bytes", "iter", "save_every", NULL,
+	"threads", "rename_prob", "log_every", "shard_bytes", "iter", "save_every", "val_share",
+	NULL,
 };
 static const char *const iter_keys[] = {
 	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", "replay_share",
@@ -190,6 +191,8 @@ apply_config(struct train_opts *o, const char *path, int phase_iter)
 		o->log_every = v;
 	if (config_int(c, "train.save_every", &v, 0, 1L << 40))
 		o->save_every = v;
+	if (config_double(c, "train.val_share", &d, 0, 1))
+		o->val_share = d;
 	if (config_int(c, "train.shard_bytes", &v, 0, 1L << 40))
 		o->shard_bytes = (size_t)v;
 	if (phase_iter)
@@ -247,6 +250,7 @@ main(int argc, char **argv)
 	o.threads = ncpus();
 	o.rename_prob = 0;
 	o.replay_share = 1;
+	o.val_share = 0.02;
 
 	config = cli_config(argc, argv);
 	for (int i = 1; i < argc; i++)

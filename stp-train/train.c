@@ -18,8 +18,15 @@
  * type), prompt and target alike: the same proof of the same statement up to
  * renaming, which a small model otherwise has to learn once per name.
  *
- * Deterministic: the order, the renaming and the weights depend on the seed
- * only, never on the thread count.
+ * Validation: a share of the examples (train.val_share, at most VAL_MAX), a
+ * seeded draw, is held out and never trained on; its loss, Σ w·CE / Σ w
+ * over all of them without renaming, goes with the loss curve (progress, and
+ * a record in $STP_METRICS at each progress point) and into the summary.
+ *
+ * Deterministic: the order, the renaming, the weights and the held-out
+ * examples depend on the seed only, never on the thread count; nor does the
+ * checkpoint depend on when the validation loss is evaluated (forward passes
+ * only).
  */
 #include <math.h>
 #include <unistd.h>
@@ -38,6 +45,10 @@
 #include "rng.h"
 #include "shard.h"
 #include "train.h"
+
+/* The held-out examples at most (train.val_share of them, but no more):
+ * enough for a steady validation loss, few enough to evaluate often. */
+#define VAL_MAX 256
 
 struct example {
 	uint32_t off;          /* tokens[off .. off + plen + tlen) */
@@ -185,6 +196,55 @@ load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles,
 	jsonl_in_close(in);
 }
 
+/* Hold out floor(share · n) examples, at most VAL_MAX, a draw seeded by
+ * seed: v gets them, d keeps the rest, both in their order (v shares d's
+ * tokens: free d's alone). Holding out every example is an error. */
+static void
+split_val(struct data *d, struct data *v, double share, uint64_t seed)
+{
+	size_t k = (size_t)floor(share * (double)d->n + 1e-9), nt = 0;   /* 0.29 · 100 is 29 */
+	uint32_t *idx;
+	char *held;
+	struct rng r;
+
+	memset(v, 0, sizeof *v);
+	if (k > VAL_MAX)
+		k = VAL_MAX;
+	if (k == 0)
+		return;
+	if (k >= d->n)
+		die(EX_DATAERR, "no examples to train on: all %zu are held out for the validation "
+		    "loss (train.val_share %g)", d->n, share);
+	/* the first k of a seeded partial Fisher-Yates shuffle */
+	idx = xmalloc(d->n * sizeof *idx);
+	held = xcalloc(d->n, 1);
+	for (size_t i = 0; i < d->n; i++)
+		idx[i] = (uint32_t)i;
+	rng_init(&r, mix(seed, 0x76616cULL));
+	for (size_t i = 0; i < k; i++) {
+		size_t j = i + (size_t)(rng_next(&r) % (d->n - i));
+		uint32_t t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+		held[idx[i]] = 1;
+	}
+	v->tokens = d->tokens;
+	v->ntokens = d->ntokens;
+	v->ex = xmalloc(k * sizeof *v->ex);
+	for (size_t i = 0; i < d->n; i++) {
+		if (held[i]) {
+			v->ex[v->n++] = d->ex[i];
+			v->ntarget += d->ex[i].tlen;
+		} else {
+			d->ex[nt++] = d->ex[i];
+		}
+	}
+	d->n = nt;
+	d->ntarget -= v->ntarget;
+	free(idx);
+	free(held);
+}
+
 /* Variables of the database by type ($f typecode), as vocabulary ids. */
 static void
 renamer_init(struct renamer *rn, const struct mm_db *db, const struct tokenizer *tok)
@@ -324,6 +384,79 @@ epoch_order(const struct data *d, uint32_t *order, int B, uint64_t seed, long ep
 	free(bidx);
 }
 
+/* Rows 0..nb-1 of a batch from the examples idx[0..nb) of d: tokens (nb, T),
+ * targets and weights as model_forward takes them (the example's weight on
+ * target positions, 0 on the prompt and the padding), T the longest
+ * sequence - 1. With rn, an example is renamed with probability rename_prob,
+ * drawn from (seed, epoch, its index). Returns T; adds the positions filled
+ * to *ntok. */
+static int
+batch_fill(const struct data *d, const uint32_t *idx, int nb, struct renamer *rn,
+           double rename_prob, uint64_t seed, long epoch, int *tokens, int *targets,
+           float *weights, double *ntok)
+{
+	int T = 1;
+
+	for (int b = 0; b < nb; b++) {
+		const struct example *e = &d->ex[idx[b]];
+		if (e->plen + e->tlen - 1 > T)
+			T = e->plen + e->tlen - 1;
+	}
+	for (int b = 0; b < nb; b++) {
+		uint32_t i = idx[b];
+		const struct example *e = &d->ex[i];
+		int len = e->plen + e->tlen, *seq = tokens + (size_t)b * (size_t)T;
+		int tmp[65536 + 1];
+		struct rng r;
+
+		memcpy(tmp, d->tokens + e->off, (size_t)len * sizeof *tmp);
+		rng_init(&r, mix(mix(seed, (uint64_t)epoch), (uint64_t)i));
+		if (rn && rename_prob > 0 && rng_float(&r) < rename_prob)
+			rename_vars(rn, tmp, len, &r);
+		for (int t = 0; t < T; t++) {
+			size_t k = (size_t)b * (size_t)T + (size_t)t;
+			if (t < len - 1) {
+				seq[t] = tmp[t];
+				targets[k] = tmp[t + 1];
+				weights[k] = t + 1 >= e->plen ? e->weight : 0.0f;
+			} else {
+				seq[t] = 0;   /* <pad> */
+				targets[k] = 0;
+				weights[k] = 0.0f;
+			}
+		}
+		*ntok += len - 1;
+	}
+	return T;
+}
+
+/* The validation loss: Σ w·CE / Σ w over the held-out examples v, in
+ * batches of B in their order, not renamed; -1 when every weight is 0. The
+ * buffers are the training's; the model's parameters are not touched. */
+static double
+val_loss(struct model *m, const struct data *v, int B, int *tokens, int *targets,
+         float *weights)
+{
+	double sum = 0, sumw = 0, unused = 0;
+	uint32_t *idx = xmalloc((size_t)B * sizeof *idx);
+
+	for (size_t s = 0; s < v->n; s += (size_t)B) {
+		int nb = (int)(v->n - s < (size_t)B ? v->n - s : (size_t)B), T;
+		double w = 0;
+		for (int b = 0; b < nb; b++)
+			idx[b] = (uint32_t)(s + (size_t)b);
+		T = batch_fill(v, idx, nb, NULL, 0, 0, 0, tokens, targets, weights, &unused);
+		for (size_t k = 0; k < (size_t)nb * (size_t)T; k++)
+			w += weights[k];
+		if (w > 0) {
+			sum += w * model_forward(m, tokens, targets, weights, nb, T);
+			sumw += w;
+		}
+	}
+	free(idx);
+	return sumw > 0 ? sum / sumw : -1;
+}
+
 static void
 fmt_time(double s, char buf[32])
 {
@@ -360,10 +493,11 @@ resume_base(const struct train_opts *o, const char *dir, long steps)
 	char *man = xasprintf("%s/examples.manifest.json", dir), *set, hex[17];
 	uint64_t h = file_hash(man, 0);
 
-	set = xasprintf("%ld %d %.17g %.17g %.17g %d %.17g %.17g %llu %.17g %d %d %d %d %d %d",
+	set = xasprintf("%ld %d %.17g %.17g %.17g %d %.17g %.17g %llu %.17g %d %d %d %d %d %d "
+	                "%.17g",
 	                steps, o->batch, o->epochs, o->lr, o->lr_min, o->warmup, o->weight_decay,
 	                o->clip, (unsigned long long)o->seed, o->rename_prob, o->width, o->layers,
-	                o->heads, o->hidden, o->ctx, o->tie);
+	                o->heads, o->hidden, o->ctx, o->tie, o->val_share);
 	h = hash64_seed(set, strlen(set), h);
 	if (o->init)
 		h = file_hash(o->init, h);
@@ -441,8 +575,8 @@ train_run(const struct train_opts *o, const char *dir)
 	struct model *m = NULL;
 	struct mm_db *db = NULL;
 	struct renamer rn;
-	struct data d;
-	char err[1024], **files;
+	struct data d, v;
+	char err[1024], **files, vsum[80] = "";
 	int nfiles, B = o->batch, T, ctx;
 	long steps, step = 0, epoch = 0, start = 0;
 	char *rbase = NULL;
@@ -451,6 +585,7 @@ train_run(const struct train_opts *o, const char *dir)
 	int *tokens, *targets;
 	float *weights;
 	double t0 = now_seconds(), last = t0, loss_sum = 0, toks = 0, last_loss = 0;
+	double val = -1, val_secs = 0;   /* the last validation loss; seconds spent on it */
 	long loss_n = 0;
 
 	files = shard_list(dir, "examples", &nfiles, err, sizeof err);
@@ -488,6 +623,7 @@ train_run(const struct train_opts *o, const char *dir)
 		     d.skipped_long == 1 ? "" : "s", ctx);
 	if (d.n == 0)
 		die(EX_DATAERR, "no examples to train on");
+	split_val(&d, &v, o->val_share, o->seed);
 	renamer_init(&rn, db, tok);
 
 	steps = o->steps;
@@ -504,9 +640,10 @@ train_run(const struct train_opts *o, const char *dir)
 		opt->weight_decay = (float)o->weight_decay;
 		opt->clip = (float)o->clip;
 	}
-	progress("training: %zu examples (%ld target tokens), %zu parameters, %ld steps of %d, "
-	         "%d thread%s", d.n, d.ntarget, model_config_nparams(model_config(m)), steps, B,
-	         model_threads(m), model_threads(m) == 1 ? "" : "s");
+	progress("training: %zu examples (%ld target tokens), %zu held out for the validation "
+	         "loss, %zu parameters, %ld steps of %d, %d thread%s", d.n, d.ntarget, v.n,
+	         model_config_nparams(model_config(m)), steps, B, model_threads(m),
+	         model_threads(m) == 1 ? "" : "s");
 
 	order = xmalloc((d.n + 1) * sizeof *order);
 	tokens = xmalloc((size_t)B * (size_t)ctx * sizeof *tokens);
@@ -559,37 +696,8 @@ train_run(const struct train_opts *o, const char *dir)
 			pos = first = 0;
 		}
 		nb = (int)(d.n - pos < (size_t)B ? d.n - pos : (size_t)B);
-		T = 1;
-		for (int b = 0; b < nb; b++) {
-			const struct example *e = &d.ex[order[pos + (size_t)b]];
-			if (e->plen + e->tlen - 1 > T)
-				T = e->plen + e->tlen - 1;
-		}
-		for (int b = 0; b < nb; b++) {
-			uint32_t i = order[pos + (size_t)b];
-			const struct example *e = &d.ex[i];
-			int len = e->plen + e->tlen, *seq = tokens + (size_t)b * (size_t)T;
-			int tmp[65536 + 1];
-			struct rng r;
-
-			memcpy(tmp, d.tokens + e->off, (size_t)len * sizeof *tmp);
-			rng_init(&r, mix(mix(o->seed, (uint64_t)epoch), (uint64_t)i));
-			if (o->rename_prob > 0 && rng_float(&r) < o->rename_prob)
-				rename_vars(&rn, tmp, len, &r);
-			for (int t = 0; t < T; t++) {
-				size_t k = (size_t)b * (size_t)T + (size_t)t;
-				if (t < len - 1) {
-					seq[t] = tmp[t];
-					targets[k] = tmp[t + 1];
-					weights[k] = t + 1 >= e->plen ? e->weight : 0.0f;
-				} else {
-					seq[t] = 0;   /* <pad> */
-					targets[k] = 0;
-					weights[k] = 0.0f;
-				}
-			}
-			toks += len - 1;
-		}
+		T = batch_fill(&d, order + pos, nb, &rn, o->rename_prob, o->seed, epoch, tokens,
+		               targets, weights, &toks);
 		pos += (size_t)nb;
 		(void)first;
 
@@ -619,15 +727,36 @@ train_run(const struct train_opts *o, const char *dir)
 		/* the summary's loss: a moving average of the last few dozen steps */
 		last_loss = step == 0 ? loss : 0.95 * last_loss + 0.05 * loss;
 
-		if (msg_verbosity >= 1 &&
+		/* a point of the loss curve, with the validation loss: on stderr
+		 * without -q, a record in $STP_METRICS when set */
+		if ((msg_verbosity >= 1 || metrics_enabled()) &&
 		    ((o->log_every > 0 && (step + 1) % o->log_every == 0) ||
 		     (o->log_every <= 0 && now_seconds() - last >= 10) || step + 1 == steps)) {
-			double now = now_seconds(), el = now - t0;
-			char e1[32], e2[32];
+			double now = now_seconds(), el, tps;
+			char e1[32], e2[32], vs[40] = "";
+			if (v.n) {
+				val = val_loss(m, &v, B, tokens, targets, weights);
+				val_secs += now_seconds() - now;
+				now = now_seconds();
+				if (val >= 0)
+					snprintf(vs, sizeof vs, "  val %.4f", val);
+			}
+			el = now - t0;
+			tps = toks / (el - val_secs > 0 ? el - val_secs : el);
 			fmt_time(el, e1);
-			fmt_time(el / (double)(step + 1) * (double)(steps - step - 1), e2);
-			progress("step %ld/%ld  loss %.4f  lr %.2e  %.0f tokens/s  elapsed %s  left %s",
-			         step + 1, steps, loss_sum / (double)loss_n, lr, toks / el, e1, e2);
+			fmt_time((el - val_secs) / (double)(step + 1 - start) *
+			         (double)(steps - step - 1), e2);
+			if (msg_verbosity >= 1)
+				progress("step %ld/%ld  loss %.4f%s  lr %.2e  %.0f tokens/s  "
+				         "elapsed %s  left %s", step + 1, steps,
+				         loss_sum / (double)loss_n, vs, lr, tps, e1, e2);
+			metrics_num("step", (double)(step + 1));
+			metrics_num("loss", loss_sum / (double)loss_n);
+			if (val >= 0)
+				metrics_num("val_loss", val);
+			metrics_num("lr", lr);
+			metrics_num("tokens_per_s", floor(tps + 0.5));
+			metrics_record();
 			loss_sum = 0;
 			loss_n = 0;
 			last = now;
@@ -642,14 +771,21 @@ train_run(const struct train_opts *o, const char *dir)
 	metrics_num("steps", (double)steps);
 	metrics_num("examples", (double)d.n);
 	metrics_num("loss", last_loss);
-	metrics_done("wrote %s (%ld steps, %ld epochs and a part), loss %.4f (moving average)",
-	             o->out, steps, epoch, last_loss);
+	if (v.n)
+		metrics_num("val_examples", (double)v.n);
+	if (val >= 0) {
+		metrics_num("val_loss", val);
+		snprintf(vsum, sizeof vsum, ", validation loss %.4f (%zu examples)", val, v.n);
+	}
+	metrics_done("wrote %s (%ld steps, %ld epochs and a part), loss %.4f (moving average)%s",
+	             o->out, steps, epoch, last_loss, vsum);
 	free(order);
 	free(tokens);
 	free(targets);
 	free(weights);
 	free(d.tokens);
 	free(d.ex);
+	free(v.ex);
 	renamer_free(&rn);
 	for (int i = 0; i < nfiles; i++)
 		free(files[i]);

@@ -39,6 +39,8 @@ struct train_opts {
 	double rename_prob;        /* consistent renaming of variables, per example */
 	long log_every;            /* progress every N steps (0: about every 10 s) */
 	long save_every;           /* train.save_every: a resume point every N steps (0: none) */
+	double val_share;          /* train.val_share: the share of the examples held out for
+	                            * the validation loss, never trained on (0: none) */
 	int resume;                /* --resume: continue from the latest resume point */
 };
 

@@ -4,7 +4,7 @@
  * Design, for when it is built. The checker is the Isabelle server
  * (`isabelle server`, a TCP service on localhost that prints its address and
  * password on start). One connection per worker, like the Lean pool
- * (lean.c): a request is a line "COMMAND JSON"; short replies are a line
+ * (lib/backend/lean.c): a request is a line "COMMAND JSON"; short replies are a line
  * "OK JSON" / "ERROR JSON"; long ones are announced by a decimal length line
  * then that many bytes. Commands that take time (session_start,
  * use_theories) answer at once with {"task": ID} and later with an

@@ -1,1230 +1,28 @@
 /*
  * lean.c - stp-verify --backend lean: attempts checked by a pool of Lean 4 REPLs
  *
- * The checker is the Lean 4 REPL (leanprover-community/repl), started as
- * `lake env repl` in a Lake project that has the imports the headers need
- * (Mathlib), or as any command given by --lean-cmd. Its protocol: a request is
- * one JSON object on one line followed by a blank line; a reply is a
- * pretty-printed JSON object over several lines, followed by a blank line:
- *
- *   -> {"cmd":"import Mathlib\nopen Real"}              (no "env": a new one)
- *   <- {"env": 0}
- *   -> {"cmd":"theorem foo : 1 + 1 = 2 := by\n  norm_num","env":0,"allTactics":true}
- *   <- {"tactics": [{"usedConstants": [...], ...}], "env": 1}
- *   -> {"cmd":"#print axioms foo","env":1}
- *   <- {"messages": [{"severity": "info", "pos": ..., "data":
- *       "'foo' depends on axioms: [propext]"}], "env": 2}
- *
- * and a failure of the REPL itself is {"message": "Unknown environment."}.
- *
- * The pool. -j N worker threads each own one REPL process. A process gets
- * each header (the record's "context": imports, opens) once and keeps the
- * environment it answered with; every attempt with that header then runs in
- * that environment (a worker prefers pending attempts whose header its
- * process already has). The main thread reads records, answers malformed
- * ones and cache hits itself, hands the rest to the workers through a window
- * of W records in flight, and writes verdicts in input order.
- *
- * Limits. Each proof has a wall-clock time-out (--timeout, default 300 s for
- * Lean; a header gets --lean-header-timeout). Each process group has a
- * memory limit (--lean-mem MB, the summed resident size of the group, polled
- * every MEM_POLL_MS while a reply is awaited). A time-out, the limit, a REPL
- * that dies or a reply that cannot be read kill the process group (each
- * REPL is a session leader: `lake` and the `repl` it starts go together),
- * the attempt fails with the reason, and the next attempt starts a new
- * process. Between attempts a process whose group has grown past
- * MEM_SOFT of the limit is restarted before it is used again, so that the
- * REPL's growth (it keeps every environment it ever made) costs no verdict.
- *
- * A proof is complete when the proof's command gives no error message, no
- * sorry, no warning that mentions "sorry" or "failed", and `#print axioms`
- * of the theorem, run in the environment after it, names nothing beyond
- * propext, Classical.choice and Quot.sound. `lemmas` is the union of the
- * REPL's "usedConstants" over the proof's tactics ("allTactics": true),
- * without the theorem itself and compiler-internal names, sorted.
- *
- * Determinism. ok, error, lemmas and length are functions of the attempt and
- * of the Lean project (toolchain, Mathlib), whatever the process, the order
- * or the number of jobs, with one exception: a verdict of a time-out, of the
- * memory limit, of a dead REPL or an unreadable reply depends on the machine
- * and its load. Those verdicts are never cached (a rerun tries again); every
- * other verdict is. verify_ms is the measured wall time of the attempt's two
- * REPL commands (a header's import is not counted): it is not deterministic,
- * and Lean gives no deterministic measure of work through the REPL
- * (NEEDSWORK: heartbeats through `count_heartbeats in` where Mathlib is
- * imported). A rerun over a verdict cache gives the cached verify_ms, so
- * cached runs are byte-identical.
- *
- * Ownership: a job owns its copy of the line and of the strings derived from
- * it; a worker owns its REPL; the main thread owns the window.
+ * The checker, its limits and what makes a proof complete are in
+ * lib/backend/lean.h. Here: -j N workers (--lean-cmd, --lean-project,
+ * --timeout, --lean-header-timeout, --lean-mem MB). The main thread reads
+ * records, answers malformed ones and cache hits itself, hands the rest to
+ * the workers through the pool's window of records in flight, and writes
+ * verdicts in input order: the record with ok, error, lemmas, length and
+ * verify_ms.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "atomic.h"
-#include "hash.h"
+#include "backend/lean.h"
 #include "jscan.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "vcache.h"
 #include "verify.h"
-
-extern char **environ;
-
-/* Bumped whenever a change could alter a verdict: old cache entries then
- * simply stop matching. */
-#define LEAN_CACHE_VERSION "stp-verify/lean/1"
-
-#define HDR_SLOTS   8        /* headers (environments) remembered per process */
-#define MEM_POLL_MS 50       /* RSS polling interval while a reply is awaited */
-#define MEM_SOFT    0.75     /* restart between attempts above this share of the limit */
-#define MEM_CHECK_EVERY 1.0  /* ... checked at most this often, seconds (and after a slow one) */
-#define ERR_TAIL    2048     /* bytes of a REPL's stderr kept for messages */
-#define MSG_KEEP    1000     /* bytes of a Lean message kept in a verdict's error */
-#define STOP_GRACE  1.0      /* seconds a REPL gets to exit after its stdin closes */
-
-static const char *const good_axioms[] = { "propext", "Classical.choice", "Quot.sound", NULL };
-
-/* ---- one REPL process */
-
-struct header {
-	uint64_t h;            /* hash of text; 0 with text NULL: slot free */
-	char *text;
-	size_t len;
-	long env;              /* the environment the REPL answered with */
-	char *err;             /* the header's own failure (deterministic), or NULL */
-};
-
-struct repl {
-	int id;                /* 1..N, for messages */
-	pid_t pid;             /* 0 when not running; also its process group */
-	int in, out, err;      /* its stdin (we write), stdout and stderr (we read) */
-	char *buf;             /* stdout bytes not consumed yet: buf[0..len) */
-	size_t len, cap;
-	char tail[ERR_TAIL];   /* the last bytes of its stderr */
-	size_t ntail;
-	struct header hdr[HDR_SLOTS];
-	int hdr_next;          /* the slot to reuse next (round-robin) */
-	long uses;             /* attempts since it started */
-	int check_mem;         /* measure the group before the next attempt */
-	double mem_checked;    /* when the group was last measured */
-	int status;            /* how it ended when it died (waitpid), or -1 */
-	int answered;          /* it has answered a request since it started */
-};
-
-/* What an exchange with a REPL came to. XR_OK: *reply is the parsed reply. */
-enum xres { XR_OK, XR_TIMEOUT, XR_MEMORY, XR_DIED, XR_BADREPLY };
-
-struct lean_cfg {
-	const char *cmd;
-	const char *project;
-	double timeout, header_timeout;
-	long mem_kb;           /* 0: no limit */
-	long page_kb;
-};
-
-/* Summed resident size, in kB, of the processes of group pgid (a scan of
- * /proc; a process that goes away meanwhile is simply not counted). */
-static long
-group_rss_kb(pid_t pgid, long page_kb)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	long total = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char path[64], buf[1024], *p;
-		long pg = 0, rss = 0;
-		int fd, field;
-		ssize_t n;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%.20s/stat", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* "pid (comm) state ppid pgrp ... rss(24) ...": comm may hold
-		 * spaces and parentheses, so count from the last ')' */
-		if (!(p = strrchr(buf, ')')))
-			continue;
-		for (field = 2; *p && field < 24; p++)
-			if (*p == ' ') {
-				field++;
-				if (field == 5)
-					pg = strtol(p + 1, NULL, 10);
-				if (field == 24)
-					rss = strtol(p + 1, NULL, 10);
-			}
-		if (pg == pgid && rss > 0)
-			total += rss * page_kb;
-	}
-	closedir(d);
-	return total;
-}
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-/* Start r's process: /bin/sh -c CMD in the project directory, a session
- * (and process group) of its own. Returns 0, or -1 with why. */
-static int
-repl_start(struct repl *r, const struct lean_cfg *c, char *why, size_t whylen)
-{
-	int pin[2], pout[2], perr[2], e;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	char *argv[] = { "/bin/sh", "-c", (char *)c->cmd, NULL };
-
-	if (pipe2(pin, O_CLOEXEC) < 0)
-		goto fail_errno;
-	if (pipe2(pout, O_CLOEXEC) < 0) {
-		close(pin[0]), close(pin[1]);
-		goto fail_errno;
-	}
-	if (pipe2(perr, O_CLOEXEC) < 0) {
-		close(pin[0]), close(pin[1]), close(pout[0]), close(pout[1]);
-		goto fail_errno;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	posix_spawn_file_actions_addchdir_np(&fa, c->project);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGHUP);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-	                                  POSIX_SPAWN_SETSIGDEF);
-	e = posix_spawn(&r->pid, "/bin/sh", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
-	if (e != 0) {
-		r->pid = 0;
-		close(pin[1]), close(pout[0]), close(perr[0]);
-		snprintf(why, whylen, "cannot start the REPL in '%s': %s", c->project, strerror(e));
-		return -1;
-	}
-	r->in = pin[1];
-	r->out = pout[0];
-	r->err = perr[0];
-	set_nonblock(r->in);
-	set_nonblock(r->out);
-	set_nonblock(r->err);
-	r->len = 0;
-	r->ntail = 0;
-	r->uses = 0;
-	r->status = -1;
-	r->answered = 0;
-	r->check_mem = 0;
-	r->mem_checked = now_seconds();
-	for (int i = 0; i < HDR_SLOTS; i++) {
-		free(r->hdr[i].text);
-		free(r->hdr[i].err);
-		memset(&r->hdr[i], 0, sizeof r->hdr[i]);
-	}
-	r->hdr_next = 0;
-	return 0;
-
-fail_errno:
-	snprintf(why, whylen, "cannot start the REPL: %s", strerror(errno));
-	return -1;
-}
-
-static void
-close_fds(struct repl *r)
-{
-	if (r->in >= 0)
-		close(r->in);
-	if (r->out >= 0)
-		close(r->out);
-	if (r->err >= 0)
-		close(r->err);
-	r->in = r->out = r->err = -1;
-}
-
-/* How a reaped child ended, for messages. */
-static void
-describe_status(int st, char *out, size_t n)
-{
-	if (WIFEXITED(st))
-		snprintf(out, n, "exit status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(out, n, "killed by signal %d", WTERMSIG(st));
-	else
-		snprintf(out, n, "status %d", st);
-}
-
-/* Kill r's whole process group and reap the child. */
-static void
-repl_kill(struct repl *r)
-{
-	int st;
-
-	if (!r->pid)
-		return;
-	kill(-r->pid, SIGKILL);
-	while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	r->pid = 0;
-	close_fds(r);
-}
-
-/* Stop r gently: close its stdin (the REPL exits at the end of its input),
- * give it STOP_GRACE seconds, then kill the group whatever happened. */
-static void
-repl_stop(struct repl *r)
-{
-	double end = now_seconds() + STOP_GRACE;
-	int st;
-
-	if (!r->pid)
-		return;
-	close(r->in);
-	r->in = -1;
-	while (now_seconds() < end) {
-		pid_t w = waitpid(r->pid, &st, WNOHANG);
-		if (w == r->pid || (w < 0 && errno != EINTR))
-			break;
-		usleep(2000);
-	}
-	/* the group may outlive its leader (a `lake` that exited first) */
-	kill(-r->pid, SIGKILL);
-	waitpid(r->pid, &st, WNOHANG);
-	r->pid = 0;
-	close_fds(r);
-}
-
-/* Append what r's stderr has to its tail buffer. */
-static int
-drain_stderr(struct repl *r)
-{
-	char b[4096];
-	ssize_t n;
-
-	while ((n = read(r->err, b, sizeof b)) > 0) {
-		size_t k = (size_t)n;
-		if (k >= ERR_TAIL) {
-			memcpy(r->tail, b + k - ERR_TAIL, ERR_TAIL);
-			r->ntail = ERR_TAIL;
-			continue;
-		}
-		if (r->ntail + k > ERR_TAIL) {
-			size_t drop = r->ntail + k - ERR_TAIL;
-			memmove(r->tail, r->tail + drop, r->ntail - drop);
-			r->ntail -= drop;
-		}
-		memcpy(r->tail + r->ntail, b, k);
-		r->ntail += k;
-	}
-	return n == 0 ? 0 : 1;   /* 0: end of file */
-}
-
-/* The last non-empty line of r's stderr, for messages ("" if none). */
-static void
-stderr_last_line(const struct repl *r, char *out, size_t n)
-{
-	size_t end = r->ntail, start;
-
-	while (end > 0 && (r->tail[end - 1] == '\n' || r->tail[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start > 0 && r->tail[start - 1] != '\n')
-		start--;
-	if (end - start >= n)
-		start = end - (n - 1);
-	memcpy(out, r->tail + start, end - start);
-	out[end - start] = '\0';
-}
-
-/*
- * Find a whole reply in r->buf: blank lines before it are skipped; it ends at
- * the first blank line (a line of nothing but spaces, tabs and '\r') after a
- * non-blank one. Returns the reply's length with *start its offset and
- * *consumed the bytes through its closing blank line, or 0 when the buffer
- * does not hold a whole reply yet.
- */
-static size_t
-find_reply(const char *b, size_t len, size_t *start, size_t *consumed)
-{
-	size_t i = 0, first = (size_t)-1;
-
-	while (i < len) {
-		size_t j = i;
-		int blank = 1;
-		while (j < len && b[j] != '\n') {
-			if (b[j] != ' ' && b[j] != '\t' && b[j] != '\r')
-				blank = 0;
-			j++;
-		}
-		if (j == len)
-			return 0;          /* an unfinished line */
-		if (!blank && first == (size_t)-1)
-			first = i;
-		if (blank && first != (size_t)-1) {
-			*start = first;
-			*consumed = j + 1;
-			return i - first;
-		}
-		i = j + 1;
-	}
-	return 0;
-}
-
-/* Parse a reply's text. A REPL (or `lake`) may print lines that are not
- * JSON before its reply: when the whole text does not parse, the text from
- * the first line that starts with '{' is tried. */
-static json_t *
-parse_reply(const char *s, size_t n)
-{
-	json_t *j = json_loadb(s, n, 0, NULL);
-
-	for (size_t i = 0; !j && i + 1 < n; i++)
-		if (s[i] == '\n' && s[i + 1] == '{') {
-			j = json_loadb(s + i + 1, n - i - 1, 0, NULL);
-			break;
-		}
-	if (j && !json_is_object(j)) {
-		json_decref(j);
-		j = NULL;
-	}
-	return j;
-}
-
-/*
- * Send req[0..n) (one line and its closing blank line) to r and read the
- * reply, by deadline (a now_seconds() time), with r's group under the
- * memory limit. On XR_OK, *reply is the parsed reply (the caller owns it);
- * otherwise why says what went wrong, and the caller kills r.
- */
-static enum xres
-repl_exchange(struct repl *r, const struct lean_cfg *c, const char *req, size_t n, double deadline,
-              json_t **reply, char *why, size_t whylen)
-{
-	size_t sent = 0;
-	int out_open = 1, err_open = 1;
-
-	double next_mem = now_seconds() + MEM_POLL_MS * 1e-3;
-
-	*reply = NULL;
-	/* bytes that came unasked (after the last reply) are not an answer */
-	r->len = 0;
-	/* a request usually fits the pipe: write it before the first poll */
-	{
-		ssize_t w = write(r->in, req, n);
-		if (w > 0)
-			sent = (size_t)w;
-	}
-	for (;;) {
-		struct pollfd pf[3];
-		int npf = 0, timeout_ms, pr;
-		double left = deadline - now_seconds();
-		size_t start, consumed, rl;
-
-		if (left <= 0) {
-			snprintf(why, whylen, "timed out");
-			return XR_TIMEOUT;
-		}
-		timeout_ms = (int)ceil(left * 1e3);
-		if (c->mem_kb && timeout_ms > MEM_POLL_MS)
-			timeout_ms = MEM_POLL_MS;
-		if (sent < n) {
-			pf[npf].fd = r->in;
-			pf[npf++].events = POLLOUT;
-		}
-		if (out_open) {
-			pf[npf].fd = r->out;
-			pf[npf++].events = POLLIN;
-		}
-		if (err_open) {
-			pf[npf].fd = r->err;
-			pf[npf++].events = POLLIN;
-		}
-		pr = poll(pf, (nfds_t)npf, timeout_ms);
-		if (pr < 0 && errno != EINTR) {
-			snprintf(why, whylen, "poll: %s", strerror(errno));
-			return XR_DIED;
-		}
-		if (c->mem_kb && now_seconds() >= next_mem) {
-			long kb = group_rss_kb(r->pid, c->page_kb);
-			next_mem = now_seconds() + MEM_POLL_MS * 1e-3;
-			if (kb > c->mem_kb) {
-				snprintf(why, whylen, "memory limit of %ld MB exceeded", c->mem_kb / 1024);
-				return XR_MEMORY;
-			}
-		}
-		if (pr <= 0)
-			continue;
-		for (int i = 0; i < npf; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == r->in) {
-				ssize_t w = write(r->in, req + sent, n - sent);
-				if (w > 0) {
-					sent += (size_t)w;
-				} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-					/* EPIPE: it is gone; its stdout tells the rest */
-					sigset_t pipe_set;
-					struct timespec zero = { 0, 0 };
-					sigemptyset(&pipe_set);
-					sigaddset(&pipe_set, SIGPIPE);
-					sigtimedwait(&pipe_set, NULL, &zero);
-					sent = n;
-				}
-			} else if (pf[i].fd == r->err) {
-				if (drain_stderr(r) == 0)
-					err_open = 0;
-			} else {
-				ssize_t got;
-				xgrow(&r->buf, &r->cap, r->len + 65536, 1);
-				got = read(r->out, r->buf + r->len, r->cap - r->len);
-				if (got > 0) {
-					r->len += (size_t)got;
-				} else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-					out_open = 0;
-				}
-			}
-		}
-		if (sent == n && (rl = find_reply(r->buf, r->len, &start, &consumed)) > 0) {
-			*reply = parse_reply(r->buf + start, rl);
-			memmove(r->buf, r->buf + consumed, r->len - consumed);
-			r->len -= consumed;
-			if (!*reply) {
-				snprintf(why, whylen, "malformed reply from the REPL");
-				return XR_BADREPLY;
-			}
-			r->answered = 1;
-			return XR_OK;
-		}
-		if (!out_open) {
-			/* its output ended without a whole reply: it died, or is dying */
-			double end = now_seconds() + 0.5;
-			int st;
-			pid_t w = 0;
-			if (err_open)
-				drain_stderr(r);
-			while ((w = waitpid(r->pid, &st, WNOHANG)) == 0 && now_seconds() < end)
-				usleep(2000);
-			if (w == r->pid) {
-				char d[64];
-				describe_status(st, d, sizeof d);
-				r->status = st;
-				kill(-r->pid, SIGKILL);     /* what it leaves behind */
-				r->pid = 0;
-				close_fds(r);
-				snprintf(why, whylen, "the REPL died (%s)", d);
-			} else {
-				snprintf(why, whylen, "the REPL closed its output");
-			}
-			return XR_DIED;
-		}
-	}
-}
-
-/* ---- the judgement of replies */
-
-/* Copy at most MSG_KEEP bytes of s, cut on a UTF-8 boundary. */
-static char *
-keep_text(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n <= MSG_KEEP)
-		return xstrdup(s);
-	n = MSG_KEEP;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return xasprintf("%.*s...", (int)n, s);
-}
-
-/* "L:C: SEVERITY: DATA" for a message object of a reply. */
-static char *
-message_text(json_t *m)
-{
-	json_t *pos = json_object_get(m, "pos");
-	const char *sev = json_string_value(json_object_get(m, "severity"));
-	const char *data = json_string_value(json_object_get(m, "data"));
-	char *d = keep_text(data ? data : ""), *s;
-
-	s = xasprintf("%lld:%lld: %s: %s",
-	              (long long)json_integer_value(json_object_get(pos, "line")),
-	              (long long)json_integer_value(json_object_get(pos, "column")),
-	              sev ? sev : "message", d);
-	free(d);
-	return s;
-}
-
-/*
- * Judge the reply to a proof's command. Returns NULL when it is clean, or the
- * reason (malloc'd) why the proof is not complete. *transient is set when the
- * reason is the REPL's own failure rather than the proof's.
- */
-static char *
-judge_proof(json_t *rep, int *transient)
-{
-	json_t *msgs = json_object_get(rep, "messages"), *m, *sorries;
-	size_t i;
-
-	*transient = 0;
-	if (json_is_string(json_object_get(rep, "message")) && !json_object_get(rep, "env")) {
-		char *t = keep_text(json_string_value(json_object_get(rep, "message")));
-		char *s = xasprintf("lean: the REPL failed: %s", t);
-		free(t);
-		*transient = 1;
-		return s;
-	}
-	if (!json_is_integer(json_object_get(rep, "env"))) {
-		*transient = 1;
-		return xstrdup("lean: malformed reply from the REPL (no 'env')");
-	}
-	json_array_foreach(msgs, i, m) {
-		const char *sev = json_string_value(json_object_get(m, "severity"));
-		if (sev && strcmp(sev, "error") == 0)
-			return message_text(m);
-	}
-	sorries = json_object_get(rep, "sorries");
-	if (json_is_array(sorries) && json_array_size(sorries) > 0) {
-		json_t *pos = json_object_get(json_array_get(sorries, 0), "pos");
-		if (pos)
-			return xasprintf("%lld:%lld: the proof has a sorry",
-			                 (long long)json_integer_value(json_object_get(pos, "line")),
-			                 (long long)json_integer_value(json_object_get(pos, "column")));
-		return xstrdup("the proof has a sorry");
-	}
-	json_array_foreach(msgs, i, m) {
-		const char *sev = json_string_value(json_object_get(m, "severity"));
-		const char *data = json_string_value(json_object_get(m, "data"));
-		if (sev && strcmp(sev, "warning") == 0 && data &&
-		    (strstr(data, "sorry") || strstr(data, "failed")))
-			return message_text(m);
-	}
-	return NULL;
-}
-
-/* Is the quoted name q[0..n) the theorem name (or name in a namespace)? */
-static int
-names_theorem(const char *q, size_t n, const char *name)
-{
-	size_t k = strlen(name);
-
-	if (n == k && memcmp(q, name, k) == 0)
-		return 1;
-	return n > k && q[n - k - 1] == '.' && memcmp(q + n - k, name, k) == 0;
-}
-
-/*
- * Judge the reply to `#print axioms NAME`: NULL when the theorem depends on
- * nothing beyond good_axioms, else the reason (malloc'd). Lean says
- * "'NAME' depends on axioms: [propext, Quot.sound]" (the list may be wrapped
- * over lines) or "'NAME' does not depend on any axioms".
- */
-static char *
-judge_axioms(json_t *rep, const char *name, int *transient)
-{
-	json_t *msgs = json_object_get(rep, "messages"), *m;
-	size_t i;
-
-	*transient = 0;
-	if (json_is_string(json_object_get(rep, "message")) && !json_object_get(rep, "env")) {
-		char *t = keep_text(json_string_value(json_object_get(rep, "message")));
-		char *s = xasprintf("lean: the REPL failed on #print axioms: %s", t);
-		free(t);
-		*transient = 1;
-		return s;
-	}
-	json_array_foreach(msgs, i, m) {
-		const char *sev = json_string_value(json_object_get(m, "severity"));
-		if (sev && strcmp(sev, "error") == 0) {
-			char *t = message_text(m), *s = xasprintf("#print axioms %s: %s", name, t);
-			free(t);
-			return s;
-		}
-	}
-	json_array_foreach(msgs, i, m) {
-		const char *d = json_string_value(json_object_get(m, "data")), *q, *p, *end;
-		if (!d || d[0] != '\'' || !(q = strchr(d + 1, '\'')) ||
-		    !names_theorem(d + 1, (size_t)(q - d - 1), name))
-			continue;
-		if (strstr(q, "does not depend on any axioms"))
-			return NULL;
-		if (!(p = strstr(q, "depends on axioms:")) || !(p = strchr(p, '[')) ||
-		    !(end = strchr(p, ']')))
-			continue;
-		for (p++; p < end;) {
-			const char *a, *b;
-			int good = 0;
-			while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t'))
-				p++;
-			a = p;
-			while (p < end && *p != ',' && *p != ' ' && *p != '\n' && *p != '\t')
-				p++;
-			b = p;
-			if (a == b)
-				continue;
-			for (int k = 0; good_axioms[k]; k++)
-				if ((size_t)(b - a) == strlen(good_axioms[k]) &&
-				    memcmp(a, good_axioms[k], (size_t)(b - a)) == 0)
-					good = 1;
-			if (!good)
-				return xasprintf("the proof uses the axiom '%.*s'", (int)(b - a), a);
-		}
-		return NULL;
-	}
-	return xasprintf("#print axioms %s: no answer naming the theorem", name);
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A constant that is no lemma of the library: the theorem itself (and its
- * auxiliary definitions), or a compiler-internal name (a component that
- * starts with '_', or proof_N / match_N / eq_N). */
-static int
-internal_name(const char *s, const char *self)
-{
-	size_t k = strlen(self);
-	const char *c = s;
-
-	if (strncmp(s, self, k) == 0 && (s[k] == '\0' || s[k] == '.'))
-		return 1;
-	for (;;) {
-		const char *dot = strchr(c, '.');
-		size_t n = dot ? (size_t)(dot - c) : strlen(c);
-		if (n && c[0] == '_')
-			return 1;
-		if ((n > 6 && strncmp(c, "proof_", 6) == 0) || (n > 6 && strncmp(c, "match_", 6) == 0) ||
-		    (n > 3 && strncmp(c, "eq_", 3) == 0 && c[3] >= '0' && c[3] <= '9'))
-			return 1;
-		if (!dot)
-			return 0;
-		c = dot + 1;
-	}
-}
-
-/* Append the "lemmas" array for a proof's reply to out: the tactics'
- * usedConstants, filtered, sorted, each once. */
-static void
-put_lemmas(json_t *rep, const char *self, char **out, size_t *len, size_t *cap)
-{
-	json_t *tac = json_object_get(rep, "tactics"), *t, *u;
-	const char **v = NULL;
-	size_t nv = 0, capv = 0, i, j, w = 0;
-
-	json_array_foreach(tac, i, t) {
-		json_array_foreach(json_object_get(t, "usedConstants"), j, u) {
-			const char *s = json_string_value(u);
-			if (!s || internal_name(s, self))
-				continue;
-			xgrow(&v, &capv, nv + 1, sizeof *v);
-			v[nv++] = s;
-		}
-	}
-	if (nv)
-		qsort(v, nv, sizeof *v, cmp_str);
-	xgrow(out, cap, *len + 2, 1);
-	(*out)[(*len)++] = '[';
-	for (i = 0; i < nv; i++) {
-		if (i && strcmp(v[i], v[i - 1]) == 0)
-			continue;
-		if (w++) {
-			xgrow(out, cap, *len + 1, 1);
-			(*out)[(*len)++] = ',';
-		}
-		jscan_put_string(v[i], strlen(v[i]), out, len, cap);
-	}
-	xgrow(out, cap, *len + 1, 1);
-	(*out)[(*len)++] = ']';
-	free(v);
-}
-
-/*
- * The theorem's name from a statement "theorem NAME ..." or "lemma NAME ...",
- * after comments, attributes (@[...]) and modifiers. Returns a malloc'd
- * name, or NULL.
- */
-static char *
-theorem_name(const char *s)
-{
-	static const char *const mods[] = {
-		"private", "protected", "noncomputable", "nonrec", "unsafe", "partial", NULL,
-	};
-	const char *p = s, *a;
-
-	for (;;) {
-		int again = 0;
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (p[0] == '-' && p[1] == '-') {
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		if (p[0] == '/' && p[1] == '-') {
-			int depth = 1;
-			for (p += 2; *p && depth; p++) {
-				if (p[0] == '/' && p[1] == '-')
-					depth++, p++;
-				else if (p[0] == '-' && p[1] == '/')
-					depth--, p++;
-			}
-			continue;
-		}
-		if (p[0] == '@' && p[1] == '[') {
-			int depth = 0;
-			for (p++; *p; p++) {
-				if (*p == '[')
-					depth++;
-				else if (*p == ']' && --depth == 0) {
-					p++;
-					break;
-				}
-			}
-			continue;
-		}
-		for (int i = 0; mods[i]; i++) {
-			size_t k = strlen(mods[i]);
-			if (strncmp(p, mods[i], k) == 0 && (p[k] == ' ' || p[k] == '\n' || p[k] == '\t')) {
-				p += k;
-				again = 1;
-				break;
-			}
-		}
-		if (!again)
-			break;
-	}
-	if (strncmp(p, "theorem", 7) == 0 && (p[7] == ' ' || p[7] == '\n' || p[7] == '\t'))
-		p += 7;
-	else if (strncmp(p, "lemma", 5) == 0 && (p[5] == ' ' || p[5] == '\n' || p[5] == '\t'))
-		p += 5;
-	else
-		return NULL;
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	a = p;
-	while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != ':' &&
-	       *p != '(' && *p != '{' && *p != '[' && strncmp(p, "\xe2\xa6\x83", 3) != 0) {
-		if (strncmp(p, "\xc2\xab", 2) == 0) {          /* «quoted part» */
-			const char *q = strstr(p, "\xc2\xbb");
-			if (!q)
-				return NULL;
-			p = q + 2;
-			continue;
-		}
-		p++;
-	}
-	return p > a ? xstrndup(a, (size_t)(p - a)) : NULL;
-}
-
-/* ---- jobs and the pool */
-
-enum { J_FREE, J_PENDING, J_RUNNING, J_DONE };
-
-struct job {
-	int state;
-	long seq;
-	char *line;            /* the record, NUL-terminated */
-	size_t len;
-	const char *file;      /* lives as long as the reader */
-	long lineno;
-	struct jsonl_err err;  /* err.status != 0: the record is bad */
-	char *header;          /* the context (header) text, its length */
-	size_t hlen;
-	uint64_t hh;           /* hash of the header */
-	char *cmd;             /* the proof's command: statement, newline, proof */
-	size_t cmdlen;
-	char *name;            /* the theorem's name, or NULL */
-	long tokens;
-	struct hash128 key;    /* its cache key */
-	char *extra;           /* the verdict's fields, encoded */
-	size_t nextra, capextra;
-	int ok;
-	int cacheable;
-};
-
-struct stats {
-	long attempts, starts, timeouts, memory, died, badreply;
-};
-
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv_work, cv_done;
-	struct job *w;         /* (nw) the window: record seq is at w[seq % nw] */
-	long nw;
-	long seq_out, seq_in;  /* [seq_out, seq_in) are in the window */
-	int quit;
-	struct lean_cfg cfg;
-	struct vcache *cache;
-	struct stats st;       /* under mu */
-};
-
-struct worker {
-	struct pool *p;
-	struct repl r;
-	pthread_t tid;
-};
-
-static void
-job_release(struct job *j)
-{
-	free(j->line);
-	free(j->header);
-	free(j->cmd);
-	free(j->name);
-	free(j->extra);
-	memset(j, 0, sizeof *j);
-}
-
-static void
-put(struct job *j, const char *s)
-{
-	size_t n = strlen(s);
-
-	xgrow(&j->extra, &j->capextra, j->nextra + n + 1, 1);
-	memcpy(j->extra + j->nextra, s, n);
-	j->nextra += n;
-}
-
-/* The verdict's fields: failed with reason why (or ok, with lemmas from rep). */
-static void
-job_verdict(struct job *j, const char *why, json_t *rep, double ms)
-{
-	char num[48];
-
-	j->nextra = 0;
-	if (!why) {
-		j->ok = 1;
-		put(j, "\"ok\":true,\"lemmas\":");
-		put_lemmas(rep, j->name, &j->extra, &j->nextra, &j->capextra);
-	} else {
-		j->ok = 0;
-		put(j, "\"ok\":false,\"error\":");
-		jscan_put_string(why, strlen(why), &j->extra, &j->nextra, &j->capextra);
-		put(j, ",\"lemmas\":[]");
-	}
-	snprintf(num, sizeof num, ",\"length\":%ld,\"verify_ms\":", j->tokens);
-	put(j, num);
-	ms = round(ms * 1e4) / 1e4;
-	jsonl_format_real(ms, num);
-	put(j, num);
-}
-
-/* The request {"cmd":TEXT[,"env":ENV][,"allTactics":true]} and its blank line. */
-static char *
-request(const char *text, size_t n, long env, int tactics, size_t *len)
-{
-	char *s = NULL, tail[64];
-	size_t cap = 0, k;
-
-	*len = 0;
-	xgrow(&s, &cap, n + 64, 1);
-	memcpy(s, "{\"cmd\":", 7);
-	*len = 7;
-	jscan_put_string(text, n, &s, len, &cap);
-	k = 0;
-	if (env >= 0)
-		k += (size_t)snprintf(tail + k, sizeof tail - k, ",\"env\":%ld", env);
-	if (tactics)
-		k += (size_t)snprintf(tail + k, sizeof tail - k, ",\"allTactics\":true");
-	k += (size_t)snprintf(tail + k, sizeof tail - k, "}\n\n");
-	xgrow(&s, &cap, *len + k + 1, 1);
-	memcpy(s + *len, tail, k + 1);
-	*len += k;
-	return s;
-}
-
-/* Account for an infrastructure failure of w's REPL and kill it. */
-static void
-repl_failed(struct worker *w, enum xres x, const char *why, const struct job *j)
-{
-	struct pool *p = w->p;
-	char last[256];
-
-	stderr_last_line(&w->r, last, sizeof last);
-	repl_kill(&w->r);
-	pthread_mutex_lock(&p->mu);
-	if (x == XR_TIMEOUT)
-		p->st.timeouts++;
-	else if (x == XR_MEMORY)
-		p->st.memory++;
-	else if (x == XR_BADREPLY)
-		p->st.badreply++;
-	else
-		p->st.died++;
-	pthread_mutex_unlock(&p->mu);
-	if (msg_verbosity >= 2 || (msg_verbosity >= 1 && x != XR_TIMEOUT && x != XR_MEMORY))
-		progress("lean process %d restarted: %s on '%s:%ld'%s%s", w->r.id, why, j->file,
-		         j->lineno, last[0] ? ": " : "", last);
-}
-
-/*
- * The environment for j's header in w's REPL (loading it if need be).
- * Returns the header slot, or NULL with *why (malloc'd) and *transient.
- */
-static struct header *
-get_header(struct worker *w, struct job *j, char **why, int *transient)
-{
-	struct repl *r = &w->r;
-	struct header *h;
-	char msg[256];
-	json_t *rep, *msgs, *m;
-	char *req;
-	size_t n, i;
-	enum xres x;
-
-	*transient = 0;
-	for (int k = 0; k < HDR_SLOTS; k++) {
-		h = &r->hdr[k];
-		if (h->text && h->h == j->hh && h->len == j->hlen && memcmp(h->text, j->header, j->hlen) == 0)
-			return h;
-	}
-	req = request(j->header, j->hlen, -1, 0, &n);
-	x = repl_exchange(r, &w->p->cfg, req, n, now_seconds() + w->p->cfg.header_timeout, &rep, msg,
-	                  sizeof msg);
-	free(req);
-	if (x != XR_OK) {
-		/* a command the shell cannot run is a configuration error, not a
-		 * verdict on each of the attempts */
-		if (x == XR_DIED && !r->answered && WIFEXITED(r->status) &&
-		    (WEXITSTATUS(r->status) == 126 || WEXITSTATUS(r->status) == 127)) {
-			char last[256];
-			stderr_last_line(r, last, sizeof last);
-			die(EX_UNAVAILABLE, "--lean-cmd '%s' cannot be run in '%s' (exit status %d)%s%s",
-			    w->p->cfg.cmd, w->p->cfg.project, WEXITSTATUS(r->status),
-			    last[0] ? ": " : "", last);
-		}
-		if (x == XR_TIMEOUT)
-			snprintf(msg, sizeof msg, "timed out after %g s", w->p->cfg.header_timeout);
-		*why = xasprintf("lean: header: %s", msg);
-		*transient = 1;
-		repl_failed(w, x, msg, j);
-		return NULL;
-	}
-	h = &r->hdr[r->hdr_next];
-	r->hdr_next = (r->hdr_next + 1) % HDR_SLOTS;
-	free(h->text);
-	free(h->err);
-	h->h = j->hh;
-	h->text = xmalloc(j->hlen + 1);
-	memcpy(h->text, j->header, j->hlen);
-	h->text[j->hlen] = '\0';
-	h->len = j->hlen;
-	h->err = NULL;
-	h->env = -1;
-	if (json_is_string(json_object_get(rep, "message")) && !json_object_get(rep, "env")) {
-		char *t = keep_text(json_string_value(json_object_get(rep, "message")));
-		h->err = xasprintf("lean: header: the REPL failed: %s", t);
-		free(t);
-	} else if (!json_is_integer(json_object_get(rep, "env"))) {
-		h->err = xstrdup("lean: header: malformed reply from the REPL (no 'env')");
-	} else {
-		h->env = (long)json_integer_value(json_object_get(rep, "env"));
-		msgs = json_object_get(rep, "messages");
-		json_array_foreach(msgs, i, m) {
-			const char *sev = json_string_value(json_object_get(m, "severity"));
-			if (sev && strcmp(sev, "error") == 0) {
-				char *t = message_text(m);
-				h->err = xasprintf("lean: header: %s", t);
-				free(t);
-				break;
-			}
-		}
-	}
-	json_decref(rep);
-	return h;
-}
-
-/* Check j with w's REPL: fills j's verdict. */
-static void
-check(struct worker *w, struct job *j)
-{
-	struct pool *p = w->p;
-	struct repl *r = &w->r;
-	const struct lean_cfg *c = &p->cfg;
-	struct header *h;
-	char msg[256], *why = NULL, *req;
-	json_t *rep = NULL, *ax = NULL;
-	double t0, deadline;
-	size_t n;
-	enum xres x;
-	int transient = 0;
-
-	j->cacheable = 1;
-	if (!j->name) {
-		job_verdict(j, "statement: expected 'theorem NAME' or 'lemma NAME'", NULL, 0);
-		return;
-	}
-	/* a process that has grown past the soft limit goes before it is used */
-	if (r->pid && c->mem_kb && r->check_mem) {
-		r->check_mem = 0;
-		r->mem_checked = now_seconds();
-		if (group_rss_kb(r->pid, c->page_kb) > (long)(MEM_SOFT * (double)c->mem_kb))
-			repl_stop(r);
-	}
-	if (!r->pid) {
-		if (repl_start(r, c, msg, sizeof msg) < 0) {
-			why = xasprintf("lean: %s", msg);
-			j->cacheable = 0;
-			job_verdict(j, why, NULL, 0);
-			free(why);
-			return;
-		}
-		pthread_mutex_lock(&p->mu);
-		p->st.starts++;
-		pthread_mutex_unlock(&p->mu);
-	}
-	if (!(h = get_header(w, j, &why, &transient))) {
-		j->cacheable = 0;
-		job_verdict(j, why, NULL, 0);
-		free(why);
-		return;
-	}
-	if (h->err) {
-		job_verdict(j, h->err, NULL, 0);
-		return;
-	}
-	r->uses++;
-	t0 = now_seconds();
-	deadline = t0 + c->timeout;
-	req = request(j->cmd, j->cmdlen, h->env, 1, &n);
-	x = repl_exchange(r, c, req, n, deadline, &rep, msg, sizeof msg);
-	free(req);
-	if (x == XR_OK && !(why = judge_proof(rep, &transient))) {
-		long env = (long)json_integer_value(json_object_get(rep, "env"));
-		char *pa = xasprintf("#print axioms %s", j->name);
-		req = request(pa, strlen(pa), env, 0, &n);
-		free(pa);
-		x = repl_exchange(r, c, req, n, deadline, &ax, msg, sizeof msg);
-		free(req);
-		if (x == XR_OK)
-			why = judge_axioms(ax, j->name, &transient);
-	}
-	if (x != XR_OK) {
-		if (x == XR_TIMEOUT)
-			snprintf(msg, sizeof msg, "timed out after %g s", c->timeout);
-		why = xasprintf("lean: %s", msg);
-		transient = 1;
-		repl_failed(w, x, msg, j);
-	}
-	if (transient)
-		j->cacheable = 0;
-	job_verdict(j, why, rep, (now_seconds() - t0) * 1e3);
-	/* after a slow attempt (it may have grown the process), and at most
-	 * every MEM_CHECK_EVERY seconds (a scan of /proc is not free), measure
-	 * the group before the next attempt */
-	if (r->pid && (now_seconds() - r->mem_checked >= MEM_CHECK_EVERY || now_seconds() - t0 > 1.0))
-		r->check_mem = 1;
-	free(why);
-	json_decref(rep);
-	json_decref(ax);
-}
-
-/* The next job for w: the oldest pending one whose header w's REPL has, or
- * else the oldest pending one. Called with mu held. */
-static struct job *
-take(struct worker *w)
-{
-	struct pool *p = w->p;
-	struct job *first = NULL;
-
-	for (long s = p->seq_out; s < p->seq_in; s++) {
-		struct job *j = &p->w[s % p->nw];
-		if (j->state != J_PENDING)
-			continue;
-		if (!first)
-			first = j;
-		if (!w->r.pid)
-			break;
-		for (int k = 0; k < HDR_SLOTS; k++)
-			if (w->r.hdr[k].text && w->r.hdr[k].h == j->hh)
-				return j;
-	}
-	return first;
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct pool *p = w->p;
-	sigset_t pipe_set;
-
-	/* a REPL that dies makes write() fail with EPIPE, not kill us */
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct job *j = take(w);
-		if (!j) {
-			if (p->quit)
-				break;
-			pthread_cond_wait(&p->cv_work, &p->mu);
-			continue;
-		}
-		j->state = J_RUNNING;
-		pthread_mutex_unlock(&p->mu);
-		check(w, j);
-		if (j->cacheable && p->cache) {
-			char *v = xmalloc(j->nextra + 3);
-			v[0] = '{';
-			memcpy(v + 1, j->extra, j->nextra);
-			v[j->nextra + 1] = '}';
-			v[j->nextra + 2] = '\0';
-			vcache_put(p->cache, j->key, v, j->nextra + 2);
-			free(v);
-		}
-		pthread_mutex_lock(&p->mu);
-		p->st.attempts++;
-		j->state = J_DONE;
-		pthread_cond_broadcast(&p->cv_done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	repl_stop(&w->r);
-	return NULL;
-}
-
-/* ---- the main thread: records in, verdicts out */
 
 static int
 bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
@@ -1245,57 +43,16 @@ bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
 	return -1;
 }
 
-static long
-count_tokens(const char *s, size_t n)
-{
-	long k = 0;
-	int in = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-		if (!ws && !in)
-			k++;
-		in = !ws;
-	}
-	return k;
-}
-
-/* The identity of the checker for cache keys: the command and the project's
- * toolchain and package manifest. */
-static uint64_t
-project_id(const struct lean_cfg *c)
-{
-	static const char *const files[] = { "lean-toolchain", "lake-manifest.json", NULL };
-	uint64_t acc = hash64(c->cmd, strlen(c->cmd));
-
-	for (int i = 0; files[i]; i++) {
-		char *path = xasprintf("%s/%s", c->project, files[i]), buf[1 << 14];
-		FILE *f = fopen(path, "rb");
-		size_t n;
-		free(path);
-		if (!f)
-			continue;
-		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-			acc = hash64_seed(buf, n, acc);
-		fclose(f);
-	}
-	return acc;
-}
-
 /*
- * Make job j from a record: its fields checked, its command made, its cache
- * key; a cache hit is answered here. Returns 0 (j is pending or done) or -1
- * (a malformed record, in j->err).
+ * Make job j from its record: its fields checked, its check made (the
+ * command, the cache key). Returns 0, or -1 (a malformed record, in j->err).
  */
 static int
-job_make(struct job *j, struct jscan *js, struct hash_fields *hf, const char *pid,
-         struct vcache *cache)
+job_make(struct lean_pool *p, struct lean_job *j, struct jscan *js)
 {
 	const char *system = NULL, *context = NULL, *statement, *proof;
 	size_t clen = 0, slen, plen;
 	struct jsonl_err *err = &j->err;
-	char *txt;
 
 	if (jscan_object(js, j->line, j->len, j->file, j->lineno, err) < 0)
 		return -1;
@@ -1307,52 +64,7 @@ job_make(struct job *j, struct jscan *js, struct hash_fields *hf, const char *pi
 	if (system && strcmp(system, "lean") != 0)
 		return bad(err, j->file, j->lineno,
 		           "field 'system': '%.60s' is not checked by the lean backend", system);
-	j->header = xmalloc(clen + 1);
-	if (clen)
-		memcpy(j->header, context, clen);
-	j->header[clen] = '\0';
-	j->hlen = clen;
-	j->hh = hash64(j->header, clen) | 1;
-	/* the proof follows the statement on a new line */
-	{
-		int nl = slen > 0 && statement[slen - 1] == '\n';
-		j->cmdlen = slen + (nl ? 0 : 1) + plen;
-		j->cmd = xmalloc(j->cmdlen + 1);
-		memcpy(j->cmd, statement, slen);
-		if (!nl)
-			j->cmd[slen] = '\n';
-		memcpy(j->cmd + slen + (nl ? 0 : 1), proof, plen);
-		j->cmd[j->cmdlen] = '\0';
-	}
-	j->name = theorem_name(statement);
-	j->tokens = count_tokens(proof, plen);
-	if (!cache) {
-		j->state = J_PENDING;
-		return 0;
-	}
-	hash_fields_reset(hf);
-	hash_fields_add_str(hf, LEAN_CACHE_VERSION);
-	hash_fields_add_str(hf, pid);
-	hash_fields_add_str(hf, "lean");
-	hash_fields_add(hf, j->header, j->hlen);
-	hash_fields_add(hf, statement, slen);
-	hash_fields_add(hf, proof, plen);
-	j->key = hash_fields_128(hf);
-	txt = vcache_get(cache, j->key);
-	if (txt) {
-		size_t n = strlen(txt);
-		j->nextra = 0;
-		if (n >= 2) {
-			xgrow(&j->extra, &j->capextra, n, 1);
-			memcpy(j->extra, txt + 1, n - 2);
-			j->nextra = n - 2;
-		}
-		j->ok = strncmp(txt, "{\"ok\":true", 10) == 0;
-		free(txt);
-		j->state = J_DONE;
-		return 0;
-	}
-	j->state = J_PENDING;
+	lean_pool_make(p, j, context, clen, statement, slen, proof, plen);
 	return 0;
 }
 
@@ -1364,74 +76,57 @@ static const char *const verdict_fields[] = {
 int
 lean_run(const struct verify_opts *o)
 {
-	struct pool p;
-	struct worker *ws;
+	struct lean_cfg cfg;
+	struct lean_pool *p;
+	struct lean_stats st;
+	struct vcache *cache = NULL;
 	struct jsonl_in *in;
 	struct out out;
 	struct jscan js;
-	struct hash_fields *hf = hash_fields_new();
 	struct stat sb;
-	char pid[17], *obuf = NULL;
+	char *obuf = NULL;
 	size_t olen = 0, ocap = 0, nok = 0, nrec = 0, nbad = 0;
 	int nworkers = o->jobs > 0 ? o->jobs : 1, status = 0, eof = 0, stop_reading = 0, stop = 0;
 	double t0 = now_seconds(), last = t0;
 
-	memset(&p, 0, sizeof p);
-	p.cfg.cmd = o->lean_cmd ? o->lean_cmd : "lake env repl";
-	p.cfg.project = o->lean_project ? o->lean_project : ".";
-	p.cfg.timeout = o->timeout;
-	p.cfg.header_timeout = o->lean_header_timeout > 0 ? o->lean_header_timeout : 600;
-	p.cfg.mem_kb = o->lean_mem_mb * 1024;
-	p.cfg.page_kb = sysconf(_SC_PAGESIZE) / 1024;
-	if (stat(p.cfg.project, &sb) < 0)
-		die(EX_NOINPUT, "cannot open the lean project '%s':", p.cfg.project);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cmd = o->lean_cmd ? o->lean_cmd : "lake env repl";
+	cfg.project = o->lean_project ? o->lean_project : ".";
+	cfg.timeout = o->timeout;
+	cfg.header_timeout = o->lean_header_timeout > 0 ? o->lean_header_timeout : 600;
+	cfg.mem_kb = o->lean_mem_mb * 1024;
+	cfg.page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	if (stat(cfg.project, &sb) < 0)
+		die(EX_NOINPUT, "cannot open the lean project '%s':", cfg.project);
 	if (!S_ISDIR(sb.st_mode))
-		die(EX_NOINPUT, "the lean project '%s' is not a directory", p.cfg.project);
-	hash64_hex(project_id(&p.cfg), pid);
+		die(EX_NOINPUT, "the lean project '%s' is not a directory", cfg.project);
 	if (o->cache)
-		p.cache = vcache_open(o->cache);
+		cache = vcache_open(o->cache);
 	in = jsonl_in_open(o->files, o->nfiles, o->max_line);
 	out_open(&out, o->out);
 	jscan_init(&js);
-
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv_work, NULL);
-	pthread_cond_init(&p.cv_done, NULL);
-	p.nw = 256 + 64L * nworkers;
-	p.w = xcalloc((size_t)p.nw, sizeof *p.w);
-	ws = xcalloc((size_t)nworkers, sizeof *ws);
-	for (int i = 0; i < nworkers; i++) {
-		ws[i].p = &p;
-		ws[i].r.id = i + 1;
-		ws[i].r.in = ws[i].r.out = ws[i].r.err = -1;
-		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0)
-			die(EX_OSERR, "cannot start a thread:");
-	}
+	p = lean_pool_new(&cfg, nworkers, cache);
 
 	while (!stop) {
-		struct job *j;
+		struct lean_job *j;
 
 		/* read while there is room in the window */
-		while (!eof && !stop_reading && p.seq_in - p.seq_out < p.nw) {
+		while (!eof && !stop_reading && (j = lean_pool_slot(p)) != NULL) {
 			const char *line, *file;
 			size_t len;
 			long lineno;
-			int r;
+			int r, made = 0;
 
-			j = &p.w[p.seq_in % p.nw];
-			job_release(j);
 			r = jsonl_in_next(in, &line, &len, &file, &lineno, &j->err);
 			if (r == 0) {
 				eof = 1;
 				break;
 			}
-			j->seq = p.seq_in;
 			if (r < 0) {
 				if (j->err.status == 0)
 					j->err.status = EX_DATAERR;
 				j->line = xstrdup("");
 				j->file = "";
-				j->state = J_DONE;
 			} else {
 				j->line = xmalloc(len + 1);
 				memcpy(j->line, line, len);
@@ -1439,25 +134,15 @@ lean_run(const struct verify_opts *o)
 				j->len = len;
 				j->file = file;
 				j->lineno = lineno;
-				if (job_make(j, &js, hf, pid, p.cache) < 0)
-					j->state = J_DONE;
+				made = job_make(p, j, &js) == 0;
 			}
 			if (j->err.status && !o->keep_going)
 				stop_reading = 1;   /* nothing after a bad record is checked */
-			pthread_mutex_lock(&p.mu);
-			p.seq_in++;
-			if (j->state == J_PENDING)
-				pthread_cond_signal(&p.cv_work);
-			pthread_mutex_unlock(&p.mu);
+			lean_pool_push(p, made);
 		}
-		if (p.seq_out == p.seq_in)
-			break;
 		/* write the oldest record once it is done */
-		j = &p.w[p.seq_out % p.nw];
-		pthread_mutex_lock(&p.mu);
-		while (j->state != J_DONE)
-			pthread_cond_wait(&p.cv_done, &p.mu);
-		pthread_mutex_unlock(&p.mu);
+		if (!(j = lean_pool_oldest(p)))
+			break;
 		if (j->err.status) {
 			nbad++;
 			if (j->err.status == EX_NOINPUT)
@@ -1480,23 +165,14 @@ lean_run(const struct verify_opts *o)
 			nrec++;
 			nok += (size_t)j->ok;
 		}
-		pthread_mutex_lock(&p.mu);
-		job_release(j);
-		p.seq_out++;
-		pthread_mutex_unlock(&p.mu);
+		lean_pool_pop(p);
 		if (msg_verbosity >= 1 && now_seconds() - last > 10) {
 			last = now_seconds();
 			progress("%zu verdicts (%zu ok), %.1f/s", nrec, nok,
 			         (double)nrec / (last - t0));
 		}
 	}
-
-	pthread_mutex_lock(&p.mu);
-	p.quit = 1;
-	pthread_cond_broadcast(&p.cv_work);
-	pthread_mutex_unlock(&p.mu);
-	for (int i = 0; i < nworkers; i++)
-		pthread_join(ws[i].tid, NULL);
+	lean_pool_free(p, &st);
 
 	if (stop) {
 		if (!out.is_stdout)
@@ -1512,33 +188,18 @@ lean_run(const struct verify_opts *o)
 			warn("no records in the input");
 		out_close(&out);
 	}
-	if (p.cache)
-		vcache_save(p.cache);
-	if (p.st.timeouts + p.st.memory + p.st.died + p.st.badreply > 0 || nrec + nbad > 1000)
+	if (cache)
+		vcache_save(cache);
+	if (st.timeouts + st.memory + st.died + st.badreply > 0 || nrec + nbad > 1000)
 		progress("lean: %zu verdicts (%zu ok), %ld checked by %d process%s: %ld started, "
 		         "%ld timed out, %ld over the memory limit, %ld died, %ld unreadable replies, "
 		         "%.1f/s",
-		         nrec, nok, p.st.attempts, nworkers, nworkers == 1 ? "" : "es", p.st.starts,
-		         p.st.timeouts, p.st.memory, p.st.died, p.st.badreply,
+		         nrec, nok, st.attempts, nworkers, nworkers == 1 ? "" : "es", st.starts,
+		         st.timeouts, st.memory, st.died, st.badreply,
 		         (double)nrec / (now_seconds() - t0 + 1e-9));
-	for (int i = 0; i < nworkers; i++) {
-		free(ws[i].r.buf);
-		for (int k = 0; k < HDR_SLOTS; k++) {
-			free(ws[i].r.hdr[k].text);
-			free(ws[i].r.hdr[k].err);
-		}
-	}
-	for (long i = 0; i < p.nw; i++)
-		job_release(&p.w[i]);
-	free(p.w);
-	free(ws);
 	free(obuf);
 	jscan_release(&js);
-	hash_fields_free(hf);
-	vcache_free(p.cache);
+	vcache_free(cache);
 	jsonl_in_close(in);
-	pthread_mutex_destroy(&p.mu);
-	pthread_cond_destroy(&p.cv_work);
-	pthread_cond_destroy(&p.cv_done);
 	return status;
 }

@@ -67,4 +67,5 @@ page_of() {
 	man -l "$R/share/man/man5/stp.yaml.5" >/dev/null
 	man -l "$R/share/man/man7/stp.7" >/dev/null
 	[[ -s $R/share/stp/configs/small.yaml ]]
+	cmp "$STP_ROOT/LICENSE" "$R/share/doc/stp/LICENSE"
 }

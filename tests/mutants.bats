@@ -196,7 +196,7 @@ setup() {
 }
 
 # The one documented difference: stp-verify rejects a statement or hypothesis
-# that is not well formed by the database's syntax axioms (SPEC §1: malformed
+# that is not well formed by the database's syntax axioms (docs/algorithm.md: malformed
 # conjectures are dropped; a steps proof needs it parsed), while metamath.exe
 # accepts a proof that does not use such a hypothesis.
 @test "a malformed hypothesis the proof does not use: metamath.exe accepts, stp-verify rejects" {

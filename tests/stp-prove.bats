@@ -78,6 +78,19 @@ setup() {
 	[[ $n == "$ok" ]]
 }
 
+@test "stp-prove: each --iter draws fresh samples from the same model; the same --iter the same ones" {
+	stp-prove -q --model model.safetensors -n 8 --iter 1 test.jsonl | jq -c 'del(.iter)' >a1.jsonl
+	stp-prove -q --model model.safetensors -n 8 --iter 1 test.jsonl | jq -c 'del(.iter)' >b1.jsonl
+	stp-prove -q --model model.safetensors -n 8 --iter 2 test.jsonl | jq -c 'del(.iter)' >a2.jsonl
+	cmp a1.jsonl b1.jsonl
+	run cmp -s a1.jsonl a2.jsonl
+	assert_failure
+	# most samples differ, not a few
+	same=$(paste -d '\n' <(jq -r .proof a1.jsonl) <(jq -r .proof a2.jsonl) | paste - - |
+		awk -F'\t' '$1 == $2' | wc -l)
+	((same * 2 < $(wc -l <a1.jsonl)))
+}
+
 @test "stp-prove: K per category: prove.k_open, k_conjecture, k_reprove by the record's category" {
 	sed -n 1p test.jsonl | sed 's/}$/,"category":"open"}/' >cat.jsonl
 	sed -n 2p test.jsonl | sed 's/}$/,"category":"conjecture"}/' >>cat.jsonl

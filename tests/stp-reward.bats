@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 #
-# stp-reward.bats - every reward rule of SPEC §1 step 5 on hand-made verdicts
+# stp-reward.bats - every reward rule of docs/algorithm.md, 5. Rewards, on hand-made verdicts
 # (tests/fixtures/reward/), the state, the stats, --final, --init-state, and
 # bad input.
 #
@@ -267,6 +267,27 @@ near() {
 	grep -q '"in_window":2,"elegant":2,"selected":1,' st.json
 }
 
+@test "Wasserstein: a statement of more than 256 hypotheses is embedded whole" {
+	# a model whose context holds 406 hypotheses; c/x1 and c/x2 share their
+	# first 256 and differ in the rest, and the unproved w/u is c/x2: cut at
+	# 256 hypotheses, all three would look alike and c/x1 (the first) win
+	printf 'model:\n  width: 32\n  layers: 1\n  heads: 2\n  ctx: 2048\ntrain:\n  batch: 16\n  steps: 60\n  warmup: 10\n  lr: 0.01\n  seed: 3\n' >long.yaml
+	stp-train -q -c long.yaml -o long.safetensors "$BATS_FILE_TMPDIR/examples.jsonl"
+	ph=$(printf '"|- ph",%.0s' $(seq 256))
+	x1="\"statement\":\"|- ch\",\"hyps\":[$ph$(printf '"|- ch",%.0s' $(seq 149))\"|- ch\"]"
+	x2="\"statement\":\"|- ch\",\"hyps\":[$ph$(printf '"|- ps",%.0s' $(seq 149))\"|- ps\"]"
+	sed -e "s/\"statement\":\"|- ( ph -> ( ps -> ph ) )\",\"hyps\":\[\]/$x1/" \
+		-e "s/\"statement\":\"|- ch\",\"hyps\":\[\"|- ph\",\"|- ( ph -> ch )\"\]/$x2/" \
+		wverdicts.jsonl >many.jsonl
+	{ grep w/t1 wstatements.jsonl; echo "{\"id\":\"w/u\",$x2,\"split\":\"unproved\",\"source\":\"dataset\"}"; } >mstatements.jsonl
+	{ grep w/t1 wstate.jsonl; echo '{"id":"w/u","split":"unproved","best_pass":0.0,"proved":false,"first_iter":null,"attempts":64,"correct":0}'; } >mstate.jsonl
+	run --separate-stderr stp-reward -q --model long.safetensors --iter 3 --statements mstatements.jsonl \
+		--state mstate.jsonl --seeds seeds.jsonl -o ex.jsonl --state-out s.out --stats st.json many.jsonl
+	assert_success
+	assert_equal "$(ids conjecturer)" "c/x2"
+	assert_equal "$(weights conjecturer c/x2)" "2.0"
+}
+
 @test "Wasserstein needs --model (or reward.wasserstein: false): exit 64" {
 	run --separate-stderr stp-reward -q --iter 3 --statements wstatements.jsonl --state wstate.jsonl \
 		--seeds seeds.jsonl -o ex.jsonl --state-out s.out --stats st.json wverdicts.jsonl
@@ -500,7 +521,7 @@ near() {
 	grep -q '"id":"c/x1".*"weight":1.3333333333333333}' ex2.jsonl
 }
 
-# ---- bad input: SPEC §4 exit codes, messages that say where
+# ---- bad input: the exit codes of docs/exit-status.md, messages that say where
 
 @test "bad input: malformed JSON exits 65 naming file:line and the column" {
 	{ head -1 window.jsonl; echo '{"id":"d/t1","ok":tru}'; } >bad.jsonl

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 #
-# stp-seed.bats - seeds for the conjecturer (SPEC §1 step 1) and the
-# prover's input (step 2), on hand-made fixtures (tests/fixtures/seed/)
+# stp-seed.bats - seeds for the conjecturer (docs/algorithm.md, 1. Seeds) and the
+# prover's input (2. Conjectures), on hand-made fixtures (tests/fixtures/seed/)
 #
 # Lemma statements come from data/mm-pc/pc.mm (make data). Exact stdout,
 # stderr and exit status where the rule is exact; counts where the rule is a
@@ -302,7 +302,7 @@ verdicts() {
 	[[ $(nlines) == 400 ]]
 }
 
-# ---- bad input: SPEC §4 exit codes, messages that say where
+# ---- bad input: the exit codes of docs/exit-status.md, messages that say where
 
 @test "bad input: malformed JSON exits 65 naming file:line" {
 	{ head -1 thr.jsonl; echo '{"id":"d/b","ok":true,'; } >bad.jsonl

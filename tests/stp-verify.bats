@@ -172,7 +172,7 @@ golden() {
 	assert_stderr "stp-verify: c.jsonl:1: field 'key': expected 32 hex digits"
 }
 
-# ---- bad input: a clear message with its location, the SPEC exit code
+# ---- bad input: a clear message with its location, the exit code of docs/exit-status.md
 
 @test "malformed JSON: exit 65 naming file:line:column; the records before it are written" {
 	run --separate-stderr stp-verify -q malformed.jsonl

@@ -1,5 +1,5 @@
 /*
- * steps.h - the "steps" proof format (SPEC §3): expand to a normal proof for
+ * steps.h - the "steps" proof format (docs/steps.md): expand to a normal proof for
  * the kernel, and convert database proofs to it
  *
  *   step := Hi | LABEL expr* step*

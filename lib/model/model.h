@@ -192,6 +192,55 @@ void model_generate(struct model *m, const int *prompt, int plen, int nseq,
                     struct model_sample *res);
 
 /*
+ * K samples of one text prompt, the way every sampling tool draws them:
+ * sample i for the record whose id is ID draws from the stream seeded by
+ * rng_seed({seed, hash64(ID), i}) (rng.h, hash.h), so that what it is
+ * depends on neither K, the other records, nor the thread count. A struct
+ * model_ksample holds the settings (the caller sets them after init) and the
+ * buffers for up to kmax samples of max_tokens each (ksample.c).
+ */
+struct model_ksample {
+	float temperature, top_p;   /* 1.0, 1.0 */
+	int max_tokens;             /* new tokens per sample at most */
+	uint64_t seed;              /* the run's seed (0) */
+	int eos;                    /* the token that ends a sample (-1: none) */
+	int kmax;
+	int *ids, n;                /* (n) the prompt's tokens; n 0: none */
+	int max_new;                /* the prompt's budget: max_tokens, less where the
+	                             * context ends */
+	int *gen;                   /* (kmax, max_tokens) the samples' tokens */
+	uint64_t *seeds;            /* (kmax) */
+	struct model_sample *res;   /* (kmax) sample i: res[i].out, .n, .stop */
+};
+
+void model_ksample_init(struct model_ksample *ks, int kmax, int max_tokens);
+void model_ksample_release(struct model_ksample *ks);
+/*
+ * The prompt of the next model_ksample_run: text in tok's ids, and its budget.
+ * Returns 0, or -1 when m cannot read it (no prompt then): *unk (malloc'd,
+ * the caller frees it) is the token not in the vocabulary, or NULL when the
+ * prompt does not fit the context with room for one new token.
+ */
+int model_ksample_prompt(struct model_ksample *ks, const struct model *m,
+                         const struct tokenizer *tok, const char *text, char **unk);
+/*
+ * k (<= kmax) samples of the prompt for the record id, through mask (NULL:
+ * none; see model_generate): ks->res[0..k). Without a prompt every sample
+ * is empty (n 0, MODEL_STOP_LENGTH).
+ */
+void model_ksample_run(struct model_ksample *ks, struct model *m, const char *id, int k,
+                       model_mask_fn *mask, void *mask_ctx);
+
+/*
+ * The sampling seed of an iteration (docs/algorithm.md, "Determinism"): the
+ * run's seed mixed with the iteration, so that each iteration (and each round
+ * of expert iteration) draws fresh samples even when the model did not
+ * change; without an iteration (iter < 0: an evaluation) the seed itself
+ * (ksample.c).
+ */
+uint64_t model_iter_seed(uint64_t seed, long iter);
+
+/*
  * Checkpoints: safetensors (8-byte little-endian header length, a JSON header,
  * then the tensors' float32 data), Hugging Face Llama tensor names and PyTorch
  * shapes. "__metadata__" holds "format": "pt", "stp_config" (the config as

@@ -1008,7 +1008,7 @@ mut_stmt_syntax(struct mstate *w)
 
 /* An extra hypothesis the proof does not use, and that is not a well-formed
  * statement: metamath.exe accepts the proof; stp-verify rejects a malformed
- * statement or hypothesis by design (SPEC: malformed conjectures are
+ * statement or hypothesis by design (docs/algorithm.md: malformed conjectures are
  * dropped; a steps proof needs the statement parsed). */
 static int
 mut_hyp_malformed(struct mstate *w)

@@ -1,11 +1,15 @@
 /*
- * test_lean.c - unit tests for stp-verify/lean.c: the REPL's framing, the
+ * test_lean.c - unit tests for lib/backend/lean.c: the REPL's framing, the
  * judgement of its replies, theorem names, lemmas
  *
- * lean.c's helpers are static: the file is included whole. The pool itself
- * is tested against the scripted REPL in tests/lean.bats.
+ * The pool itself is tested against the scripted REPL in tests/lean.bats.
  */
-#include "../../stp-verify/lean.c"
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "backend/lean.h"
 
 #include "unit.h"
 
@@ -16,7 +20,7 @@ test_theorem_name(void)
 
 #define NAME(stmt, want)                                                  \
 	do {                                                              \
-		s = theorem_name(stmt);                                   \
+		s = lean_theorem_name(stmt);                                   \
 		CHECK_STR_EQ(s, want);                                    \
 		free(s);                                                  \
 	} while (0)
@@ -43,17 +47,17 @@ test_find_reply(void)
 	const char *c = "{\"env\": 1}\n";          /* no blank line yet */
 	const char *d = "{\"env\": 1}\n\n{\"env\": 2}\n\n";
 
-	n = find_reply(a, strlen(a), &start, &used);
+	n = lean_find_reply(a, strlen(a), &start, &used);
 	CHECK_INT_EQ(n, strlen(a) - 1);
 	CHECK_INT_EQ(start, 0);
 	CHECK_INT_EQ(used, strlen(a));
-	n = find_reply(b, strlen(b), &start, &used);
+	n = lean_find_reply(b, strlen(b), &start, &used);
 	CHECK_MEM_EQ(b + start, n, "{\"env\": 1}\n", 11);
 	CHECK_INT_EQ(used, strlen(b) - 4);
-	CHECK_INT_EQ(find_reply(c, strlen(c), &start, &used), 0);
-	CHECK_INT_EQ(find_reply(c, 5, &start, &used), 0);
-	CHECK_INT_EQ(find_reply("\n\n\n", 3, &start, &used), 0);
-	n = find_reply(d, strlen(d), &start, &used);
+	CHECK_INT_EQ(lean_find_reply(c, strlen(c), &start, &used), 0);
+	CHECK_INT_EQ(lean_find_reply(c, 5, &start, &used), 0);
+	CHECK_INT_EQ(lean_find_reply("\n\n\n", 3, &start, &used), 0);
+	n = lean_find_reply(d, strlen(d), &start, &used);
 	CHECK_MEM_EQ(d + start, n, "{\"env\": 1}\n", 11);
 	CHECK_INT_EQ(used, 12);
 }
@@ -64,15 +68,15 @@ test_parse_reply(void)
 	const char *noise = "Processing incremental state [pos: 0..3]:\nfoo\n{\"env\": 4}\n";
 	json_t *j;
 
-	j = parse_reply("{\"env\":\n 3}\n", 12);
+	j = lean_parse_reply("{\"env\":\n 3}\n", 12);
 	CHECK(j && json_integer_value(json_object_get(j, "env")) == 3);
 	json_decref(j);
-	j = parse_reply(noise, strlen(noise));
+	j = lean_parse_reply(noise, strlen(noise));
 	CHECK(j && json_integer_value(json_object_get(j, "env")) == 4);
 	json_decref(j);
-	CHECK(parse_reply("[1, 2]\n", 7) == NULL);
-	CHECK(parse_reply("{\"env\": \n", 9) == NULL);
-	CHECK(parse_reply("uncaught exception\n", 19) == NULL);
+	CHECK(lean_parse_reply("[1, 2]\n", 7) == NULL);
+	CHECK(lean_parse_reply("{\"env\": \n", 9) == NULL);
+	CHECK(lean_parse_reply("uncaught exception\n", 19) == NULL);
 }
 
 /* judge_axioms on a reply with one info message data. */
@@ -82,7 +86,7 @@ axioms(const char *data, const char *name)
 	json_t *rep = json_pack("{s:i,s:[{s:s,s:{s:i,s:i},s:s}]}", "env", 2, "messages",
 	                        "severity", "info", "pos", "line", 1, "column", 0, "data", data);
 	int transient;
-	char *why = judge_axioms(rep, name, &transient);
+	char *why = lean_judge_axioms(rep, name, &transient);
 
 	json_decref(rep);
 	return why;
@@ -122,35 +126,35 @@ test_judge_proof(void)
 	char *w;
 
 	rep = json_loads("{\"env\": 3}", 0, NULL);
-	CHECK_STR_EQ(judge_proof(rep, &transient), NULL);
+	CHECK_STR_EQ(lean_judge_proof(rep, &transient), NULL);
 	json_decref(rep);
 	rep = json_loads("{\"env\": 3, \"messages\": [{\"severity\": \"warning\", \"pos\": "
 	                 "{\"line\": 2, \"column\": 2}, \"data\": \"unused variable\"}, "
 	                 "{\"severity\": \"error\", \"pos\": {\"line\": 3, \"column\": 4}, "
 	                 "\"data\": \"unsolved goals\\n⊢ False\"}]}", 0, NULL);
-	w = judge_proof(rep, &transient);
+	w = lean_judge_proof(rep, &transient);
 	CHECK_STR_EQ(w, "3:4: error: unsolved goals\n⊢ False");
 	CHECK_INT_EQ(transient, 0);
 	free(w);
 	json_decref(rep);
 	rep = json_loads("{\"env\": 3, \"messages\": [{\"severity\": \"warning\", \"pos\": "
 	                 "{\"line\": 2, \"column\": 2}, \"data\": \"unused variable\"}]}", 0, NULL);
-	CHECK_STR_EQ(judge_proof(rep, &transient), NULL);
+	CHECK_STR_EQ(lean_judge_proof(rep, &transient), NULL);
 	json_decref(rep);
 	rep = json_loads("{\"env\": 3, \"messages\": [{\"severity\": \"warning\", \"pos\": "
 	                 "{\"line\": 2, \"column\": 2}, \"data\": \"nlinarith failed\"}]}", 0, NULL);
-	w = judge_proof(rep, &transient);
+	w = lean_judge_proof(rep, &transient);
 	CHECK_STR_EQ(w, "2:2: warning: nlinarith failed");
 	free(w);
 	json_decref(rep);
 	rep = json_loads("{\"env\": 3, \"sorries\": [{\"pos\": {\"line\": 2, \"column\": 7}, "
 	                 "\"goal\": \"⊢ True\"}]}", 0, NULL);
-	w = judge_proof(rep, &transient);
+	w = lean_judge_proof(rep, &transient);
 	CHECK_STR_EQ(w, "2:7: the proof has a sorry");
 	free(w);
 	json_decref(rep);
 	rep = json_loads("{\"message\": \"Unknown environment.\"}", 0, NULL);
-	w = judge_proof(rep, &transient);
+	w = lean_judge_proof(rep, &transient);
 	CHECK_STR_EQ(w, "lean: the REPL failed: Unknown environment.");
 	CHECK_INT_EQ(transient, 1);
 	free(w);
@@ -167,13 +171,13 @@ test_lemmas(void)
 	char *out = NULL;
 	size_t len = 0, cap = 0;
 
-	put_lemmas(rep, "foo", &out, &len, &cap);
+	lean_put_lemmas(rep, "foo", &out, &len, &cap);
 	CHECK_MEM_EQ(out, len, "[\"Eq.mpr\",\"Nat.add_comm\",\"Real.sqrt_nonneg\",\"foo_bar\"]",
 	             strlen("[\"Eq.mpr\",\"Nat.add_comm\",\"Real.sqrt_nonneg\",\"foo_bar\"]"));
 	free(out);
 	json_decref(rep);
-	CHECK(internal_name("Nat.rec.eq_1", "foo"));
-	CHECK(!internal_name("Nat.eq_zero_of_le", "foo"));
+	CHECK(lean_internal_name("Nat.rec.eq_1", "foo"));
+	CHECK(!lean_internal_name("Nat.eq_zero_of_le", "foo"));
 }
 
 static void
@@ -181,13 +185,13 @@ test_request(void)
 {
 	const char *cmd = "theorem t : \"a\" := by\n  simp";
 	size_t n;
-	char *r = request(cmd, strlen(cmd), 7, 1, &n);
+	char *r = lean_request(cmd, strlen(cmd), 7, 1, &n);
 
 	CHECK_STR_EQ(r, "{\"cmd\":\"theorem t : \\\"a\\\" := by\\n  simp\",\"env\":7,"
 	                "\"allTactics\":true}\n\n");
 	CHECK_INT_EQ(n, strlen(r));
 	free(r);
-	r = request("import Mathlib", 14, -1, 0, &n);
+	r = lean_request("import Mathlib", 14, -1, 0, &n);
 	CHECK_STR_EQ(r, "{\"cmd\":\"import Mathlib\"}\n\n");
 	free(r);
 }

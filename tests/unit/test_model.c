@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "model/model.h"
+#include "model/tokenizer.h"
 #include "msg.h"
 #include "rng.h"
 #include "unit.h"
@@ -507,6 +509,77 @@ test_embed(void)
 	model_free(m2);
 }
 
+/* model_ksample: sample i for a record is model_generate's from the seed
+ * rng_seed({seed, hash64(id), i}), whatever k; a prompt the model
+ * cannot read gives k empty samples. */
+static void
+test_ksample(void)
+{
+	struct model_config c = mid_config();
+	struct model *m = model_new(&c, 3, 2);
+	struct model_ksample ks;
+	struct model_sample one;
+	struct model_sample_opts o = { .temperature = 0.9f, .top_p = 0.95f, .max_new = 20,
+	                               .eos = 2 };
+	const char *toks[301];
+	char names[301][8], *unk, *longp = xcalloc(4 * 96 + 1, 1);
+	int prompt[5] = { 3, 1, 4, 1, 5 }, out[20], first[2][20], n[2];
+	struct tokenizer *tok;
+	uint64_t idh = hash64("x/1", 3);
+
+	for (int i = 0; i < 301; i++) {
+		snprintf(names[i], sizeof names[i], i == 2 ? "<eos>" : "t%d", i);
+		toks[i] = names[i];
+	}
+	tok = tokenizer_from_list(toks, 301, NULL, 0);
+	model_ksample_init(&ks, 5, 20);
+	ks.temperature = 0.9f;
+	ks.top_p = 0.95f;
+	ks.seed = 77;
+	ks.eos = 2;
+	CHECK_INT_EQ(model_ksample_prompt(&ks, m, tok, "t3 t1 t4 t1 t5", &unk), 0);
+	CHECK_INT_EQ(ks.max_new, 20);
+	model_ksample_run(&ks, m, "x/1", 2, NULL, NULL);
+	for (int i = 0; i < 2; i++) {
+		n[i] = ks.res[i].n;
+		memcpy(first[i], ks.res[i].out, sizeof(int) * (size_t)n[i]);
+	}
+	model_ksample_run(&ks, m, "x/1", 5, NULL, NULL);
+	for (int i = 0; i < 5; i++) {
+		uint64_t w[3] = { 77, idh, (uint64_t)i }, seed = rng_seed(w, 3);
+		one.out = out;
+		model_generate(m, prompt, 5, 1, &seed, &o, &one);
+		CHECK_INT_EQ(ks.res[i].n, one.n);
+		CHECK_INT_EQ(ks.res[i].stop, one.stop);
+		CHECK_MEM_EQ(ks.res[i].out, sizeof(int) * (size_t)ks.res[i].n, out,
+		             sizeof(int) * (size_t)one.n);
+		if (i < 2)
+			CHECK_MEM_EQ(first[i], sizeof(int) * (size_t)n[i], out,
+			             sizeof(int) * (size_t)one.n);
+	}
+	/* an unknown token, a prompt that fills the context: no prompt */
+	CHECK_INT_EQ(model_ksample_prompt(&ks, m, tok, "t3 t1 t4 t1 zz", &unk), -1);
+	CHECK_STR_EQ(unk, "zz");
+	free(unk);
+	model_ksample_run(&ks, m, "x/1", 3, NULL, NULL);
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT_EQ(ks.res[i].n, 0);
+		CHECK_INT_EQ(ks.res[i].stop, MODEL_STOP_LENGTH);
+	}
+	for (int i = 0; i < 96; i++)
+		memcpy(longp + 3 * i, "t7 ", 3);
+	CHECK_INT_EQ(model_ksample_prompt(&ks, m, tok, longp, &unk), -1);
+	CHECK_STR_EQ(unk, NULL);
+	/* 90 tokens leave room for 6 new ones */
+	longp[3 * 90] = '\0';
+	CHECK_INT_EQ(model_ksample_prompt(&ks, m, tok, longp, &unk), 0);
+	CHECK_INT_EQ(ks.max_new, 6);
+	free(longp);
+	model_ksample_release(&ks);
+	tokenizer_free(tok);
+	model_free(m);
+}
+
 static void
 test_lr_schedule(void)
 {
@@ -522,6 +595,17 @@ test_lr_schedule(void)
 	CHECK(fabsf(model_lr(&o, 60) - 0.55f) < 1e-6f);
 	CHECK(fabsf(model_lr(&o, 110) - 0.1f) < 1e-6f);
 	CHECK(fabsf(model_lr(&o, 1000) - 0.1f) < 1e-6f);
+}
+
+/* docs/algorithm.md, 3: each iteration its own samples; no iteration, the seed */
+static void
+test_iter_seed(void)
+{
+	CHECK_UINT_EQ(model_iter_seed(7, -1), 7ULL);
+	CHECK_UINT_EQ(model_iter_seed(7, 3), model_iter_seed(7, 3));
+	CHECK(model_iter_seed(7, 1) != model_iter_seed(7, 2));
+	CHECK(model_iter_seed(7, 1) != model_iter_seed(8, 1));
+	CHECK(model_iter_seed(7, 0) != 7ULL);
 }
 
 static void
@@ -555,7 +639,9 @@ main(void)
 	RUN(test_samples_identical);
 	RUN(test_sample_stops);
 	RUN(test_embed);
+	RUN(test_ksample);
 	RUN(test_lr_schedule);
+	RUN(test_iter_seed);
 	RUN(test_config_json);
 	return unit_done();
 }

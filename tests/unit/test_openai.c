@@ -1,5 +1,5 @@
 /*
- * test_openai.c - the OpenAI-compatible protocol (lib/openai.c): request
+ * test_openai.c - the OpenAI-compatible protocol (lib/backend/openai.c): request
  * bodies, replies as vLLM, SGLang and llama.cpp shape them, malformed
  * replies, error bodies, what each status means, Retry-After, back-off,
  * seeds, stop sequences, the fallback embedding, the flags and the
@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "msg.h"
-#include "openai.h"
+#include "backend/openai.h"
 
 static int
 parse(const char *body, int asked, struct oai_reply *r, char *err)

@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli.h"
 #include "config.h"
 #include "hash.h"
 #include "jsonl.h"
@@ -97,33 +98,6 @@ oai_cli_init(struct oai_cli *cli)
 	cli->timeout = cli->backoff = -1;
 }
 
-static long
-cli_int(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
-		    max, s);
-	return v;
-}
-
-static double
-cli_real(const char *flag, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		die(EX_USAGE, "%s: expected a number from %g to %g, got '%s'", flag, min, max, s);
-	return v;
-}
-
 int
 oai_cli_parse(struct oai_cli *cli, int code, const char *arg)
 {
@@ -133,17 +107,17 @@ oai_cli_parse(struct oai_cli *cli, int code, const char *arg)
 		      sizeof *cli->endpoints);
 		cli->endpoints[cli->nendpoints++] = arg;
 		return 1;
-	case 1: cli->concurrency = (int)cli_int("--concurrency", arg, 1, 4096); return 1;
-	case 2: cli->timeout = cli_real("--timeout", arg, 0.001, 86400); return 1;
-	case 3: cli->retries = (int)cli_int("--retries", arg, 0, 1000); return 1;
+	case 1: cli->concurrency = (int)cli_long("--concurrency", arg, 1, 4096); return 1;
+	case 2: cli->timeout = cli_double("--timeout", arg, 0.001, 86400); return 1;
+	case 3: cli->retries = (int)cli_long("--retries", arg, 0, 1000); return 1;
 	case 4:
 		xgrow(&cli->stop, &cli->capstop, cli->nstop + 1, sizeof *cli->stop);
 		cli->stop[cli->nstop++] = arg;
 		return 1;
-	case 5: cli->choices = (int)cli_int("--choices", arg, 1, 1024); return 1;
+	case 5: cli->choices = (int)cli_long("--choices", arg, 1, 1024); return 1;
 	case 6: cli->api_key_env = arg; return 1;
-	case 7: cli->backoff = cli_real("--backoff", arg, 0, 3600); return 1;
-	case 8: cli->window = (int)cli_int("--window", arg, 1, 1L << 24); return 1;
+	case 7: cli->backoff = cli_double("--backoff", arg, 0, 3600); return 1;
+	case 8: cli->window = (int)cli_long("--window", arg, 1, 1L << 24); return 1;
 	}
 	return 0;
 }
@@ -173,6 +147,35 @@ oai_cli_apply(const struct oai_cli *cli, struct oai_config *c, const char **api_
 		c->backoff = cli->backoff;
 	if (cli->window > 0)
 		c->window = cli->window;
+}
+
+void
+oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *cli,
+                 const char *model, const char *stop_key, int max_tokens, double temperature,
+                 double top_p, uint64_t seed)
+{
+	const char *key_env = "OPENAI_API_KEY", *const *stop;
+	size_t nstop = 0;
+
+	oai_config_init(c);
+	oai_config_load(c, cf, &key_env);
+	oai_cli_apply(cli, c, &key_env);
+	if (model)
+		c->model = model;
+	if (!c->model)
+		die(EX_USAGE, "no model: give --model NAME (or openai.model in the configuration)");
+	if (c->nendpoints == 0)
+		die(EX_USAGE, "no endpoint: give --endpoint URL (or openai.endpoints in the "
+		              "configuration)");
+	c->api_key = getenv(key_env);
+	c->max_tokens = max_tokens;
+	c->temperature = temperature;
+	c->top_p = top_p;
+	c->seed = seed;
+	if (!cli->nstop && config_strlist(cf, stop_key, &stop, &nstop)) {
+		c->stop = stop;
+		c->nstop = nstop;
+	}
 }
 
 void

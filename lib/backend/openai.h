@@ -59,7 +59,7 @@
  *
  * Embeddings. POST /v1/embeddings {"model","input","encoding_format":"float"}
  * where the server has it (vLLM with a pooling runner, e.g. --runner pooling
- * with MEAN pooling and normalisation, which is the SPEC's mean-pooled last
+ * with MEAN pooling and normalisation, which is docs/records.md's mean-pooled last
  * hidden state; llama.cpp with --embeddings --pooling mean); the vector is
  * L2-normalised. A server without it (HTTP 404, 405, 501, or 400 saying so)
  * marks the job `unsupported`; the documented fallback is oai_embed_hash(),
@@ -158,6 +158,19 @@ int oai_cli_parse(struct oai_cli *cli, int code, const char *arg);
 void oai_cli_apply(const struct oai_cli *cli, struct oai_config *c, const char **api_key_env);
 void oai_cli_release(struct oai_cli *cli);
 
+/*
+ * The configuration of a tool's run with --backend openai, in one call: the
+ * defaults, the 'openai' section of cf, the flags in cli over them, model
+ * (--model as given on the command line, or NULL) over openai.model, the API
+ * key from its environment variable, the sampling settings, and the stop
+ * sequences of --stop, else of the tool's stop_key ("prove.stop"), else none.
+ * Strings stay borrowed from cf and cli. Dies with 64 when there is no model
+ * or no endpoint.
+ */
+void oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *cli,
+                      const char *model, const char *stop_key, int max_tokens,
+                      double temperature, double top_p, uint64_t seed);
+
 /* ---- jobs */
 
 enum oai_kind {
@@ -246,6 +259,47 @@ void oai_stats_line(const struct oai_client *c, char *buf, size_t len);
 int oai_embed_all(const struct oai_config *cfg, const char *const *texts, size_t n,
                   int fallback_dim, float **out, int *dim, int *fallback, char *err,
                   size_t errlen);
+
+/* ---- a tool's run: records in, jobs, results out in order (records.c) */
+
+struct jsonl_in;
+struct jsonl_err;
+struct out;
+
+/* The job of one record (line[0..len), read at file:lineno), its tag the
+ * caller's; or NULL with the reason in *err (status 0 means EX_DATAERR): a
+ * malformed record. Called in the reader thread. */
+typedef struct oai_job *(*oai_make_fn)(void *ctx, const char *line, size_t len,
+                                       const char *file, long lineno, struct jsonl_err *err);
+
+/*
+ * The records of a tool's input, each made into a job by make(). A malformed
+ * record becomes an OAI_MARK job, handed back in order like the others: with
+ * keep_going it is warned about ("MSG (skipped)"), counted in nbad and
+ * skipped; without, nothing after it is read, and when its turn comes the
+ * output is aborted and the tool dies with the record's status. The caller
+ * sets the fields above `nbad`; deliver() gets every other job, and owns it.
+ */
+struct oai_records {
+	struct jsonl_in *in;
+	int keep_going;
+	struct out *out;               /* aborted when the run stops on an error */
+	oai_make_fn make;
+	oai_deliver_fn deliver;
+	void *ctx;                     /* make's and deliver's */
+	long nbad;                     /* malformed records skipped */
+	int stop;                      /* a malformed record without keep_going: read no more */
+};
+
+/* The next record's job, or NULL at the end (an oai_next_fn on r). */
+struct oai_job *oai_records_next(void *r);
+/* A finished job to deliver(), or a malformed record's dealt with as said
+ * above (an oai_deliver_fn on r). */
+void oai_records_deliver(void *r, struct oai_job *j);
+/* oai_run(c) over the records: on a failure the output is aborted and the
+ * tool dies with the client's status and message; then a warning if the
+ * input held no records, and the client's stats line as progress. */
+void oai_records_run(struct oai_records *r, struct oai_client *c);
 
 /* ---- the protocol, exposed for tests */
 
