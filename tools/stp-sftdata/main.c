@@ -13,7 +13,7 @@
  *     target Y's statement. set.mm is one file where STP had Mathlib's many, so
  *     each (L, Y) gets one X, drawn among the earlier theorems using L; a
  *     lemma gives at most --lemma-cap examples (default 0.1 n, n the dataset
- *     size, as SPEC §1 caps seeds), a random subset beyond that; and with
+ *     size, as docs/algorithm.md caps seeds), a random subset beyond that; and with
  *     probability 0.5 a Y also gets a trivial-lemma example, X drawn among the
  *     eight theorems before it;
  *   - with --labels: label -> statement for every axiom and dataset theorem
