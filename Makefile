@@ -436,7 +436,7 @@ $(1)/$(EVD)/verdicts.jsonl: $(1)/$(EVD)/attempts.jsonl $(TOOLS_)
 	bin/stp-verify -q -c $(R)/config.yaml --db $(DB) --cache $(R)/verdict-cache.jsonl -o $$@ $$<
 
 $(1)/$(EVD)/passk.json: $(1)/$(EVD)/verdicts.jsonl $(TOOLS_)
-	bin/stp-passk -k $(EVKS) $$< >$$@.tmp && mv $$@.tmp $$@
+	bin/stp-passk --ks $(EVKS) $$< >$$@.tmp && mv $$@.tmp $$@
 endef
 $(eval $(call EVAL_RULES,$(IN)))
 $(eval $(call EVAL_RULES,$(EN)))

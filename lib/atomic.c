@@ -18,10 +18,12 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "msg.h"
 
@@ -355,12 +357,114 @@ atomic_abort(struct atomic_file *af)
 	forget(af);
 }
 
+/* ---- gzip outputs: a stdio stream (fopencookie) whose writes go through
+ * zlib's deflate into the file's own stream */
+
+#define OUT_GZ_BUF (64u << 10)   /* deflate's output buffer, bytes */
+
+struct out_gz {
+	z_stream zs;
+	FILE *raw;             /* the file's stream: the compressed bytes go there */
+	unsigned char buf[OUT_GZ_BUF];
+};
+
+/* Deflate data[0..len) with flush and write what comes out; -1 (errno set)
+ * when the file's stream refuses it. */
+static int
+gz_deflate(struct out_gz *g, const char *data, size_t len, int flush)
+{
+	g->zs.next_in = (unsigned char *)data;   /* zlib does not write it */
+	g->zs.avail_in = (uInt)len;
+	do {
+		size_t have;
+		g->zs.next_out = g->buf;
+		g->zs.avail_out = OUT_GZ_BUF;
+		if (deflate(&g->zs, flush) == Z_STREAM_ERROR)
+			die(EX_SOFTWARE, "deflate failed");
+		have = OUT_GZ_BUF - g->zs.avail_out;
+		if (have && fwrite(g->buf, 1, have, g->raw) != have) {
+			if (!errno)
+				errno = EIO;
+			return -1;
+		}
+	} while (g->zs.avail_out == 0 || g->zs.avail_in > 0);
+	return 0;
+}
+
+static ssize_t
+gz_write(void *cookie, const char *data, size_t len)
+{
+	/* stdio hands over at most its buffer at a time: uInt is enough */
+	return gz_deflate(cookie, data, len, Z_NO_FLUSH) < 0 ? -1 : (ssize_t)len;
+}
+
+/* The end of the gzip stream; the file's own stream stays open. */
+static int
+gz_close(void *cookie)
+{
+	struct out_gz *g = cookie;
+	int r = gz_deflate(g, "", 0, Z_FINISH);
+
+	deflateEnd(&g->zs);
+	return r;
+}
+
+/* Put a deflating stream in front of o->raw. */
+static void
+gz_open(struct out *o, const char *path)
+{
+	cookie_io_functions_t io = { NULL, gz_write, NULL, gz_close };
+	struct out_gz *g = xcalloc(1, sizeof *g);
+
+	g->raw = o->raw;
+	/* 15 + 16: a 32 KiB window and a gzip (not zlib) wrapper, whose header
+	 * has no name and time 0 */
+	if (deflateInit2(&g->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
+		die(EX_OSERR, "out of memory (deflate for '%s')", path);
+	o->fp = fopencookie(g, "w", io);
+	if (!o->fp)
+		die(EX_OSERR, "out of memory (stream for '%s')", path);
+	setvbuf(o->fp, NULL, _IOFBF, OUT_GZ_BUF);
+	o->gz = g;
+}
+
+/* Finish a gzip output's stream (the file's own is left to the caller);
+ * dies with EX_IOERR when a write failed. */
+static void
+gz_finish(struct out *o, const char *path)
+{
+	int bad = ferror(o->fp) != 0;
+
+	errno = 0;
+	if (fclose(o->fp) != 0)
+		bad = 1;
+	free(o->gz);
+	o->gz = NULL;
+	o->fp = o->raw;
+	if (bad) {
+		if (!errno)
+			errno = EIO;
+		if (!o->is_device)
+			atomic_abort(&o->af);
+		die(EX_IOERR, "cannot write '%s':", path);
+	}
+}
+
+static int
+ends_with_gz(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
 void
 out_open(struct out *o, const char *path)
 {
 	memset(o, 0, sizeof(*o));
 	if (!path || strcmp(path, "-") == 0) {
-		o->fp = stdout;
+		o->fp = o->raw = stdout;
 		o->is_stdout = 1;
 		return;
 	}
@@ -371,15 +475,18 @@ out_open(struct out *o, const char *path)
 	{
 		struct stat st;
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			o->fp = fopen(path, "w");
+			o->fp = o->raw = fopen(path, "w");
 			if (!o->fp)
 				die(EX_CANTCREAT, "cannot open '%s':", path);
 			o->is_device = 1;
-			return;
 		}
 	}
-	atomic_open(&o->af, path);
-	o->fp = o->af.fp;
+	if (!o->is_device) {
+		atomic_open(&o->af, path);
+		o->fp = o->raw = o->af.fp;
+	}
+	if (ends_with_gz(path))
+		gz_open(o, path);
 }
 
 void
@@ -389,6 +496,8 @@ out_finish(struct out *o)
 		out_close(o);
 		return;
 	}
+	if (o->gz)
+		gz_finish(o, o->af.path);
 	atomic_finish(&o->af);
 }
 
@@ -407,9 +516,13 @@ out_close(struct out *o)
 	if (o->is_stdout) {
 		close_stdout();
 	} else if (o->is_device) {
+		if (o->gz)
+			gz_finish(o, "output");
 		if (fflush(o->fp) != 0 || ferror(o->fp) || fclose(o->fp) != 0)
 			die(EX_IOERR, "write error:");
 	} else {
+		if (o->gz)
+			gz_finish(o, o->af.path);
 		atomic_commit(&o->af);
 	}
 	o->fp = NULL;

@@ -38,11 +38,16 @@ void atomic_abort(struct atomic_file *af);
  * Convenience for tools with "-o FILE": returns stdout when path is NULL or
  * "-", the path itself when it names a device or a FIFO (/dev/null), otherwise
  * an atomic file's stream. out_close() commits (or, for stdout,
- * calls close_stdout()).
+ * calls close_stdout()). A path ending in ".gz" is written gzip-compressed
+ * (zlib, no name and no time in the header, so the same records give the
+ * same bytes): fp is then a stream that deflates into the file's, and a
+ * reader of jsonl.h reads it back as it was written.
  */
 struct out {
 	struct atomic_file af;
-	FILE *fp;
+	FILE *fp;              /* what the caller writes to */
+	FILE *raw;             /* the file's own stream (fp unless gzip) */
+	struct out_gz *gz;     /* the deflate state of a .gz output, or NULL */
 	int is_stdout;
 	int is_device;         /* path names a device or a FIFO: written in place */
 };

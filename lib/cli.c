@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "msg.h"
 
 #ifndef STP_VERSION
@@ -94,4 +96,96 @@ cli_version(void)
 	printf("%s %s\n", msg_prog, STP_VERSION);
 	close_stdout();
 	exit(0);
+}
+
+void
+cli_init(struct cli *cl, int argc, char **argv, const char *usage)
+{
+	msg_init(argv[0]);
+	memset(cl, 0, sizeof *cl);
+	cl->usage = usage;
+	cl->config = cli_config(argc, argv);
+	opterr = 0;
+}
+
+struct config *
+cli_config_apply(const struct cli *cl, const struct config_key *keys, void *opts)
+{
+	struct config *cf = config_load(cl->config);
+
+	config_apply(cf, keys, opts);
+	return cf;
+}
+
+void
+cli_print_config(const struct config_key *keys, const void *opts)
+{
+	config_print(stdout, keys, opts);
+	close_stdout();   /* dies with 74 on a write error */
+	exit(0);
+}
+
+int
+cli_option(struct cli *cl, int c, char **argv)
+{
+	switch (c) {
+	case 'c': break;   /* read by cli_init */
+	case 'o': cl->out = optarg; break;
+	case 'k': cl->keep_going = 1; break;
+	case 'q': msg_verbosity = 0; break;
+	case 'h':
+		fputs(cl->usage, stdout);
+		close_stdout();
+		exit(0);
+	case CLI_OPT_VERSION: cli_version(); break;
+	case CLI_OPT_PRINT_CONFIG: cl->print_config = 1; break;
+	case '?':
+	case ':':
+		cli_bad_option(argv, c);
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+void
+cli_bad_record(struct cli *cl, int status, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (!cl->keep_going)
+		die(status, "%s", text);
+	warn("%s (skipped)", text);
+	cl->nbad++;
+}
+
+void
+cli_skip(struct cli *cl, const struct jsonl_err *err)
+{
+	cli_bad_record(cl, err->status ? err->status : EX_DATAERR, "%s", err->msg);
+}
+
+int
+cli_status(const struct cli *cl)
+{
+	if (!cl->nbad)
+		return 0;
+	error("%ld malformed record%s skipped", cl->nbad, cl->nbad == 1 ? "" : "s");
+	return EX_DATAERR;
+}
+
+int
+cli_enum(const char *flag, const char *s, const char *const *names)
+{
+	int i = config_enum_index(names, s);
+	char list[256];
+
+	if (i < 0)
+		die(EX_USAGE, "%s: expected %s, got '%s'", flag,
+		    config_enum_list(names, list, sizeof list), s);
+	return i;
 }

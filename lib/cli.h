@@ -9,7 +9,85 @@
 #ifndef STP_CLI_H
 #define STP_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
+
+#include "config.h"
+#include "jsonl.h"
+
+/*
+ * The options every tool has, parsed the same way everywhere:
+ *   -c, --config FILE   the YAML configuration (stp.yaml(5)), read before the
+ *                       other flags so that they override it
+ *   -o, --output FILE   the output (NULL: standard output); a name ending in
+ *                       .gz is written gzip-compressed (out_open, lib/atomic.h)
+ *   -k, --keep-going    a malformed record is skipped with a warning, the
+ *                       rest goes on, and the exit status is 65 at the end
+ *   -q, --quiet         no progress messages
+ *   -h, --help          the usage on standard output, exit 0
+ *       --version       the name and version, exit 0
+ *       --print-config  the effective configuration as YAML, exit 0
+ * A tool puts CLI_OPTSTRING before its own short options and CLI_LONGOPTS in
+ * its long options, and hands every code its own switch does not know to
+ * cli_option().
+ */
+struct cli {
+	const char *usage;     /* the help text (-h) */
+	const char *config;    /* -c: the configuration file, or NULL */
+	const char *out;       /* -o, or NULL */
+	int keep_going;        /* -k */
+	int print_config;      /* --print-config */
+	long nbad;             /* malformed records skipped so far (-k) */
+};
+
+enum { CLI_OPT_VERSION = 0x180, CLI_OPT_PRINT_CONFIG };
+
+#define CLI_OPTSTRING ":c:o:kqh"
+#define CLI_LONGOPTS                                                          \
+	{ "config", required_argument, NULL, 'c' },                           \
+	{ "output", required_argument, NULL, 'o' },                           \
+	{ "keep-going", no_argument, NULL, 'k' },                             \
+	{ "quiet", no_argument, NULL, 'q' },                                  \
+	{ "help", no_argument, NULL, 'h' },                                   \
+	{ "version", no_argument, NULL, CLI_OPT_VERSION },                    \
+	{ "print-config", no_argument, NULL, CLI_OPT_PRINT_CONFIG }
+
+/* Start: msg_init(argv[0]) (messages begin with the program's base name),
+ * cl->config from cli_config(), getopt's own messages off. */
+void cli_init(struct cli *cl, int argc, char **argv, const char *usage);
+
+/* The configuration file (cl->config; none: an empty one) read into opts by
+ * the key table keys (config_apply: its sections checked, its values over
+ * the built-in defaults). Returned for a tool that reads more of it; the
+ * caller frees it with config_free(). */
+struct config *cli_config_apply(const struct cli *cl, const struct config_key *keys,
+                                void *opts);
+
+/* --print-config: the keys' fields of opts as YAML on standard output
+ * (config_print), then exit 0, or 74 on a write error. */
+void cli_print_config(const struct config_key *keys, const void *opts)
+	__attribute__((noreturn));
+
+/* A common option: handled (1; -h and --version exit here), or not one (0).
+ * '?' and ':' (an unknown option, a missing argument) die with 64 here. */
+int cli_option(struct cli *cl, int c, char **argv);
+
+/*
+ * A malformed record: without -k, die with status and the message; with
+ * -k, warn "MESSAGE (skipped)" and count it. cli_skip() does the same for a
+ * reader's or a field accessor's error (its status, EX_DATAERR when 0).
+ */
+void cli_bad_record(struct cli *cl, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cli_skip(struct cli *cl, const struct jsonl_err *err);
+
+/* The exit status at the end: 0, or after skipping records (-k) "N
+ * malformed records skipped" and 65. */
+int cli_status(const struct cli *cl);
+
+/* A flag's value among names (NULL-terminated): its index, or die 64:
+ * "--backend: expected builtin or openai, got 'gpu'". */
+int cli_enum(const char *flag, const char *s, const char *const *names);
 
 /* A whole number from min to max for flag, or die 64:
  * "-n: expected a whole number from 1 to 100000, got 'x'". */
@@ -28,10 +106,10 @@ const char *cli_config(int argc, char **argv);
 
 /* getopt_long returned '?' or ':' (call with opterr = 0 set before): one
  * line naming the option, then "try 'PROG -h'"; exit 64. */
-void cli_bad_option(char **argv, int c);
+void cli_bad_option(char **argv, int c) __attribute__((noreturn));
 
 /* Print "PROG VERSION" (the git description at build time) and exit 0. */
-void cli_version(void);
+void cli_version(void) __attribute__((noreturn));
 
 /* The version string (STP_VERSION at build time, "unknown" without). */
 const char *cli_version_string(void);

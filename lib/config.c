@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "jsonl.h"
 #include "msg.h"
 
 #define CONFIG_MAX_DEPTH 16   /* nested mappings accepted */
@@ -637,7 +638,8 @@ void
 config_check_sections(struct config *c)
 {
 	static const char *const sections[] = {
-		"verify", "model", "train", "prove", "conjecture", "seed", "reward", "openai", NULL,
+		"verify", "model", "train", "prove", "conjecture", "seed", "reward", "openai",
+		"passk", "sftdata", "mmdata", NULL,
 	};
 
 	config_check_keys(c, NULL, sections);
@@ -656,4 +658,387 @@ config_die_at(struct config *c, const char *key, const char *fmt, ...)
 	if (e)
 		bad(c, e->line, e->col, "'%s': %s", key, text);
 	die(EX_CONFIG, "%s: %s", config_path(c), text);
+}
+
+/* ---- key tables */
+
+int
+config_enum_index(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+char *
+config_enum_list(const char *const *names, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; names[i] && used < n; i++) {
+		const char *sep = i == 0 ? "" : names[i + 1] ? ", " : " or ";
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", sep, names[i]);
+	}
+	return buf;
+}
+
+/* Does key lie in section (a prefix ending at a dot)? Then *sub is the
+ * component after it, *sublen its length. */
+static int
+in_section(const char *key, const char *section, size_t slen, const char **sub, size_t *sublen)
+{
+	const char *dot;
+
+	if (strncmp(key, section, slen) != 0 || key[slen] != '.')
+		return 0;
+	*sub = key + slen + 1;
+	dot = strchr(*sub, '.');
+	*sublen = dot ? (size_t)(dot - *sub) : strlen(*sub);
+	return 1;
+}
+
+/* Check every section the table's keys are in against the table: section
+ * "a.b" knows the components that follow "a.b." in the table's keys. */
+static void
+check_table_keys(struct config *c, const struct config_key *keys)
+{
+	for (size_t i = 0; keys[i].key; i++) {
+		const char *key = keys[i].key;
+		for (const char *dot = strchr(key, '.'); dot; dot = strchr(dot + 1, '.')) {
+			size_t slen = (size_t)(dot - key), nknown = 0, sublen;
+			char *section = xstrndup(key, slen);
+			const char **known = xcalloc(1, sizeof *known);
+			const char *sub;
+			int first = 1;
+
+			/* each section once: at the first key in it */
+			for (size_t j = 0; j < i && first; j++)
+				first = !in_section(keys[j].key, section, slen, &sub, &sublen);
+			for (size_t j = i; first && keys[j].key; j++) {
+				size_t k;
+				if (!in_section(keys[j].key, section, slen, &sub, &sublen))
+					continue;
+				for (k = 0; k < nknown; k++)
+					if (strlen(known[k]) == sublen && memcmp(known[k], sub, sublen) == 0)
+						break;
+				if (k < nknown)
+					continue;
+				known = xreallocarray(known, nknown + 2, sizeof *known);
+				known[nknown++] = xstrndup(sub, sublen);
+				known[nknown] = NULL;
+			}
+			if (first)
+				config_check_keys(c, section, known);
+			for (size_t k = 0; k < nknown; k++)
+				free((char *)known[k]);
+			free(known);
+			free(section);
+		}
+	}
+}
+
+/* Every field of the table has the size its type wants (a table bound to
+ * the wrong field is a bug: 70). */
+static void
+check_fields(const struct config_key *keys)
+{
+	for (const struct config_key *k = keys; k->key; k++) {
+		size_t want = k->type == CONFIG_NUM ? sizeof(double) :
+		              k->type == CONFIG_BOOL || k->type == CONFIG_ENUM ? sizeof(int) :
+		              k->type == CONFIG_INT ? k->size : sizeof(void *);
+		if (k->size != want || (k->type == CONFIG_INT && want != 4 && want != 8))
+			die(EX_SOFTWARE, "'%s': a field of %zu bytes for its type", k->key, k->size);
+	}
+}
+
+static void
+store_int(const struct config_key *k, void *opts, long long v)
+{
+	char *field = (char *)opts + k->off;
+
+	if (k->size == sizeof(int32_t)) {
+		int32_t x = (int32_t)v;
+		memcpy(field, &x, sizeof x);
+	} else {
+		int64_t x = v;
+		memcpy(field, &x, sizeof x);
+	}
+}
+
+static long long
+load_int(const struct config_key *k, const void *opts)
+{
+	const char *field = (const char *)opts + k->off;
+
+	if (k->size == sizeof(int32_t)) {
+		int32_t x;
+		memcpy(&x, field, sizeof x);
+		return x;
+	} else {
+		int64_t x;
+		memcpy(&x, field, sizeof x);
+		return x;
+	}
+}
+
+void
+config_apply(struct config *c, const struct config_key *keys, void *opts)
+{
+	struct config empty = { NULL, NULL, 0, 0 };
+	char *base = opts;
+
+	if (!c)
+		c = &empty;
+	check_fields(keys);
+	config_check_sections(c);
+	check_table_keys(c, keys);
+	for (const struct config_key *k = keys; k->key; k++) {
+		const char *s;
+		const char *const *list;
+		long v;
+		double d;
+		int b, idx;
+		size_t n;
+		char names[256];
+
+		switch (k->type) {
+		case CONFIG_INT:
+			if (config_int(c, k->key, &v, (long)k->min, (long)k->max))
+				store_int(k, opts, v);
+			break;
+		case CONFIG_NUM:
+			if (config_double(c, k->key, &d, k->min, k->max))
+				memcpy(base + k->off, &d, sizeof d);
+			break;
+		case CONFIG_BOOL:
+			if (config_bool(c, k->key, &b))
+				memcpy(base + k->off, &b, sizeof b);
+			break;
+		case CONFIG_STR:
+			if (config_str(c, k->key, &s)) {
+				const char *copy = xstrdup(s);
+				memcpy(base + k->off, &copy, sizeof copy);
+			}
+			break;
+		case CONFIG_ENUM:
+			if (config_str(c, k->key, &s)) {
+				if ((idx = config_enum_index(k->names, s)) < 0)
+					config_die_at(c, k->key, "expected %s, got '%s'",
+					              config_enum_list(k->names, names, sizeof names), s);
+				memcpy(base + k->off, &idx, sizeof idx);
+			}
+			break;
+		case CONFIG_LIST:
+			if (config_strlist(c, k->key, &list, &n)) {
+				const char **copy = xcalloc(n + 1, sizeof *copy);
+				for (size_t i = 0; i < n; i++)
+					copy[i] = xstrdup(list[i]);
+				memcpy(base + k->off, &copy, sizeof copy);
+				memcpy(base + k->off_n, &n, sizeof n);
+			}
+			break;
+		}
+	}
+}
+
+/* s as a YAML double-quoted scalar (JSON's escapes are YAML's too). */
+static void
+put_quoted(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(fp, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", fp);
+		else if (ch == '\t')
+			fputs("\\t", fp);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(fp, "\\x%02x", ch);
+		else
+			fputc(ch, fp);
+	}
+	fputc('"', fp);
+}
+
+/* A list item: a decimal integer plain (passk.ks: [1, 8, 32]), else quoted. */
+static void
+put_item(FILE *fp, const char *s)
+{
+	size_t i = s[0] == '-' || s[0] == '+';
+
+	if (!s[i])
+		i = 0;   /* "", "-": quoted */
+	else
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	if (i && !s[i])
+		fputs(s, fp);
+	else
+		put_quoted(fp, s);
+}
+
+static void
+put_indent(FILE *fp, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		fputs("  ", fp);
+}
+
+/* Components that a and b (dotted sections, of lengths alen and blen) share. */
+static int
+shared_depth(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int depth = 0;
+	size_t i = 0;
+
+	if (!a)
+		return 0;
+	for (;;) {
+		size_t ea = i, eb = i;
+		while (ea < alen && a[ea] != '.')
+			ea++;
+		while (eb < blen && b[eb] != '.')
+			eb++;
+		if (ea != eb || i >= alen || i >= blen || memcmp(a + i, b + i, ea - i) != 0)
+			return depth;
+		depth++;
+		i = ea + 1;
+	}
+}
+
+int
+config_print(FILE *fp, const struct config_key *keys, const void *opts)
+{
+	const char *base = opts, *prev = NULL;
+	size_t prevlen = 0;
+
+	check_fields(keys);
+	for (const struct config_key *k = keys; k->key; k++) {
+		const char *leaf = strrchr(k->key, '.');
+		size_t seclen = leaf ? (size_t)(leaf - k->key) : 0;
+		int depth = shared_depth(prev, prevlen, k->key, seclen), d = 0;
+		const char *p = k->key;
+		const char *s;
+		const char *const *list;
+		size_t n;
+		double v;
+		int b;
+
+		leaf = leaf ? leaf + 1 : k->key;
+		/* open the sections this key is in that the previous one was not */
+		for (; p < k->key + seclen; d++) {
+			const char *e = p;
+			while (e < k->key + seclen && *e != '.')
+				e++;
+			if (d >= depth) {
+				put_indent(fp, d);
+				fprintf(fp, "%.*s:\n", (int)(e - p), p);
+			}
+			p = e + 1;
+		}
+		prev = k->key;
+		prevlen = seclen;
+		put_indent(fp, d);
+		fprintf(fp, "%s: ", leaf);
+		switch (k->type) {
+		case CONFIG_INT: {
+			long long x = load_int(k, opts);
+			if (k->has_unset && (double)x == k->unset_value)
+				fputs("~", fp);
+			else
+				fprintf(fp, "%lld", x);
+			break;
+		}
+		case CONFIG_NUM:
+			memcpy(&v, base + k->off, sizeof v);
+			if (k->has_unset && v == k->unset_value) {
+				fputs("~", fp);
+			} else {
+				char num[40];
+				jsonl_format_real(v, num);
+				fputs(num, fp);
+			}
+			break;
+		case CONFIG_BOOL:
+			memcpy(&b, base + k->off, sizeof b);
+			fputs(b ? "true" : "false", fp);
+			break;
+		case CONFIG_STR:
+			memcpy(&s, base + k->off, sizeof s);
+			if (s)
+				put_quoted(fp, s);
+			else
+				fputs("~", fp);
+			break;
+		case CONFIG_ENUM:
+			memcpy(&b, base + k->off, sizeof b);
+			put_quoted(fp, k->names[b]);
+			break;
+		case CONFIG_LIST:
+			memcpy(&list, base + k->off, sizeof list);
+			memcpy(&n, base + k->off_n, sizeof n);
+			if (!list) {
+				fputs("~", fp);
+				break;
+			}
+			fputc('[', fp);
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					fputs(", ", fp);
+				put_item(fp, list[i]);
+			}
+			fputc(']', fp);
+			break;
+		}
+		fputc('\n', fp);
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+int
+config_dump(const struct config *c, FILE *fp)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct entry *e = &c->e[i];
+		const char *leaf = strrchr(e->key, '.');
+		int depth = 0;
+
+		for (const char *p = e->key; *p; p++)
+			depth += *p == '.';
+		put_indent(fp, depth);
+		fprintf(fp, "%s:", leaf ? leaf + 1 : e->key);
+		switch (e->kind) {
+		case ENTRY_MAP: {
+			/* its children follow it; an empty mapping has none */
+			size_t len = strlen(e->key);
+			if (i + 1 >= c->n || strncmp(c->e[i + 1].key, e->key, len) != 0 ||
+			    c->e[i + 1].key[len] != '.')
+				fputs(" {}", fp);
+			break;
+		}
+		case ENTRY_SEQ:
+			fputs(" [", fp);
+			for (size_t j = 0; j < e->nitems; j++) {
+				if (j)
+					fputs(", ", fp);
+				put_item(fp, e->items[j]);
+			}
+			fputc(']', fp);
+			break;
+		default:
+			fputc(' ', fp);
+			if (is_null(e->value, e->plain))
+				fputs("~", fp);
+			else if (e->plain)
+				fputs(e->value, fp);
+			else
+				put_quoted(fp, e->value);
+		}
+		fputc('\n', fp);
+	}
+	return ferror(fp) ? -1 : 0;
 }

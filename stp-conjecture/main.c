@@ -40,7 +40,7 @@
  * server instead (remote.c; Lean seeds).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,26 +89,16 @@ static const char usage_text[] =
 	"      --iter N          the conjectures' \"iter\" field (default 0)\n"
 	"      --stats FILE      write the counts (seeds, generated, well formed, new, kept) as JSON\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
-	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                        of stdout\n"
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
-	"  -c, --config FILE     YAML configuration (section 'conjecture')\n"
+	"  -c, --config FILE     YAML configuration (sections 'conjecture' and 'openai')\n"
 	"  -q, --quiet           no progress messages\n"
 	"  -h, --help            this help\n"
 	"      --version         print the version and exit\n"
+	"      --print-config    print the effective configuration (YAML) and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 	OAI_USAGE;
-
-static void
-usage(int status)
-{
-	if (status == 0) {
-		fputs(usage_text, stdout);
-		close_stdout();
-		exit(0);
-	}
-	fputs(usage_text, stderr);
-	exit(EX_USAGE);
-}
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
@@ -116,14 +106,9 @@ enum {
 };
 
 static const struct option longopts[] = {
+	CLI_LONGOPTS,
 	{ "samples", required_argument, NULL, 'n' },
 	{ "threads", required_argument, NULL, 'j' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "keep-going", no_argument, NULL, 'k' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "dataset", required_argument, NULL, OPT_DATASET },
@@ -142,54 +127,30 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const conj_keys[] = {
-	"model", "samples", "max", "temperature", "top_p", "max_tokens", "seed", "threads",
-	"backend", "stop", "prefilter", "keep", NULL,
+static const char *const backends[] = { "builtin", "openai", NULL };
+static const char *const keeps[] = { "open", "n", NULL };
+
+/* The section 'conjecture' (docs/stp.yaml.5.scd), bound to the options. */
+#define C(f) CONFIG_FIELD(struct copts, f)
+static const struct config_key conj_keys[] = {
+	{ "conjecture.model", CONFIG_STR, C(model) },
+	{ "conjecture.samples", CONFIG_INT, C(samples), .min = 1, .max = 100000 },
+	/* unset (-1): no limit */
+	{ "conjecture.max", CONFIG_INT, C(max), .min = 0, .max = 1L << 40, .has_unset = 1,
+	  .unset_value = -1 },
+	{ "conjecture.temperature", CONFIG_NUM, C(temperature), .min = 0, .max = 100 },
+	{ "conjecture.top_p", CONFIG_NUM, C(top_p), .min = 0, .max = 1 },
+	{ "conjecture.max_tokens", CONFIG_INT, C(max_tokens), .min = 1, .max = 65536 },
+	{ "conjecture.seed", CONFIG_INT, C(seed), .min = 0, .max = 1L << 62 },
+	{ "conjecture.threads", CONFIG_INT, C(threads), .min = 1, .max = 1024 },
+	{ "conjecture.backend", CONFIG_ENUM, C(openai), .names = backends },
+	/* unset: "</hard theorem>" and "```"; read by remote.c (--backend openai) */
+	{ "conjecture.stop", CONFIG_LIST, C(stop), .off_n = offsetof(struct copts, nstop) },
+	{ "conjecture.prefilter", CONFIG_BOOL, C(prefilter) },
+	{ "conjecture.keep", CONFIG_ENUM, C(keep_n), .names = keeps },
+	{ NULL },
 };
-
-static void
-apply_config(struct copts *o, const char *path)
-{
-	struct config *c = config_load(path);
-	const char *s;
-	long v;
-	double d;
-	int b;
-
-	config_check_sections(c);
-	config_check_keys(c, "conjecture", conj_keys);
-	if (config_str(c, "conjecture.model", &s))
-		o->model = xstrdup(s);
-	if (config_int(c, "conjecture.samples", &v, 1, 100000))
-		o->samples = (int)v;
-	if (config_int(c, "conjecture.max", &v, 0, 1L << 40))
-		o->max = v;
-	if (config_double(c, "conjecture.temperature", &d, 0, 100))
-		o->temperature = d;
-	if (config_double(c, "conjecture.top_p", &d, 0, 1))
-		o->top_p = d;
-	if (config_int(c, "conjecture.max_tokens", &v, 1, 65536))
-		o->max_tokens = (int)v;
-	if (config_int(c, "conjecture.seed", &v, 0, 1L << 62))
-		o->seed = (uint64_t)v;
-	if (config_int(c, "conjecture.threads", &v, 1, 1024))
-		o->threads = (int)v;
-	if (config_bool(c, "conjecture.prefilter", &b))
-		o->prefilter = b;
-	if (config_str(c, "conjecture.keep", &s)) {
-		if (strcmp(s, "open") != 0 && strcmp(s, "n") != 0)
-			die(EX_CONFIG, "%s: 'conjecture.keep': expected open or n, got '%s'",
-			    config_path(c), s);
-		o->keep_n = strcmp(s, "n") == 0;
-	}
-	if (config_str(c, "conjecture.backend", &s)) {
-		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
-			die(EX_CONFIG, "%s: 'conjecture.backend': expected builtin or openai, got '%s'",
-			    config_path(c), s);
-		o->openai = strcmp(s, "openai") == 0;
-	}
-	config_free(c);
-}
+#undef C
 
 struct strv {
 	const char **v;
@@ -268,7 +229,8 @@ int
 main(int argc, char **argv)
 {
 	struct copts o;
-	const char *config = NULL;
+	struct cli cl;
+	struct config *cf;
 	struct model *m = NULL;
 	struct tokenizer *tok = NULL;
 	struct mm_db *db;
@@ -286,7 +248,7 @@ main(int argc, char **argv)
 	struct model_ksample ks;
 	const struct model_sample *res;
 
-	msg_init(argv[0]);
+	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
 	o.db = default_db();
 	o.samples = 8;
@@ -299,20 +261,12 @@ main(int argc, char **argv)
 	o.iter = -1;
 	o.prefilter = 1;
 	oai_cli_init(&o.cli);
-	config = cli_config(argc, argv);
-	if (config)
-		apply_config(&o, config);
-	o.config = config;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:j:o:kc:qh", longopts, NULL)) != -1) {
+	cf = cli_config_apply(&cl, conj_keys, &o);
+	o.config = cl.config;
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "n:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
 		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case 'o': o.out = optarg; break;
-		case 'k': o.keep_going = 1; break;
-		case 'c': break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': usage(0); break;
 		case OPT_MODEL: o.model = o.cli_model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_DATASET: o.dataset = optarg; break;
@@ -326,17 +280,17 @@ main(int argc, char **argv)
 		case OPT_STATE: o.state = optarg; break;
 		case OPT_NOPREFILTER: o.prefilter = 0; break;
 		case OPT_FILTER: o.filter = 1; break;
-		case OPT_BACKEND:
-			if (strcmp(optarg, "builtin") != 0 && strcmp(optarg, "openai") != 0)
-				die(EX_USAGE, "--backend: expected builtin or openai, got '%s'", optarg);
-			o.openai = strcmp(optarg, "openai") == 0;
-			break;
-		case 'V': cli_version(); break;
+		case OPT_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		default:
-			if (c == '?' || c == ':' || !oai_cli_parse(&o.cli, c, optarg))
+			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))
 				cli_bad_option(argv, c);
 		}
 	}
+	o.out = cl.out;
+	o.keep_going = cl.keep_going;
+	if (cl.print_config)
+		oai_print_config(conj_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.cli_model);
+	config_free(cf);   /* remote.c reads it again for 'openai' */
 	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai) {
 		o.files = argv + optind;

@@ -20,8 +20,8 @@
  * instead (remote.c): the proof is the completion of the system's prompt.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,26 +61,16 @@ static const char usage_text[] =
 	"      --iter N          set the records' \"iter\" field; fresh samples per N\n"
 	"      --embed           write embeddings of the statements instead\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
-	"  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                        of stdout\n"
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
-	"  -c, --config FILE     YAML configuration (section 'prove')\n"
+	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
 	"  -q, --quiet           no progress messages\n"
 	"  -h, --help            this help\n"
 	"      --version         print the version and exit\n"
+	"      --print-config    print the effective configuration (YAML) and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 	OAI_USAGE;
-
-static void
-usage(int status)
-{
-	if (status == 0) {
-		fputs(usage_text, stdout);
-		close_stdout();
-		exit(0);
-	}
-	fputs(usage_text, stderr);
-	exit(EX_USAGE);
-}
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
@@ -88,14 +78,9 @@ enum {
 };
 
 static const struct option longopts[] = {
+	CLI_LONGOPTS,
 	{ "samples", required_argument, NULL, 'n' },
 	{ "threads", required_argument, NULL, 'j' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "keep-going", no_argument, NULL, 'k' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "temperature", required_argument, NULL, OPT_TEMP },
@@ -113,63 +98,29 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const prove_keys[] = {
-	"model", "samples", "temperature", "top_p", "max_tokens", "seed", "constrain", "threads",
-	"backend", "stop", "k_open", "k_conjecture", "k_reprove", NULL,
-};
+static const char *const backends[] = { "builtin", "openai", NULL };
 
-static int
-backend_arg(const char *s)
-{
-	if (strcmp(s, "builtin") == 0)
-		return 0;
-	if (strcmp(s, "openai") == 0)
-		return 1;
-	die(EX_USAGE, "--backend: expected builtin or openai, got '%s'", s);
-}
-
-static void
-apply_config(struct prove_opts *o, const char *path)
-{
-	struct config *c = config_load(path);
-	const char *s;
-	long v;
-	double d;
-	int b;
-
-	config_check_sections(c);
-	config_check_keys(c, "prove", prove_keys);
-	if (config_str(c, "prove.model", &s))
-		o->model = xstrdup(s);
-	if (config_int(c, "prove.samples", &v, 1, 100000))
-		o->samples = (int)v;
-	if (config_double(c, "prove.temperature", &d, 0, 100))
-		o->temperature = d;
-	if (config_double(c, "prove.top_p", &d, 0, 1))
-		o->top_p = d;
-	if (config_int(c, "prove.max_tokens", &v, 1, 65536))
-		o->max_tokens = (int)v;
-	if (config_int(c, "prove.seed", &v, 0, 1L << 62))
-		o->seed = (uint64_t)v;
-	if (config_bool(c, "prove.constrain", &b))
-		o->constrain = b;
-	if (config_int(c, "prove.threads", &v, 1, 1024))
-		o->threads = (int)v;
+/* The section 'prove' (docs/stp.yaml.5.scd), bound to the options. */
+#define P(f) CONFIG_FIELD(struct prove_opts, f)
+static const struct config_key prove_keys[] = {
+	{ "prove.model", CONFIG_STR, P(model) },
+	{ "prove.samples", CONFIG_INT, P(samples), .min = 1, .max = 100000 },
+	{ "prove.temperature", CONFIG_NUM, P(temperature), .min = 0, .max = 100 },
+	{ "prove.top_p", CONFIG_NUM, P(top_p), .min = 0, .max = 1 },
+	{ "prove.max_tokens", CONFIG_INT, P(max_tokens), .min = 1, .max = 65536 },
+	{ "prove.seed", CONFIG_INT, P(seed), .min = 0, .max = 1L << 62 },
+	{ "prove.constrain", CONFIG_BOOL, P(constrain) },
+	{ "prove.threads", CONFIG_INT, P(threads), .min = 1, .max = 1024 },
+	{ "prove.backend", CONFIG_ENUM, P(openai), .names = backends },
+	/* unset: the prompt format's; read by remote.c (--backend openai) */
+	{ "prove.stop", CONFIG_LIST, P(stop), .off_n = offsetof(struct prove_opts, nstop) },
 	/* K per category of input (stp-seed --select's "category"); 0: -n */
-	if (config_int(c, "prove.k_open", &v, 0, 100000))
-		o->k_cat[PROVE_OPEN] = (int)v;
-	if (config_int(c, "prove.k_conjecture", &v, 0, 100000))
-		o->k_cat[PROVE_CONJECTURE] = (int)v;
-	if (config_int(c, "prove.k_reprove", &v, 0, 100000))
-		o->k_cat[PROVE_REPROVE] = (int)v;
-	if (config_str(c, "prove.backend", &s)) {
-		if (strcmp(s, "builtin") != 0 && strcmp(s, "openai") != 0)
-			die(EX_CONFIG, "%s: 'prove.backend': expected builtin or openai, got '%s'",
-			    config_path(c), s);
-		o->openai = strcmp(s, "openai") == 0;
-	}
-	config_free(c);
-}
+	{ "prove.k_open", CONFIG_INT, P(k_cat[PROVE_OPEN]), .min = 0, .max = 100000 },
+	{ "prove.k_conjecture", CONFIG_INT, P(k_cat[PROVE_CONJECTURE]), .min = 0, .max = 100000 },
+	{ "prove.k_reprove", CONFIG_INT, P(k_cat[PROVE_REPROVE]), .min = 0, .max = 100000 },
+	{ NULL },
+};
+#undef P
 
 /* The statement fields of a record; strings live in rec. */
 struct srec {
@@ -380,18 +331,19 @@ main(int argc, char **argv)
 {
 	struct prove_opts o;
 	struct prover p;
-	const char *config = NULL;
+	struct cli cl;
+	struct config *cf;
 	char err[1024];
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
 	const char *line, *file;
 	size_t len;
-	long lineno, nbad = 0, nstmt = 0, nsamples = 0, total;
+	long lineno, nstmt = 0, nsamples = 0, total;
 	struct out out;
 	int c, r, io, st;
 	double t0, last;
 
-	msg_init(argv[0]);
+	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
 	o.db = default_db();
 	o.samples = 32;
@@ -403,20 +355,12 @@ main(int argc, char **argv)
 	o.threads = ncpus();
 	o.iter = -1;
 	oai_cli_init(&o.cli);
-	config = cli_config(argc, argv);
-	if (config)
-		apply_config(&o, config);
-	o.config = config;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:j:o:kc:qh", longopts, NULL)) != -1) {
+	cf = cli_config_apply(&cl, prove_keys, &o);
+	o.config = cl.config;
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "n:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
 		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case 'o': o.out = optarg; break;
-		case 'k': o.keep_going = 1; break;
-		case 'c': break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': usage(0); break;
 		case OPT_MODEL: o.model = o.cli_model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_TEMP: o.temperature = cli_double("--temperature", optarg, 0, 100); break;
@@ -426,7 +370,7 @@ main(int argc, char **argv)
 		case OPT_NOCON: o.constrain = 0; break;
 		case OPT_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case OPT_EMBED: o.embed = 1; break;
-		case OPT_BACKEND: o.openai = backend_arg(optarg); break;
+		case OPT_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)cli_long("--k-open", optarg, 0, 100000); break;
 		case OPT_KCONJ:
 			o.k_cat[PROVE_CONJECTURE] = (int)cli_long("--k-conjecture", optarg, 0, 100000);
@@ -434,12 +378,16 @@ main(int argc, char **argv)
 		case OPT_KREPROVE:
 			o.k_cat[PROVE_REPROVE] = (int)cli_long("--k-reprove", optarg, 0, 100000);
 			break;
-		case 'V': cli_version(); break;
 		default:
-			if (c == '?' || c == ':' || !oai_cli_parse(&o.cli, c, optarg))
+			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))
 				cli_bad_option(argv, c);
 		}
 	}
+	o.out = cl.out;
+	o.keep_going = cl.keep_going;
+	if (cl.print_config)
+		oai_print_config(prove_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.cli_model);
+	config_free(cf);   /* remote.c reads it again for 'openai' */
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
 	o.seed = model_iter_seed(o.seed, o.iter);
@@ -507,13 +455,7 @@ main(int argc, char **argv)
 			rec = jsonl_parse(line, len, file, lineno, &jerr);
 		if (!rec || get_srec(&o, rec, &s, file, lineno, &jerr) < 0) {
 			json_decref(rec);
-			if (!o.keep_going) {
-				if (!out.is_stdout)
-					atomic_abort(&out.af);
-				die(jerr.status ? jerr.status : EX_DATAERR, "%s", jerr.msg);
-			}
-			warn("%s (skipped)", jerr.msg);
-			nbad++;
+			cli_skip(&cl, &jerr);
 			continue;
 		}
 		if (o.embed)
@@ -563,9 +505,5 @@ main(int argc, char **argv)
 	}
 	model_free(p.m);
 	tokenizer_free(p.tok);
-	if (nbad) {
-		error("%ld malformed record%s skipped", nbad, nbad == 1 ? "" : "s");
-		return EX_DATAERR;
-	}
-	return 0;
+	return cli_status(&cl);
 }

@@ -38,6 +38,8 @@ struct prove_opts {
 	const char *config;        /* -c, read again for the 'openai' section */
 	const char *cli_model;     /* --model as given on the command line */
 	struct oai_cli cli;        /* the openai flags given */
+	const char **stop;         /* prove.stop (remote.c reads it itself), or NULL */
+	size_t nstop;
 };
 
 /* stp-prove --backend openai: the whole run; returns the exit status. */

@@ -1,12 +1,12 @@
 /*
  * stp-reward - rewards: training examples, the new state, stats
  *
- * usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]
+ * usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE] [-k]
  *                   [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]
  *                   [--conjecture-stats FILE] [--seed N] [-j N] [-c CONFIG]
  *                   -o EXAMPLES --state-out FILE --stats FILE VERDICTS...
  *        stp-reward --init-state --statements FILE -o STATE
- *        stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...
+ *        stp-reward --final [--sft EXAMPLES] [-k] [-c CONFIG] -o EXAMPLES VERDICTS...
  *
  * docs/algorithm.md, step 5, on this iteration's verdicts (files: they are
  * read twice):
@@ -52,13 +52,15 @@
  * each distinct correct proof: its key in two hash sets), not with the
  * records: verdicts are scanned twice (lib/jscan) rather than held.
  * Deterministic: the same inputs, configuration and seed give the same bytes.
- * Bad records exit 65 naming file:line and the field; see docs/exit-status.md.
+ * Bad records exit 65 naming file:line and the field (docs/exit-status.md);
+ * with -k a malformed verdict is skipped with a warning, the outputs are
+ * written from the rest, and the exit status is 65 at the end.
  * The rules are in rules.c (one function each, as docs/algorithm.md names
  * them), the stats in stats.c, the tallies in tally.c; this file reads,
  * writes and wires them.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,12 +79,12 @@
 #include "state.h"
 
 static const char usage_text[] =
-	"usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE]\n"
+	"usage: stp-reward --state FILE --iter N --statements FILE [--seeds FILE] [-k]\n"
 	"                  [--model CKPT] [--previous VERDICTS]... [--prev-stats FILE]\n"
 	"                  [--conjecture-stats FILE] [--seed N] [-j N] [-c CONFIG]\n"
 	"                  -o EXAMPLES --state-out FILE --stats FILE VERDICTS...\n"
 	"       stp-reward --init-state --statements FILE -o STATE\n"
-	"       stp-reward --final [--sft EXAMPLES] [-c CONFIG] -o EXAMPLES VERDICTS...\n"
+	"       stp-reward --final [--sft EXAMPLES] [-k] [-c CONFIG] -o EXAMPLES VERDICTS...\n"
 	"\n"
 	"Rewards of one iteration's verdicts: training examples, the new state, stats.\n"
 	"\n"
@@ -101,11 +103,14 @@ static const char usage_text[] =
 	"      --init-state          iteration 0's state from --statements\n"
 	"      --seed N              random seed (default 1)\n"
 	"  -j, --threads N           threads (default: the number of CPUs)\n"
-	"  -o, --output FILE         write the examples to FILE (atomically)\n"
+	"  -o, --output FILE         write the examples to FILE (atomically; gzip if it ends\n"
+	"                            in .gz)\n"
+	"  -k, --keep-going          skip a malformed verdict with a warning, exit 65 at the end\n"
 	"  -c, --config FILE         YAML configuration (section 'reward')\n"
 	"  -q, --quiet               no progress messages\n"
 	"  -h, --help                this help\n"
-	"      --version             print the version and exit\n";
+	"      --version             print the version and exit\n"
+	"      --print-config        print the effective configuration (YAML) and exit\n";
 
 static void
 emit(FILE *fp, json_t *o)
@@ -160,9 +165,15 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 		int ok, hh;
 		double ms = 0, wgt, chars;
 		struct claim *c;
+		struct verdict v;
 		char num[40];
-		if (r < 0)
+		/* with -k, what tallies_read skipped (and said) is skipped again */
+		if (r < 0 || (o->cl->keep_going &&
+		              verdict_scan(&js, line, len, file, lineno, &v, &err) < 0)) {
+			if (o->cl->keep_going)
+				continue;
 			die(err.status, "%s", err.msg);
+		}
 		if (jscan_object(&js, line, len, file, lineno, &err) < 0 ||
 		    rscan_bool(&js, "ok", 1, &ok, file, lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
@@ -516,7 +527,7 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	memset(w, 0, sizeof w);
 	w[0].files = files;
 	w[0].nfiles = nfiles;
-	tallies_read(ts, files, nfiles);
+	tallies_read(ts, files, nfiles, o->cl);
 	state_load(&st, o->state);
 	new_state(&st, ts, o->iter);
 
@@ -524,7 +535,7 @@ reward_run(struct ropts *o, char **files, int nfiles)
 	for (; nw < prover_window(o); nw++) {
 		w[nw].files = (char **)&o->previous[nw - 1];
 		w[nw].nfiles = 1;
-		tallies_read(&w[nw].ts, w[nw].files, 1);
+		tallies_read(&w[nw].ts, w[nw].files, 1, o->cl);
 	}
 	memset(&cs, 0, sizeof cs);
 	memset(&idc, 0, sizeof idc);
@@ -581,7 +592,7 @@ final_run(struct ropts *o, char **files, int nfiles)
 	for (int f = 0; f < nfiles; f++) {
 		w[f].files = &files[f];
 		w[f].nfiles = 1;
-		tallies_read(&w[f].ts, w[f].files, 1);
+		tallies_read(&w[f].ts, w[f].files, 1, o->cl);
 	}
 	memset(&cs, 0, sizeof cs);
 	memset(&idc, 0, sizeof idc);
@@ -622,11 +633,27 @@ final_run(struct ropts *o, char **files, int nfiles)
 	return 0;
 }
 
-static const char *const reward_keys[] = {
-	"conj_pass_max", "prover_pass_max", "elegance_drop", "w_cap", "len_coef", "time_coef",
-	"window", "final_max_proofs", "wasserstein", "seed", "pooled_pass", "relabel_trivial",
-	"final_pick", NULL,
+static const char *const final_picks[] = { "shortest", "random", NULL };
+
+/* The section 'reward' (docs/stp.yaml.5.scd), bound to the options. */
+#define R(f) CONFIG_FIELD(struct ropts, f)
+static const struct config_key reward_keys[] = {
+	{ "reward.conj_pass_max", CONFIG_NUM, R(conj_pass_max), .min = 0, .max = 1 },
+	{ "reward.prover_pass_max", CONFIG_NUM, R(prover_pass_max), .min = 0, .max = 1 },
+	{ "reward.elegance_drop", CONFIG_NUM, R(elegance_drop), .min = 0, .max = 1 },
+	{ "reward.w_cap", CONFIG_NUM, R(w_cap), .min = 0, .max = 1e9 },
+	{ "reward.len_coef", CONFIG_NUM, R(len_coef), .min = 0, .max = 1e3 },
+	{ "reward.time_coef", CONFIG_NUM, R(time_coef), .min = 0, .max = 1e3 },
+	{ "reward.window", CONFIG_INT, R(window), .min = 1, .max = 8 },
+	{ "reward.final_max_proofs", CONFIG_INT, R(final_max_proofs), .min = 1, .max = 1 << 20 },
+	{ "reward.wasserstein", CONFIG_BOOL, R(wasserstein) },
+	{ "reward.seed", CONFIG_INT, R(seed), .min = 0, .max = 1L << 62 },
+	{ "reward.pooled_pass", CONFIG_BOOL, R(pooled_pass) },
+	{ "reward.relabel_trivial", CONFIG_BOOL, R(relabel_trivial) },
+	{ "reward.final_pick", CONFIG_ENUM, R(final_random), .names = final_picks },
+	{ NULL },
 };
+#undef R
 
 int
 main(int argc, char **argv)
@@ -636,6 +663,7 @@ main(int argc, char **argv)
 		O_SOUT, O_STATS, O_FINAL, O_INIT, O_SFT, O_SEED,
 	};
 	static const struct option longopts[] = {
+		CLI_LONGOPTS,
 		{ "state", required_argument, NULL, O_STATE },
 		{ "iter", required_argument, NULL, O_ITER },
 		{ "statements", required_argument, NULL, O_STMTS },
@@ -650,20 +678,16 @@ main(int argc, char **argv)
 		{ "init-state", no_argument, NULL, O_INIT },
 		{ "sft", required_argument, NULL, O_SFT },
 		{ "seed", required_argument, NULL, O_SEED },
-		{ "output", required_argument, NULL, 'o' },
-		{ "config", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts o;
-	const char *config = NULL;
-	int c;
+	struct cli cl;
+	int c, status;
 
-	msg_init(argv[0]);
+	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
+	o.cl = &cl;
 	o.iter = -1;
 	o.seed = 1;
 	o.threads = ncpus();
@@ -679,60 +703,11 @@ main(int argc, char **argv)
 	o.pooled_pass = 1;
 	o.relabel_trivial = 1;
 	o.final_random = 1;
-	config = cli_config(argc, argv);
-	if (config) {
-		struct config *cf = config_load(config);
-		long v;
-		double d;
-		int b;
-		config_check_sections(cf);
-		config_check_keys(cf, "reward", reward_keys);
-		if (config_double(cf, "reward.conj_pass_max", &d, 0, 1))
-			o.conj_pass_max = d;
-		if (config_double(cf, "reward.prover_pass_max", &d, 0, 1))
-			o.prover_pass_max = d;
-		if (config_double(cf, "reward.elegance_drop", &d, 0, 1))
-			o.elegance_drop = d;
-		if (config_double(cf, "reward.w_cap", &d, 0, 1e9))
-			o.w_cap = d;
-		if (config_double(cf, "reward.len_coef", &d, 0, 1e3))
-			o.len_coef = d;
-		if (config_double(cf, "reward.time_coef", &d, 0, 1e3))
-			o.time_coef = d;
-		if (config_int(cf, "reward.window", &v, 1, 8))
-			o.window = (int)v;
-		if (config_int(cf, "reward.final_max_proofs", &v, 1, 1 << 20))
-			o.final_max_proofs = (int)v;
-		if (config_bool(cf, "reward.wasserstein", &b))
-			o.wasserstein = b;
-		if (config_int(cf, "reward.seed", &v, 0, 1L << 62))
-			o.seed = (uint64_t)v;
-		if (config_bool(cf, "reward.pooled_pass", &b))
-			o.pooled_pass = b;
-		if (config_bool(cf, "reward.relabel_trivial", &b))
-			o.relabel_trivial = b;
-		{
-			const char *fp;
-			if (config_str(cf, "reward.final_pick", &fp)) {
-				if (strcmp(fp, "random") != 0 && strcmp(fp, "shortest") != 0)
-					die(EX_CONFIG, "%s: 'reward.final_pick': expected random or shortest, "
-					    "got '%s'", config_path(cf), fp);
-				o.final_random = strcmp(fp, "random") == 0;
-			}
-		}
-		config_free(cf);
-	}
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:c:j:qh", longopts, NULL)) != -1) {
-		char *end;
+	config_free(cli_config_apply(&cl, reward_keys, &o));
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STATE: o.state = optarg; break;
-		case O_ITER:
-			errno = 0;
-			o.iter = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.iter < 0)
-				die(EX_USAGE, "--iter: expected a whole number, got '%s'", optarg);
-			break;
+		case O_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case O_STMTS: o.statements = optarg; break;
 		case O_SEEDS: o.seeds = optarg; break;
 		case O_MODEL: o.model = optarg; break;
@@ -748,27 +723,16 @@ main(int argc, char **argv)
 		case O_FINAL: o.final = 1; break;
 		case O_INIT: o.init_state = 1; break;
 		case O_SFT: o.sft = optarg; break;
-		case O_SEED:
-			errno = 0;
-			o.seed = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg)
-				die(EX_USAGE, "--seed: expected a whole number, got '%s'", optarg);
-			break;
-		case 'o': o.out = optarg; break;
-		case 'c': break;
-		case 'j':
-			errno = 0;
-			o.threads = (int)strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.threads < 1 || o.threads > 1024)
-				die(EX_USAGE, "-j: expected a whole number from 1 to 1024, got '%s'",
-				    optarg);
-			break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		case 'V': cli_version(); break;
-		default: cli_bad_option(argv, c);
+		case O_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
+	o.out = cl.out;
+	if (cl.print_config)
+		cli_print_config(reward_keys, &o);
 	if (o.init_state) {
 		struct state st;
 		if (!o.statements)
@@ -783,9 +747,12 @@ main(int argc, char **argv)
 			die(EX_USAGE, "verdicts are read twice: give files, not stdin");
 	if (optind == argc)
 		die(EX_USAGE, "no verdict files");
-	if (o.final)
-		return final_run(&o, argv + optind, argc - optind);
-	if (!o.state || !o.statements || !o.state_out || !o.stats || o.iter < 0)
-		die(EX_USAGE, "give --state, --statements, --iter, --state-out, --stats and -o");
-	return reward_run(&o, argv + optind, argc - optind);
+	if (o.final) {
+		status = final_run(&o, argv + optind, argc - optind);
+	} else {
+		if (!o.state || !o.statements || !o.state_out || !o.stats || o.iter < 0)
+			die(EX_USAGE, "give --state, --statements, --iter, --state-out, --stats and -o");
+		status = reward_run(&o, argv + optind, argc - optind);
+	}
+	return status ? status : cli_status(&cl);
 }

@@ -74,12 +74,29 @@ struct tallies {
 	size_t ndpslot;
 };
 
+/* The fields of a verdict that stp-reward reads (pointing into the line). */
+struct verdict {
+	const char *id, *statement, *proof, *source, *split, *lemma, *category;
+	const char **hyps, **lemmas;   /* lemmas: of a correct proof only */
+	size_t idlen, plen, nhyps, nlemmas;
+	int ok, valid;                 /* valid: -1 absent */
+	long long gen_tokens;
+	double weight, verify_ms;
+};
+
+/* Scan one verdict line, each field checked for its type: 0, or -1 with
+ * err ("FILE:LINE: field 'ok': expected a boolean"). */
+int verdict_scan(struct jscan *js, const char *line, size_t len, const char *file, long lineno,
+                 struct verdict *v, struct jsonl_err *err);
+
 /*
  * Read verdict files (named: the names handed back in tally.file point into
- * files[]), tallying per id. Dies with 65 naming file:line and the field on a
- * bad record, 66 when a file cannot be opened.
+ * files[]), tallying per id. A bad record dies with 65 naming file:line and
+ * the field, a file that cannot be opened with 66; with -k (cl->keep_going)
+ * either is skipped with a warning and counted in cl (cli.h).
  */
-void tallies_read(struct tallies *ts, char **files, int nfiles);
+struct cli;
+void tallies_read(struct tallies *ts, char **files, int nfiles, struct cli *cl);
 struct tally *tallies_get(const struct tallies *ts, const char *id);
 /* The tally of id, made (all zero) if absent. */
 struct tally *tallies_intern(struct tallies *ts, const char *id);
@@ -134,6 +151,7 @@ struct ropts {
 	int relabel_trivial;   /* in window, seed lemma unused: a trivial-lemma example */
 	int final_random;      /* final: a random 16 a statement (1) or the shortest */
 	struct tallies *pooled;   /* the window's tallies summed per id */
+	struct cli *cl;        /* -k, and the malformed verdicts skipped */
 };
 
 /* ---- rules.c: the rules of docs/algorithm.md step 5 ("Rewards"), "The state

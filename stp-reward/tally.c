@@ -7,9 +7,11 @@
  * costs a 16-byte entry and a slot.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "msg.h"
@@ -201,8 +203,41 @@ file_name(char **files, int nfiles, const char *file)
 	return "<stdin>";
 }
 
+int
+verdict_scan(struct jscan *js, const char *line, size_t len, const char *file, long lineno,
+             struct verdict *v, struct jsonl_err *err)
+{
+	memset(v, 0, sizeof *v);
+	v->valid = -1;
+	v->weight = 1;
+	if (jscan_object(js, line, len, file, lineno, err) < 0 ||
+	    jscan_str(js, "id", 1, &v->id, &v->idlen, file, lineno, err) < 0 ||
+	    jscan_str(js, "statement", 1, &v->statement, NULL, file, lineno, err) < 0 ||
+	    jscan_strarray(js, "hyps", 0, &v->hyps, &v->nhyps, file, lineno, err) < 0 ||
+	    rscan_bool(js, "ok", 1, &v->ok, file, lineno, err) < 0 ||
+	    jscan_str(js, "proof", 1, &v->proof, &v->plen, file, lineno, err) < 0 ||
+	    jscan_str(js, "source", 0, &v->source, NULL, file, lineno, err) < 0 ||
+	    jscan_str(js, "split", 0, &v->split, NULL, file, lineno, err) < 0 ||
+	    jscan_str(js, "lemma", 0, &v->lemma, NULL, file, lineno, err) < 0 ||
+	    rscan_int(js, "gen_tokens", 0, &v->gen_tokens, file, lineno, err) < 0 ||
+	    rscan_num(js, "weight", 0, &v->weight, file, lineno, err) < 0 ||
+	    rscan_num(js, "verify_ms", 0, &v->verify_ms, file, lineno, err) < 0 ||
+	    jscan_str(js, "category", 0, &v->category, NULL, file, lineno, err) < 0 ||
+	    rscan_bool(js, "valid", 0, &v->valid, file, lineno, err) < 0 ||
+	    (v->ok && jscan_strarray(js, "lemmas", 1, &v->lemmas, &v->nlemmas, file, lineno,
+	                             err) < 0))
+		return -1;
+	if (memchr(v->id, '\0', v->idlen)) {
+		err->status = EX_DATAERR;
+		snprintf(err->msg, sizeof err->msg, "%s:%ld: field 'id': contains a NUL character",
+		         file, lineno);
+		return -1;
+	}
+	return 0;
+}
+
 void
-tallies_read(struct tallies *ts, char **files, int nfiles)
+tallies_read(struct tallies *ts, char **files, int nfiles, struct cli *cl)
 {
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct jsonl_err err;
@@ -214,68 +249,47 @@ tallies_read(struct tallies *ts, char **files, int nfiles)
 
 	jscan_init(&js);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		const char *id, *source = NULL, *split = NULL, *proof, *lemma = NULL, *stmt,
-		           **lem = NULL, **hyps, *category = NULL;
-		size_t idlen, plen, nlem = 0, nhyps;
-		int ok, valid = -1;
-		long long gt = 0;
-		double wt = 1, ms = 0;
+		struct verdict v;
 		struct tally *t;
 
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		if (jscan_object(&js, line, len, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "id", 1, &id, &idlen, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "statement", 1, &stmt, NULL, file, lineno, &err) < 0 ||
-		    jscan_strarray(&js, "hyps", 0, &hyps, &nhyps, file, lineno, &err) < 0 ||
-		    rscan_bool(&js, "ok", 1, &ok, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "proof", 1, &proof, &plen, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "source", 0, &source, NULL, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "split", 0, &split, NULL, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "lemma", 0, &lemma, NULL, file, lineno, &err) < 0 ||
-		    rscan_int(&js, "gen_tokens", 0, &gt, file, lineno, &err) < 0 ||
-		    rscan_num(&js, "weight", 0, &wt, file, lineno, &err) < 0 ||
-		    rscan_num(&js, "verify_ms", 0, &ms, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "category", 0, &category, NULL, file, lineno, &err) < 0 ||
-		    rscan_bool(&js, "valid", 0, &valid, file, lineno, &err) < 0 ||
-		    (ok && jscan_strarray(&js, "lemmas", 1, &lem, &nlem, file, lineno, &err) < 0))
-			die(EX_DATAERR, "%s", err.msg);
-		if (memchr(id, '\0', idlen))
-			die(EX_DATAERR, "%s:%ld: field 'id': contains a NUL character", file, lineno);
+		if (r < 0 || verdict_scan(&js, line, len, file, lineno, &v, &err) < 0) {
+			cli_skip(cl, &err);
+			continue;
+		}
 		if (file != last_file) {
 			name = file_name(files, nfiles, file);
 			last_file = file;
 		}
-		t = tallies_get(ts, id);
+		t = tallies_get(ts, v.id);
 		if (!t) {
-			t = tallies_add(ts, id);
-			t->conjecture = source && strcmp(source, "conjecture") == 0;
-			t->held_out = split && strcmp(split, "test") == 0;
-			t->budget = budget_of(t->conjecture, category, split, valid);
+			t = tallies_add(ts, v.id);
+			t->conjecture = v.source && strcmp(v.source, "conjecture") == 0;
+			t->held_out = v.split && strcmp(v.split, "test") == 0;
+			t->budget = budget_of(t->conjecture, v.category, v.split, v.valid);
 			t->file = name;
 			t->lineno = lineno;
 			if (t->conjecture)
 				t->line = xstrndup(line, len);
 		}
 		t->attempts++;
-		t->tokens += gt;
+		t->tokens += v.gen_tokens;
 		ts->attempts++;
-		ts->tokens += gt;
+		ts->tokens += v.gen_tokens;
 		ts->records++;
-		if (ok) {
-			size_t pl = utf8_chars(proof, plen);
+		if (v.ok) {
+			size_t pl = utf8_chars(v.proof, v.plen);
 			if (!t->correct || pl < t->best_len)
 				t->best_len = pl;
 			t->correct++;
 			ts->correct++;
-			if (!lemma || !*lemma) {
+			if (!v.lemma || !*v.lemma) {
 				t->uses_lemma = 1;
 			} else {
-				for (size_t i = 0; i < nlem; i++)
-					if (strcmp(lem[i], lemma) == 0)
+				for (size_t i = 0; i < v.nlemmas; i++)
+					if (strcmp(v.lemmas[i], v.lemma) == 0)
 						t->uses_lemma = 1;
 			}
-			dp_add(ts, proof_key(id, proof, plen), (size_t)(t - ts->t), pl);
+			dp_add(ts, proof_key(v.id, v.proof, v.plen), (size_t)(t - ts->t), pl);
 		}
 	}
 	jscan_release(&js);

@@ -1,9 +1,9 @@
 /*
  * stp-seed - seeds for the conjecturer, and the prover's input
  *
- * usage: stp-seed --state FILE [--db FILE] [--seed N] [--iter N] [-c CONFIG] [-o FILE]
- *                 VERDICTS...
- *        stp-seed --select --state FILE --statements FILE [--seed N] [--iter N]
+ * usage: stp-seed --state FILE [-k] [--db FILE] [--seed N] [--iter N] [-c CONFIG]
+ *                 [-o FILE] VERDICTS...
+ *        stp-seed --select --state FILE --statements FILE [-k] [--seed N] [--iter N]
  *                 [-c CONFIG] [-o FILE] [CONJECTURES...]
  *
  * Seeds (docs/algorithm.md, 1. Seeds): from the correct proofs of dataset statements in
@@ -30,10 +30,11 @@
  * yet proved. Each record gets "category": open (a dataset statement not
  * yet proved), reprove (a proved one) or conjecture.
  *
- * Deterministic under --seed and --iter.
+ * Deterministic under --seed and --iter. A malformed record stops it (65);
+ * with -k it is skipped with a warning and the exit status is 65 at the end.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,9 +50,9 @@
 #include "state.h"
 
 static const char usage_text[] =
-	"usage: stp-seed --state FILE [--db FILE] [--seed N] [--iter N] [-c CONFIG] [-o FILE]\n"
-	"                VERDICTS...\n"
-	"       stp-seed --select --state FILE --statements FILE [--seed N] [--iter N]\n"
+	"usage: stp-seed --state FILE [-k] [--db FILE] [--seed N] [--iter N] [-c CONFIG]\n"
+	"                [-o FILE] VERDICTS...\n"
+	"       stp-seed --select --state FILE --statements FILE [-k] [--seed N] [--iter N]\n"
 	"                [-c CONFIG] [-o FILE] [CONJECTURES...]\n"
 	"\n"
 	"Seeds for the conjecturer from correct proofs of dataset statements; with\n"
@@ -65,11 +66,14 @@ static const char usage_text[] =
 	"      --unproved-only    --select only the statements not yet proved (expert iteration)\n"
 	"      --seed N           random seed (default 1)\n"
 	"      --iter N           the iteration (recorded, and mixed into the random draws)\n"
-	"  -o, --output FILE      write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE      write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                         of stdout\n"
+	"  -k, --keep-going       skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE      YAML configuration (section 'seed')\n"
 	"  -q, --quiet            no progress messages\n"
 	"  -h, --help             this help\n"
-	"      --version          print the version and exit\n";
+	"      --version          print the version and exit\n"
+	"      --print-config     print the effective configuration (YAML) and exit\n";
 
 struct sopts {
 	const char *state, *db, *statements, *out;
@@ -232,7 +236,7 @@ cmp_cand_rank(const void *a, const void *b)
 }
 
 static int
-seeds_run(const struct sopts *o, char **files, int nfiles)
+seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 {
 	struct state st;
 	struct cands cs;
@@ -256,17 +260,18 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 	in = jsonl_in_open(files, nfiles, 0);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 		json_t *rec, *lem;
-		const char *id, *source = NULL, *proof;
+		const char *id, *source = NULL, *proof, *bad;
 		int ok;
 		struct sstate *s;
 
-		if (r < 0)
-			die(jerr.status, "%s", jerr.msg);
-		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
 		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
 		    jsonl_get_bool(rec, "ok", 1, &ok, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "source", 0, &source, file, lineno, &jerr) < 0)
-			die(EX_DATAERR, "%s", jerr.msg);
+		    jsonl_get_str(rec, "source", 0, &source, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			cli_skip(cl, &jerr);
+			continue;
+		}
 		/* dataset statements only; held-out ones are not in the state */
 		if (!ok || (source && strcmp(source, "dataset") != 0) || !(s = state_get(&st, id)) ||
 		    s->best_pass <= o->threshold) {
@@ -275,18 +280,29 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 		}
 		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
 		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0 ||
-		    statement_fields(rec, file, lineno, &jerr) < 0)
-			die(EX_DATAERR, "%s", jerr.msg);
-		for (size_t i = 0; i < json_array_size(lem); i++) {
+		    statement_fields(rec, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			cli_skip(cl, &jerr);
+			continue;
+		}
+		/* a seed's lemma is an assertion of the database: its statement
+		 * goes into the conjecturer's prompt (the whole record first) */
+		bad = NULL;
+		for (size_t i = 0; i < json_array_size(lem) && !bad; i++) {
 			const char *l = json_string_value(json_array_get(lem, i));
 			int32_t ls = mm_db_label(db, l, strlen(l));
-			/* a seed's lemma is an assertion of the database: its statement
-			 * goes into the conjecturer's prompt */
 			if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
-				die(EX_DATAERR, "%s:%ld: field 'lemmas': '%s' is not an assertion of %s",
-				    file, lineno, l, o->db);
-			offer(&cs, id, l, rec, strlen(proof));
+				bad = l;
 		}
+		if (bad) {
+			cli_bad_record(cl, EX_DATAERR,
+			               "%s:%ld: field 'lemmas': '%s' is not an assertion of %s", file,
+			               lineno, bad, o->db);
+			json_decref(rec);
+			continue;
+		}
+		for (size_t i = 0; i < json_array_size(lem); i++)
+			offer(&cs, id, json_string_value(json_array_get(lem, i)), rec, strlen(proof));
 		/* the trivial lemma, with probability trivial_prob per statement */
 		if (draw(o, id, 0x7472697669616cULL) < o->trivial_prob)
 			offer(&cs, id, "", rec, strlen(proof));
@@ -406,7 +422,7 @@ seeds_run(const struct sopts *o, char **files, int nfiles)
 	free(cs.slot);
 	mm_db_free(db);
 	state_free(&st);
-	return 0;
+	return cli_status(cl);
 }
 
 /* ---- the prover's input */
@@ -441,7 +457,7 @@ emit_category(FILE *fp, const char *line, size_t len, json_t *rec, const char *c
 }
 
 static int
-select_run(const struct sopts *o, char **files, int nfiles)
+select_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 {
 	struct state st;
 	char *sf[1] = { (char *)o->statements };
@@ -460,12 +476,13 @@ select_run(const struct sopts *o, char **files, int nfiles)
 		json_t *rec;
 		const char *id;
 		struct sstate *s;
-		if (r < 0)
-			die(jerr.status, "%s", jerr.msg);
-		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
 		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
-		    statement_fields(rec, file, lineno, &jerr) < 0)
-			die(EX_DATAERR, "%s", jerr.msg);
+		    statement_fields(rec, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			cli_skip(cl, &jerr);
+			continue;
+		}
 		s = state_get(&st, id);
 		if (s) {   /* a dataset statement (test is not in the state) */
 			int take = !s->proved;
@@ -489,15 +506,16 @@ select_run(const struct sopts *o, char **files, int nfiles)
 		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 			json_t *rec;
 			const char *id, *stmt;
-			if (r < 0)
-				die(jerr.status, "%s", jerr.msg);
 			/* a conjecture passes through byte for byte, once known to be
 			 * a statement record */
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
+			rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
 			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
 			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
-			    statement_fields(rec, file, lineno, &jerr) < 0)
-				die(EX_DATAERR, "%s", jerr.msg);
+			    statement_fields(rec, file, lineno, &jerr) < 0) {
+				json_decref(rec);
+				cli_skip(cl, &jerr);
+				continue;
+			}
 			emit_category(out.fp, line, len, rec, "conjecture");
 			json_decref(rec);
 			nconj++;
@@ -511,18 +529,29 @@ select_run(const struct sopts *o, char **files, int nfiles)
 	metrics_done("prover input: %ld unproved, %ld proved again, %ld conjectures", nunproved,
 	         nreprove, nconj);
 	state_free(&st);
-	return 0;
+	return cli_status(cl);
 }
 
-static const char *const seed_keys[] = {
-	"threshold", "trivial_prob", "lemma_cap", "reprove_prob", "max_per_seed",
-	"per_seed_factor", "seed", "reprove_below", NULL,
+/* The section 'seed' (docs/stp.yaml.5.scd), bound to the options. */
+#define S(f) CONFIG_FIELD(struct sopts, f)
+static const struct config_key seed_keys[] = {
+	{ "seed.threshold", CONFIG_NUM, S(threshold), .min = 0, .max = 1 },
+	{ "seed.trivial_prob", CONFIG_NUM, S(trivial_prob), .min = 0, .max = 1 },
+	{ "seed.lemma_cap", CONFIG_NUM, S(lemma_cap), .min = 0, .max = 1 },
+	{ "seed.reprove_prob", CONFIG_NUM, S(reprove_prob), .min = 0, .max = 1 },
+	{ "seed.reprove_below", CONFIG_NUM, S(reprove_below), .min = 0, .max = 1 },
+	{ "seed.max_per_seed", CONFIG_INT, S(max_per_seed), .min = 1, .max = 100000 },
+	{ "seed.per_seed_factor", CONFIG_NUM, S(per_seed_factor), .min = 0, .max = 1e6 },
+	{ "seed.seed", CONFIG_INT, S(seed), .min = 0, .max = 1L << 62 },
+	{ NULL },
 };
+#undef S
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_LONGOPTS,
 		{ "state", required_argument, NULL, 's' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "statements", required_argument, NULL, 'S' },
@@ -530,18 +559,13 @@ main(int argc, char **argv)
 		{ "iter", required_argument, NULL, 'i' },
 		{ "select", no_argument, NULL, 'x' },
 		{ "unproved-only", no_argument, NULL, 'u' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sopts o;
-	const char *config = NULL;
+	struct cli cl;
 	int c;
 
-	msg_init(argv[0]);
+	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
 	o.db = default_db();
 	o.seed = 1;
@@ -552,66 +576,31 @@ main(int argc, char **argv)
 	o.reprove_below = 0.35;
 	o.max_per_seed = 8;
 	o.per_seed_factor = 3;
-	config = cli_config(argc, argv);
-	if (config) {
-		struct config *cf = config_load(config);
-		long v;
-		double d;
-		config_check_sections(cf);
-		config_check_keys(cf, "seed", seed_keys);
-		if (config_double(cf, "seed.threshold", &d, 0, 1))
-			o.threshold = d;
-		if (config_double(cf, "seed.trivial_prob", &d, 0, 1))
-			o.trivial_prob = d;
-		if (config_double(cf, "seed.lemma_cap", &d, 0, 1))
-			o.lemma_cap = d;
-		if (config_double(cf, "seed.reprove_prob", &d, 0, 1))
-			o.reprove_prob = d;
-		if (config_double(cf, "seed.reprove_below", &d, 0, 1))
-			o.reprove_below = d;
-		if (config_int(cf, "seed.max_per_seed", &v, 1, 100000))
-			o.max_per_seed = (int)v;
-		if (config_double(cf, "seed.per_seed_factor", &d, 0, 1e6))
-			o.per_seed_factor = d;
-		if (config_int(cf, "seed.seed", &v, 0, 1L << 62))
-			o.seed = (uint64_t)v;
-		config_free(cf);
-	}
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:c:qh", longopts, NULL)) != -1) {
-		char *end;
+	config_free(cli_config_apply(&cl, seed_keys, &o));
+	/* long options only: their codes are not short options */
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.state = optarg; break;
 		case 'd': o.db = optarg; break;
 		case 'S': o.statements = optarg; break;
-		case 'r':
-			errno = 0;
-			o.seed = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg)
-				die(EX_USAGE, "--seed: expected a whole number, got '%s'", optarg);
-			break;
-		case 'i':
-			errno = 0;
-			o.iter = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.iter < 0)
-				die(EX_USAGE, "--iter: expected a whole number, got '%s'", optarg);
-			break;
+		case 'r': o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case 'i': o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case 'x': o.select = 1; break;
 		case 'u': o.unproved_only = 1; break;
-		case 'o': o.out = optarg; break;
-		case 'c': break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		case 'V': cli_version(); break;
-		default: cli_bad_option(argv, c);
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
+	o.out = cl.out;
+	if (cl.print_config)
+		cli_print_config(seed_keys, &o);
 	if (!o.state)
 		die(EX_USAGE, "no state: give --state FILE");
 	if (o.select) {
 		if (!o.statements)
 			die(EX_USAGE, "--select needs --statements FILE");
-		return select_run(&o, argv + optind, argc - optind);
+		return select_run(&o, &cl, argv + optind, argc - optind);
 	}
-	return seeds_run(&o, argv + optind, argc - optind);
+	return seeds_run(&o, &cl, argv + optind, argc - optind);
 }

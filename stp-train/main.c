@@ -15,7 +15,7 @@
  * (safetensors) atomically. Progress on stderr.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,19 +56,8 @@ static const char usage_text[] =
 	"  -c, --config FILE   YAML configuration (sections 'model' and 'train')\n"
 	"  -q, --quiet         no progress messages\n"
 	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n";
-
-static void
-usage(int status)
-{
-	if (status == 0) {
-		fputs(usage_text, stdout);
-		close_stdout();
-		exit(0);
-	}
-	fputs(usage_text, stderr);
-	exit(EX_USAGE);
-}
+	"      --version       print the version and exit\n"
+	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
@@ -76,13 +65,8 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
+	CLI_LONGOPTS,
 	{ "threads", required_argument, NULL, 'j' },
-	{ "keep-going", no_argument, NULL, 'k' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ "init", required_argument, NULL, OPT_INIT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "shards", required_argument, NULL, OPT_SHARDS },
@@ -99,221 +83,231 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const model_keys[] = {
-	"width", "layers", "heads", "hidden", "ctx", "tie", NULL,
-};
-static const char *const train_keys[] = {
-	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "weight_decay", "clip", "seed",
-	"threads", "rename_prob", "log_every", "shard_bytes", "iter", "save_every", "val_share",
-	NULL,
-};
-static const char *const iter_keys[] = {
-	"batch", "steps", "epochs", "lr", "lr_min", "warmup", "rename_prob", "replay_share",
-	"refresh_every", NULL,
+/*
+ * The configuration as stp-train reads it: model.* and train.* into the
+ * options; train.iter.* into a layer of its own (-1: absent, the value of
+ * train.* stays), applied over them with --phase iter only.
+ */
+struct tconf {
+	struct train_opts o;
+	struct iter_layer {
+		int batch;
+		long steps;
+		double epochs, lr, lr_min;
+		int warmup;
+		double rename_prob, replay_share;
+		long refresh_every;        /* read by make and pipelines/iteration.sh only */
+	} it;
 };
 
-/* train.iter.*: the settings of the self-play iterations' training (--phase
- * iter), over those of train.* (the supervised start). */
+/* The sections 'model' and 'train' (docs/stp.yaml.5.scd). */
+#define T(f) CONFIG_FIELD(struct tconf, o.f)
+#define I(f) CONFIG_FIELD(struct tconf, it.f), .has_unset = 1, .unset_value = -1
+static const struct config_key train_keys[] = {
+	{ "model.width", CONFIG_INT, T(width), .min = 8, .max = 8192 },
+	{ "model.layers", CONFIG_INT, T(layers), .min = 1, .max = 256 },
+	/* unset (0): width / 32, and 8 width / 3 rounded up to a multiple of 32 */
+	{ "model.heads", CONFIG_INT, T(heads), .min = 1, .max = 1024, .has_unset = 1,
+	  .unset_value = 0 },
+	{ "model.hidden", CONFIG_INT, T(hidden), .min = 8, .max = 65536, .has_unset = 1,
+	  .unset_value = 0 },
+	{ "model.ctx", CONFIG_INT, T(ctx), .min = 8, .max = 65536 },
+	{ "model.tie", CONFIG_BOOL, T(tie) },
+	{ "train.batch", CONFIG_INT, T(batch), .min = 1, .max = 65536 },
+	{ "train.steps", CONFIG_INT, T(steps), .min = 0, .max = 1L << 40 },
+	{ "train.epochs", CONFIG_NUM, T(epochs), .min = 0, .max = 1e9 },
+	{ "train.lr", CONFIG_NUM, T(lr), .min = 0, .max = 10 },
+	{ "train.lr_min", CONFIG_NUM, T(lr_min), .min = 0, .max = 10 },
+	{ "train.warmup", CONFIG_INT, T(warmup), .min = 0, .max = 1L << 30 },
+	{ "train.weight_decay", CONFIG_NUM, T(weight_decay), .min = 0, .max = 10 },
+	{ "train.clip", CONFIG_NUM, T(clip), .min = 0, .max = 1e9 },
+	{ "train.seed", CONFIG_INT, T(seed), .min = 0, .max = 1L << 62 },
+	{ "train.threads", CONFIG_INT, T(threads), .min = 1, .max = 1024 },
+	{ "train.rename_prob", CONFIG_NUM, T(rename_prob), .min = 0, .max = 1 },
+	{ "train.log_every", CONFIG_INT, T(log_every), .min = 0, .max = 1L << 40 },
+	{ "train.shard_bytes", CONFIG_INT, T(shard_bytes), .min = 0, .max = 1L << 40 },
+	{ "train.save_every", CONFIG_INT, T(save_every), .min = 0, .max = 1L << 40 },
+	{ "train.val_share", CONFIG_NUM, T(val_share), .min = 0, .max = 1 },
+	{ "train.iter.batch", CONFIG_INT, I(batch), .min = 1, .max = 65536 },
+	{ "train.iter.steps", CONFIG_INT, I(steps), .min = 0, .max = 1L << 40 },
+	{ "train.iter.epochs", CONFIG_NUM, I(epochs), .min = 0, .max = 1e9 },
+	{ "train.iter.lr", CONFIG_NUM, I(lr), .min = 0, .max = 10 },
+	{ "train.iter.lr_min", CONFIG_NUM, I(lr_min), .min = 0, .max = 10 },
+	{ "train.iter.warmup", CONFIG_INT, I(warmup), .min = 0, .max = 1L << 30 },
+	{ "train.iter.rename_prob", CONFIG_NUM, I(rename_prob), .min = 0, .max = 1 },
+	{ "train.iter.replay_share", CONFIG_NUM, I(replay_share), .min = 0, .max = 1 },
+	{ "train.iter.refresh_every", CONFIG_INT, I(refresh_every), .min = 0, .max = 1L << 30 },
+	{ NULL },
+};
+#undef T
+#undef I
+
+/* train.iter.* over train.* (--phase iter): a key given there replaces
+ * train's; epochs given without steps resets the steps to 0, so that the
+ * epochs rule. */
 static void
-apply_phase(struct train_opts *o, struct config *c)
+apply_phase(struct train_opts *o, const struct iter_layer *it)
 {
-	long v;
-	double d;
-
-	config_check_keys(c, "train.iter", iter_keys);
-	if (config_int(c, "train.iter.batch", &v, 1, 65536))
-		o->batch = (int)v;
-	if (config_int(c, "train.iter.steps", &v, 0, 1L << 40))
-		o->steps = v;
-	if (config_double(c, "train.iter.epochs", &d, 0, 1e9)) {
-		o->epochs = d;
-		if (!config_int(c, "train.iter.steps", &v, 0, 1L << 40))
+	if (it->batch >= 0)
+		o->batch = it->batch;
+	if (it->steps >= 0)
+		o->steps = it->steps;
+	if (it->epochs >= 0) {
+		o->epochs = it->epochs;
+		if (it->steps < 0)
 			o->steps = 0;
 	}
-	if (config_double(c, "train.iter.lr", &d, 0, 10))
-		o->lr = d;
-	if (config_double(c, "train.iter.lr_min", &d, 0, 10))
-		o->lr_min = d;
-	if (config_int(c, "train.iter.warmup", &v, 0, 1L << 30))
-		o->warmup = (int)v;
-	if (config_double(c, "train.iter.rename_prob", &d, 0, 1))
-		o->rename_prob = d;
-	if (config_double(c, "train.iter.replay_share", &d, 0, 1))
-		o->replay_share = d;
+	if (it->lr >= 0)
+		o->lr = it->lr;
+	if (it->lr_min >= 0)
+		o->lr_min = it->lr_min;
+	if (it->warmup >= 0)
+		o->warmup = it->warmup;
+	if (it->rename_prob >= 0)
+		o->rename_prob = it->rename_prob;
+	if (it->replay_share >= 0)
+		o->replay_share = it->replay_share;
 }
 
+/* The model's shape as configured, checked here where the keys are known
+ * (vocab is the database's, known later: any size passes); dies with 78 at
+ * the key at fault. */
 static void
-apply_config(struct train_opts *o, const char *path, int phase_iter)
+check_shape(const struct train_opts *o, struct config *c)
 {
-	struct config *c = config_load(path);
-	long v;
-	double d;
-	int b;
+	struct model_config mc = model_config_default(1000, o->width, o->layers, o->ctx);
+	const char *why, *key = NULL;
 
-	config_check_sections(c);
-	config_check_keys(c, "model", model_keys);
-	config_check_keys(c, "train", train_keys);
-	if (config_int(c, "model.width", &v, 8, 8192))
-		o->width = (int)v;
-	if (config_int(c, "model.layers", &v, 1, 256))
-		o->layers = (int)v;
-	if (config_int(c, "model.heads", &v, 1, 1024))
-		o->heads = (int)v;
-	if (config_int(c, "model.hidden", &v, 8, 65536))
-		o->hidden = (int)v;
-	if (config_int(c, "model.ctx", &v, 8, 65536))
-		o->ctx = (int)v;
-	if (config_bool(c, "model.tie", &b))
-		o->tie = b;
-	if (config_int(c, "train.batch", &v, 1, 65536))
-		o->batch = (int)v;
-	if (config_int(c, "train.steps", &v, 0, 1L << 40))
-		o->steps = v;
-	if (config_double(c, "train.epochs", &d, 0, 1e9))
-		o->epochs = d;
-	if (config_double(c, "train.lr", &d, 0, 10))
-		o->lr = d;
-	if (config_double(c, "train.lr_min", &d, 0, 10))
-		o->lr_min = d;
-	if (config_int(c, "train.warmup", &v, 0, 1L << 30))
-		o->warmup = (int)v;
-	if (config_double(c, "train.weight_decay", &d, 0, 10))
-		o->weight_decay = d;
-	if (config_double(c, "train.clip", &d, 0, 1e9))
-		o->clip = d;
-	if (config_int(c, "train.seed", &v, 0, 1L << 62))
-		o->seed = (uint64_t)v;
-	if (config_int(c, "train.threads", &v, 1, 1024))
-		o->threads = (int)v;
-	if (config_double(c, "train.rename_prob", &d, 0, 1))
-		o->rename_prob = d;
-	if (config_int(c, "train.log_every", &v, 0, 1L << 40))
-		o->log_every = v;
-	if (config_int(c, "train.save_every", &v, 0, 1L << 40))
-		o->save_every = v;
-	if (config_double(c, "train.val_share", &d, 0, 1))
-		o->val_share = d;
-	if (config_int(c, "train.shard_bytes", &v, 0, 1L << 40))
-		o->shard_bytes = (size_t)v;
-	if (phase_iter)
-		apply_phase(o, c);
-	/* the model's shape as configured, checked here where the keys are
-	 * known (vocab is the database's, known later: any size passes) */
-	{
-		struct model_config mc = model_config_default(1000, o->width, o->layers, o->ctx);
-		const char *why, *key = NULL;
-		if (o->heads)
-			mc.heads = o->heads;
-		if (o->hidden)
-			mc.hidden = o->hidden;
-		if ((why = model_config_check(&mc))) {
-			if (strstr(why, "head"))
-				key = o->heads ? "model.heads" : "model.width";
-			else if (strncmp(why, "ctx", 3) == 0)
-				key = "model.ctx";
-			else if (strncmp(why, "layers", 6) == 0)
-				key = "model.layers";
-			else if (strncmp(why, "hidden", 6) == 0)
-				key = "model.hidden";
-			else
-				key = "model.width";
-			config_die_at(c, key, "%s", why);
-		}
+	if (o->heads)
+		mc.heads = o->heads;
+	if (o->hidden)
+		mc.hidden = o->hidden;
+	if ((why = model_config_check(&mc))) {
+		if (strstr(why, "head"))
+			key = o->heads ? "model.heads" : "model.width";
+		else if (strncmp(why, "ctx", 3) == 0)
+			key = "model.ctx";
+		else if (strncmp(why, "layers", 6) == 0)
+			key = "model.layers";
+		else if (strncmp(why, "hidden", 6) == 0)
+			key = "model.hidden";
+		else
+			key = "model.width";
+		config_die_at(c, key, "%s", why);
 	}
-	config_free(c);
 }
+
+static const char *const phases[] = { "sft", "iter", NULL };
 
 int
 main(int argc, char **argv)
 {
-	struct train_opts o;
-	const char *config = NULL, *from_shards = NULL, *phase = NULL;
+	struct tconf tc;
+	struct train_opts *o = &tc.o;
+	struct cli cl;
+	struct config *cf;
+	const char *from_shards = NULL;
+	long steps = -1;
+	double epochs = -1;
+	int phase_iter = 0;
 	char *dir;
 	int c, status;
 
-	msg_init(argv[0]);
-	memset(&o, 0, sizeof o);
-	o.db = default_db();
-	o.shard_bytes = 64u << 20;
-	o.width = 128;
-	o.layers = 3;
-	o.ctx = 256;
-	o.tie = 1;
-	o.batch = 32;
-	o.epochs = 1;
-	o.lr = 3e-3;
-	o.lr_min = 3e-4;
-	o.warmup = 100;
-	o.weight_decay = 0.1;
-	o.clip = 1.0;
-	o.seed = 1;
-	o.threads = ncpus();
-	o.rename_prob = 0;
-	o.replay_share = 1;
-	o.val_share = 0.02;
+	cli_init(&cl, argc, argv, usage_text);
+	memset(&tc, 0, sizeof tc);
+	o->db = default_db();
+	o->shard_bytes = 64u << 20;
+	o->width = 128;
+	o->layers = 3;
+	o->ctx = 256;
+	o->tie = 1;
+	o->batch = 32;
+	o->epochs = 1;
+	o->lr = 3e-3;
+	o->lr_min = 3e-4;
+	o->warmup = 100;
+	o->weight_decay = 0.1;
+	o->clip = 1.0;
+	o->seed = 1;
+	o->threads = ncpus();
+	o->rename_prob = 0;
+	o->replay_share = 1;
+	o->val_share = 0.02;
+	tc.it = (struct iter_layer){ -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
-	config = cli_config(argc, argv);
-	for (int i = 1; i < argc; i++)
-		if (i + 1 < argc && strcmp(argv[i], "--phase") == 0)
-			phase = argv[i + 1];
-	if (phase && strcmp(phase, "sft") != 0 && strcmp(phase, "iter") != 0)
-		die(EX_USAGE, "--phase: expected \"sft\" or \"iter\", got '%s'", phase);
-	if (config)
-		apply_config(&o, config, phase && strcmp(phase, "iter") == 0);
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:j:kc:qh", longopts, NULL)) != -1) {
+	cf = cli_config_apply(&cl, train_keys, &tc);
+	check_shape(o, cf);
+	config_free(cf);
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case 'k': o.keep_going = 1; break;
-		case 'c': break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': usage(0); break;
-		case OPT_INIT: o.init = optarg; break;
-		case OPT_DB: o.db = optarg; break;
-		case OPT_SHARDS: o.shards = optarg; break;
-		case OPT_SHARDS_ONLY: o.shards_only = 1; break;
-		case OPT_STEPS: o.steps = cli_long("--steps", optarg, 1, 1L << 40); break;
-		case OPT_EPOCHS:
-			o.epochs = cli_double("--epochs", optarg, 1e-9, 1e9);
-			o.steps = 0;
-			break;
-		case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case 'j': o->threads = (int)cli_long("-j", optarg, 1, 1024); break;
+		case OPT_INIT: o->init = optarg; break;
+		case OPT_DB: o->db = optarg; break;
+		case OPT_SHARDS: o->shards = optarg; break;
+		case OPT_SHARDS_ONLY: o->shards_only = 1; break;
+		case OPT_STEPS: steps = cli_long("--steps", optarg, 1, 1L << 40); break;
+		case OPT_EPOCHS: epochs = cli_double("--epochs", optarg, 1e-9, 1e9); break;
+		case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
-		case OPT_PHASE: break;   /* read above */
-		case OPT_HELDOUT: o.held_out = optarg; break;
-		case OPT_RESUME: o.resume = 1; break;
-		case OPT_SAVE_EVERY: o.save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
+		case OPT_PHASE: phase_iter = cli_enum("--phase", optarg, phases); break;
+		case OPT_HELDOUT: o->held_out = optarg; break;
+		case OPT_RESUME: o->resume = 1; break;
+		case OPT_SAVE_EVERY: o->save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
 		case OPT_REPLAY:
-			if (o.nreplay == 8)
+			if (o->nreplay == 8)
 				die(EX_USAGE, "--replay: at most 8 files");
-			o.replay[o.nreplay++] = optarg;
+			o->replay[o->nreplay++] = optarg;
 			break;
-		case 'V': cli_version(); break;
-		default: cli_bad_option(argv, c);
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
-	o.files = argv + optind;
-	o.nfiles = argc - optind;
-	if (!o.out && !(o.shards_only && o.shards))
+	o->out = cl.out;
+	o->keep_going = cl.keep_going;
+	if (o->out && strlen(o->out) > 3 && strcmp(o->out + strlen(o->out) - 3, ".gz") == 0)
+		die(EX_USAGE, "-o: a checkpoint is not compressed: give a name not ending in .gz");
+	/* --epochs and --steps set the phase's own: train.iter's with --phase
+	 * iter, train's otherwise; --epochs alone means steps from the epochs */
+	if (phase_iter) {
+		if (epochs > 0) {
+			tc.it.epochs = epochs;
+			tc.it.steps = -1;
+		}
+		if (steps > 0)
+			tc.it.steps = steps;
+	} else {
+		if (epochs > 0) {
+			o->epochs = epochs;
+			o->steps = 0;
+		}
+		if (steps > 0)
+			o->steps = steps;
+	}
+	if (cl.print_config)
+		cli_print_config(train_keys, &tc);
+	if (phase_iter)
+		apply_phase(o, &tc.it);
+	o->files = argv + optind;
+	o->nfiles = argc - optind;
+	if (!o->out && !(o->shards_only && o->shards))
 		die(EX_USAGE, "no checkpoint to write: give -o FILE (or --shards-only --shards DIR)");
 
 	if (from_shards) {
 		/* train on an existing shard set (checked against its manifest) */
-		if (o.nfiles || o.nreplay || o.shards_only)
+		if (o->nfiles || o->nreplay || o->shards_only)
 			die(EX_USAGE, "--from-shards takes no example files and no --shards-only");
-		status = train_run(&o, from_shards);
+		status = train_run(o, from_shards);
 		close_stdout();
 		return status;
 	}
-	dir = o.shards ? xstrdup(o.shards) : xasprintf("%s.shards", o.out);
+	dir = o->shards ? xstrdup(o->shards) : xasprintf("%s.shards", o->out);
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		die(EX_CANTCREAT, "cannot create '%s':", dir);
-	status = examples_to_shards(&o, dir);
+	status = examples_to_shards(o, dir);
 	/* with -k, bad examples were skipped: train on the rest, still exit 65 */
-	if ((status == 0 || (o.keep_going && status == EX_DATAERR)) && !o.shards_only) {
-		int st = train_run(&o, dir);
+	if ((status == 0 || (o->keep_going && status == EX_DATAERR)) && !o->shards_only) {
+		int st = train_run(o, dir);
 		if (st)
 			status = st;
 	}

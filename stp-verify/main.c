@@ -18,7 +18,7 @@
  * (lean.c); --backend isabelle is not supported yet (isabelle.c).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"  -j, --jobs N        worker threads (default: the number of CPUs)\n"
 	"  -k, --keep-going    skip a malformed record with a warning, go on, exit 65 at the end\n"
 	"  -c, --config FILE   YAML configuration (section 'verify'); flags override it\n"
-	"  -o, --output FILE   write verdicts to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE   write verdicts to FILE (atomically; gzip if it ends in .gz)\n"
+	"                      instead of stdout\n"
 	"      --db FILE       Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
 	"      --cache FILE    verdict cache: an attempt seen before is not verified again\n"
 	"      --max-steps N   limit on a proof's steps after expansion (default 100000)\n"
@@ -58,19 +59,8 @@ static const char usage_text[] =
 	"      --lean-header-timeout SEC  limit for a header's imports (default 600)\n"
 	"  -q, --quiet         no progress messages\n"
 	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n";
-
-static void
-usage(int status)
-{
-	if (status == 0) {
-		fputs(usage_text, stdout);
-		close_stdout();
-		exit(0);
-	}
-	fputs(usage_text, stderr);
-	exit(EX_USAGE);
-}
+	"      --version       print the version and exit\n"
+	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 enum {
 	OPT_DB = 256, OPT_CACHE, OPT_MAX_STEPS, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_WALL,
@@ -78,13 +68,8 @@ enum {
 };
 
 static const struct option longopts[] = {
+	CLI_LONGOPTS,
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "keep-going", no_argument, NULL, 'k' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "max-steps", required_argument, NULL, OPT_MAX_STEPS },
@@ -100,64 +85,40 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A whole number in [min, max] from a flag, or exit 64. */
-static const char *const config_keys[] = {
-	"db", "cache", "jobs", "max_steps", "max_tokens", "max_symbols", "timeout",
-	"wall_time", "backend", "lean_cmd", "lean_project", "lean_mem", "lean_header_timeout",
-	NULL,
+static const char *const backends[] = { "metamath", "lean", "isabelle", NULL };
+
+/* The section 'verify' (docs/stp.yaml.5.scd), bound to the options. */
+#define V(f) CONFIG_FIELD(struct verify_opts, f)
+static const struct config_key verify_keys[] = {
+	{ "verify.db", CONFIG_STR, V(db) },
+	{ "verify.cache", CONFIG_STR, V(cache) },
+	{ "verify.jobs", CONFIG_INT, V(jobs), .min = 1, .max = 1024 },
+	{ "verify.max_steps", CONFIG_INT, V(max_steps), .min = 1, .max = 100000000 },
+	{ "verify.max_tokens", CONFIG_INT, V(max_tokens), .min = 1, .max = 100000000 },
+	{ "verify.max_symbols", CONFIG_INT, V(max_symbols), .min = 1024, .max = 1L << 30 },
+	/* unset (0): 10 seconds, 300 with the Lean backend */
+	{ "verify.timeout", CONFIG_NUM, V(timeout), .min = 0.001, .max = 86400,
+	  .has_unset = 1, .unset_value = 0 },
+	{ "verify.wall_time", CONFIG_BOOL, V(wall_time) },
+	{ "verify.backend", CONFIG_ENUM, V(backend_id), .names = backends },
+	{ "verify.lean_cmd", CONFIG_STR, V(lean_cmd) },
+	{ "verify.lean_project", CONFIG_STR, V(lean_project) },
+	{ "verify.lean_mem", CONFIG_INT, V(lean_mem_mb), .min = 0, .max = 1L << 30 },
+	{ "verify.lean_header_timeout", CONFIG_NUM, V(lean_header_timeout), .min = 0.001,
+	  .max = 86400 },
+	{ NULL },
 };
-
-/* Settings from the configuration file's 'verify' section. */
-static void
-apply_config(struct verify_opts *o, const char *path)
-{
-	struct config *c = config_load(path);
-	const char *s;
-	long v;
-	double d;
-	int b;
-
-	config_check_sections(c);
-	config_check_keys(c, "verify", config_keys);
-	if (config_str(c, "verify.db", &s))
-		o->db = xstrdup(s);
-	if (config_str(c, "verify.cache", &s))
-		o->cache = xstrdup(s);
-	if (config_int(c, "verify.jobs", &v, 1, 1024))
-		o->jobs = (int)v;
-	if (config_int(c, "verify.max_steps", &v, 1, 100000000))
-		o->max_steps = (uint32_t)v;
-	if (config_int(c, "verify.max_tokens", &v, 1, 100000000))
-		o->max_tokens = (uint32_t)v;
-	if (config_int(c, "verify.max_symbols", &v, 1024, 1L << 30))
-		o->max_symbols = (size_t)v;
-	if (config_double(c, "verify.timeout", &d, 0.001, 86400)) {
-		o->timeout = d;
-		o->timeout_set = 1;
-	}
-	if (config_bool(c, "verify.wall_time", &b))
-		o->wall_time = b;
-	if (config_str(c, "verify.backend", &s))
-		o->backend = xstrdup(s);
-	if (config_str(c, "verify.lean_cmd", &s))
-		o->lean_cmd = xstrdup(s);
-	if (config_str(c, "verify.lean_project", &s))
-		o->lean_project = xstrdup(s);
-	if (config_int(c, "verify.lean_mem", &v, 0, 1L << 30))
-		o->lean_mem_mb = v;
-	if (config_double(c, "verify.lean_header_timeout", &d, 0.001, 86400))
-		o->lean_header_timeout = d;
-	config_free(c);
-}
+#undef V
 
 int
 main(int argc, char **argv)
 {
 	struct verify_opts o;
-	const char *check_db = NULL, *config = NULL;
+	struct cli cl;
+	const char *check_db = NULL;
 	int c;
 
-	msg_init(argv[0]);
+	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
 	o.db = default_db();
 	o.jobs = ncpus();
@@ -165,26 +126,16 @@ main(int argc, char **argv)
 	o.max_tokens = 20000;
 	o.max_symbols = (size_t)1 << 22;
 	o.max_symbols_db = (size_t)1 << 26;
-	o.timeout = 10;
-	o.backend = "metamath";
+	o.timeout = 0;   /* unset: the backend's default, below */
 	o.lean_project = getenv("STP_LEAN_PROJECT");
 	o.lean_mem_mb = 10240;
 	o.lean_header_timeout = 600;
 
 	/* the configuration first, so that flags override it */
-	config = cli_config(argc, argv);
-	if (config)
-		apply_config(&o, config);
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:kc:o:qh", longopts, NULL)) != -1) {
+	config_free(cli_config_apply(&cl, verify_keys, &o));
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.jobs = (int)cli_long("-j", optarg, 1, 1024); break;
-		case 'k': o.keep_going = 1; break;
-		case 'c': break;   /* read above */
-		case 'o': o.out = optarg; break;
-		case 'q': msg_verbosity = 0; break;
-		case 'h': usage(0); break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_CACHE: o.cache = optarg; break;
 		case OPT_MAX_STEPS:
@@ -193,40 +144,40 @@ main(int argc, char **argv)
 		case OPT_MAX_TOKENS:
 			o.max_tokens = (uint32_t)cli_long("--max-tokens", optarg, 1, 100000000);
 			break;
-		case OPT_TIMEOUT:
-			o.timeout = cli_double("--timeout", optarg, 0.001, 86400);
-			o.timeout_set = 1;
-			break;
+		case OPT_TIMEOUT: o.timeout = cli_double("--timeout", optarg, 0.001, 86400); break;
 		case OPT_WALL: o.wall_time = 1; break;
 		case OPT_CHECK_DB: check_db = optarg; break;
-		case OPT_BACKEND: o.backend = optarg; break;
+		case OPT_BACKEND: o.backend_id = cli_enum("--backend", optarg, backends); break;
 		case OPT_LEAN_CMD: o.lean_cmd = optarg; break;
 		case OPT_LEAN_PROJECT: o.lean_project = optarg; break;
 		case OPT_LEAN_MEM: o.lean_mem_mb = cli_long("--lean-mem", optarg, 0, 1L << 30); break;
 		case OPT_LEAN_HDR:
 			o.lean_header_timeout = cli_double("--lean-header-timeout", optarg, 0.001, 86400);
 			break;
-		case 'V': cli_version(); break;
-		default: cli_bad_option(argv, c);
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
+	o.out = cl.out;
+	o.keep_going = cl.keep_going;
+	o.backend = backends[o.backend_id];
+	/* a Lean proof takes seconds to minutes, not milliseconds */
+	o.timeout_set = o.timeout > 0;
+	if (!o.timeout_set)
+		o.timeout = strcmp(o.backend, "lean") == 0 ? 300 : 10;
+	if (cl.print_config)
+		cli_print_config(verify_keys, &o);
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
 
-	if (strcmp(o.backend, "metamath") != 0 && strcmp(o.backend, "lean") != 0 &&
-	    strcmp(o.backend, "isabelle") != 0)
-		die(EX_USAGE, "--backend: expected metamath, lean or isabelle, got '%s'", o.backend);
 	if (check_db && strcmp(o.backend, "metamath") != 0)
 		die(EX_USAGE, "--check-db checks a Metamath database: it takes no --backend %s",
 		    o.backend);
 	if (strcmp(o.backend, "isabelle") == 0)
 		return isabelle_run(&o);
-	if (strcmp(o.backend, "lean") == 0) {
-		/* a Lean proof takes seconds to minutes, not milliseconds */
-		if (!o.timeout_set)
-			o.timeout = 300;
+	if (strcmp(o.backend, "lean") == 0)
 		return lean_run(&o);
-	}
 
 	if (check_db) {
 		int status;

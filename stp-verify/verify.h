@@ -22,6 +22,7 @@ struct verify_opts {
 	size_t max_line;           /* longest input record, bytes */
 	int timeout_set;           /* --timeout or verify.timeout was given */
 	const char *backend;       /* --backend: "metamath" (default), "lean", "isabelle" */
+	int backend_id;            /* the same as an index: 0 metamath, 1 lean, 2 isabelle */
 	const char *lean_cmd;      /* --lean-cmd: starts one REPL (/bin/sh -c), in lean_project */
 	const char *lean_project;  /* --lean-project: the Lake project directory */
 	long lean_mem_mb;          /* --lean-mem: per REPL process group, MB; 0 no limit */

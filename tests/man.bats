@@ -27,10 +27,11 @@ flags_man() {
 }
 
 page_of() {
-	case $1 in
-	stp-passk) echo "$STP_ROOT/tools/stp-passk/stp-passk.1.scd" ;;
-	*) echo "$STP_ROOT/$1/$1.1.scd" ;;
-	esac
+	if [[ -d $STP_ROOT/tools/$1 ]]; then
+		echo "$STP_ROOT/tools/$1/$1.1.scd"
+	else
+		echo "$STP_ROOT/$1/$1.1.scd"
+	fi
 }
 
 @test "every man page renders" {
@@ -42,7 +43,8 @@ page_of() {
 }
 
 @test "every flag of -h is in the man page's OPTIONS, and every flag there is in -h" {
-	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train; do
+	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk \
+		stp-sftdata stp-mmdata stp-config; do
 		flags_help "$t" >h.txt
 		flags_man "$(page_of "$t")" >m.txt
 		[[ -s h.txt ]]
@@ -54,7 +56,8 @@ page_of() {
 	run make -s -C "$STP_ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
 	assert_success
 	R=$BATS_TEST_TMPDIR/root/usr
-	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk; do
+	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk \
+		stp-sftdata stp-mmdata stp-config; do
 		[[ -x $R/bin/$t ]] || fail "$t not installed"
 	done
 	run "$R/bin/stp-verify" --version

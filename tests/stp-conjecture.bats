@@ -140,7 +140,7 @@ kept_statements() {
 	printf 'conjecture:\n  keep: all\n' >bad.yaml
 	run --separate-stderr stp-conjecture -c bad.yaml --filter cands.jsonl
 	assert_failure 78
-	assert_stderr "stp-conjecture: bad.yaml: 'conjecture.keep': expected open or n, got 'all'"
+	assert_stderr "stp-conjecture: bad.yaml:2:9: 'conjecture.keep': expected open or n, got 'all'"
 }
 
 @test "--filter: a record without a statement exits 65 naming file:line and the field" {

@@ -72,7 +72,7 @@ verdicts() {
 @test "stp-seed: a --seed that is not a number exits 64" {
 	run --separate-stderr stp-seed --state state.jsonl --seed x thr.jsonl
 	assert_failure 64
-	assert_stderr "stp-seed: --seed: expected a whole number, got 'x'"
+	assert_stderr "stp-seed: --seed: expected a whole number from 0 to 4611686018427387904, got 'x'"
 }
 
 @test "stp-seed: a full disk is not success (>/dev/full exits 74)" {

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,45 +50,57 @@ oai_config_init(struct oai_config *c)
 	c->backoff = 0.5;
 	c->backoff_max = 60;
 	c->seed = 1;
+	c->api_key_env = "OPENAI_API_KEY";
 }
 
-static const char *const oai_keys[] = {
-	"endpoints", "model", "api_key_env", "concurrency", "choices", "timeout", "retries",
-	"backoff", "backoff_max", "window", NULL,
+/* The section 'openai' (docs/stp.yaml.5.scd), bound to struct oai_config. */
+#define O(f) CONFIG_FIELD(struct oai_config, f)
+const struct config_key oai_config_keys[] = {
+	{ "openai.endpoints", CONFIG_LIST, O(endpoints),
+	  .off_n = offsetof(struct oai_config, nendpoints) },
+	{ "openai.model", CONFIG_STR, O(model) },
+	{ "openai.api_key_env", CONFIG_STR, O(api_key_env) },
+	{ "openai.concurrency", CONFIG_INT, O(concurrency), .min = 1, .max = 4096 },
+	{ "openai.choices", CONFIG_INT, O(choices), .min = 1, .max = 1024 },
+	{ "openai.timeout", CONFIG_NUM, O(timeout), .min = 0.001, .max = 86400 },
+	{ "openai.retries", CONFIG_INT, O(retries), .min = 0, .max = 1000 },
+	{ "openai.backoff", CONFIG_NUM, O(backoff), .min = 0, .max = 3600 },
+	{ "openai.backoff_max", CONFIG_NUM, O(backoff_max), .min = 0, .max = 86400 },
+	/* unset (0): the larger of 1024 and 8 x concurrency */
+	{ "openai.window", CONFIG_INT, O(window), .min = 1, .max = 1L << 24, .has_unset = 1,
+	  .unset_value = 0 },
+	{ NULL },
 };
+#undef O
 
 void
 oai_config_load(struct oai_config *c, struct config *cf, const char **api_key_env)
 {
-	const char *const *list;
-	const char *s;
-	size_t n;
-	long v;
-	double d;
+	const char *env = c->api_key_env;
 
-	config_check_keys(cf, "openai", oai_keys);
-	if (config_strlist(cf, "openai.endpoints", &list, &n)) {
-		c->endpoints = list;
-		c->nendpoints = n;
+	config_apply(cf, oai_config_keys, c);
+	if (c->api_key_env != env)
+		*api_key_env = c->api_key_env;
+}
+
+void
+oai_print_config(const struct config_key *keys, const void *opts, const char ***stop,
+                 size_t *nstop, struct config *cf, const struct oai_cli *cli,
+                 const char *cli_model)
+{
+	struct oai_config oc;
+
+	if (cli->nstop) {
+		*stop = cli->stop;
+		*nstop = cli->nstop;
 	}
-	if (config_str(cf, "openai.model", &s))
-		c->model = s;
-	if (config_str(cf, "openai.api_key_env", &s))
-		*api_key_env = s;
-	if (config_int(cf, "openai.concurrency", &v, 1, 4096))
-		c->concurrency = (int)v;
-	if (config_int(cf, "openai.choices", &v, 1, 1024))
-		c->choices = (int)v;
-	if (config_double(cf, "openai.timeout", &d, 0.001, 86400))
-		c->timeout = d;
-	if (config_int(cf, "openai.retries", &v, 0, 1000))
-		c->retries = (int)v;
-	if (config_double(cf, "openai.backoff", &d, 0, 3600))
-		c->backoff = d;
-	if (config_double(cf, "openai.backoff_max", &d, 0, 86400))
-		c->backoff_max = d;
-	if (config_int(cf, "openai.window", &v, 1, 1L << 24))
-		c->window = (int)v;
+	oai_config_init(&oc);
+	oai_config_load(&oc, cf, &oc.api_key_env);
+	oai_cli_apply(cli, &oc, &oc.api_key_env);
+	if (cli_model)
+		oc.model = cli_model;
+	config_print(stdout, keys, opts);
+	cli_print_config(oai_config_keys, &oc);
 }
 
 void

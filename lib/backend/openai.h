@@ -76,13 +76,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct config;
+#include "config.h"
+
 
 struct oai_config {
 	const char *const *endpoints;  /* (nendpoints) base URLs: "http://h:8000" or ".../v1" */
 	size_t nendpoints;
 	const char *model;             /* the "model" field */
 	const char *api_key;           /* sent as "Authorization: Bearer KEY"; NULL: none */
+	const char *api_key_env;       /* the variable holding it (OPENAI_API_KEY) */
 	int concurrency;               /* requests in flight at most (16) */
 	int choices;                   /* samples asked for per request at most (1) */
 	int max_tokens;                /* new tokens per sample */
@@ -105,9 +107,14 @@ void oai_config_init(struct oai_config *c);
  *   openai: { endpoints: [URL...], model: NAME, api_key_env: VAR,
  *             concurrency: N, choices: N, timeout: S, retries: N,
  *             backoff: S, backoff_max: S, window: N }
- * Strings stay borrowed from cf. *api_key_env is set when the key is given.
+ * Strings are copies that live as long as the program. *api_key_env is set
+ * when the key is given.
  */
 void oai_config_load(struct oai_config *c, struct config *cf, const char **api_key_env);
+
+/* The keys of the section 'openai', bound to struct oai_config's fields
+ * (config.h): what oai_config_load() reads, and --print-config prints. */
+extern const struct config_key oai_config_keys[];
 
 /*
  * Command-line flags shared by the tools that have --backend openai, as a
@@ -170,6 +177,16 @@ void oai_cli_release(struct oai_cli *cli);
 void oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *cli,
                       const char *model, const char *stop_key, int max_tokens,
                       double temperature, double top_p, uint64_t seed);
+
+/*
+ * --print-config of a tool with --backend openai: its own section (keys over
+ * opts; the --stop flags of cli, when given, as its stop list *stop, *nstop),
+ * then the section 'openai' of cf with the flags of cli and cli_model
+ * (--model, when given) over it, on standard output; exits 0.
+ */
+void oai_print_config(const struct config_key *keys, const void *opts, const char ***stop,
+                      size_t *nstop, struct config *cf, const struct oai_cli *cli,
+                      const char *cli_model) __attribute__((noreturn));
 
 /* ---- jobs */
 

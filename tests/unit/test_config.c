@@ -3,6 +3,8 @@
  */
 #include <float.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +347,163 @@ test_cannot_open(void)
 	free(missing);
 }
 
+/* ---- key tables */
+
+struct opts {
+	int jobs;
+	int64_t seed;
+	double rate, cap;
+	int on, mode;
+	const char *name, *none;
+	const char **list;
+	size_t nlist;
+	long limit;
+};
+
+static const char *const modes[] = { "open", "n", "all", NULL };
+
+#define F(f) CONFIG_FIELD(struct opts, f)
+static const struct config_key keys[] = {
+	{ "seed.jobs", CONFIG_INT, F(jobs), .min = 1, .max = 64 },
+	{ "seed.seed", CONFIG_INT, F(seed), .min = 0, .max = 1L << 62 },
+	{ "seed.rate", CONFIG_NUM, F(rate), .min = 0, .max = 1 },
+	{ "seed.b.cap", CONFIG_NUM, F(cap), .min = 0, .max = 10, .has_unset = 1, .unset_value = -1 },
+	{ "seed.b.on", CONFIG_BOOL, F(on) },
+	{ "seed.mode", CONFIG_ENUM, F(mode), .names = modes },
+	{ "reward.name", CONFIG_STR, F(name) },
+	{ "reward.none", CONFIG_STR, F(none) },
+	{ "reward.list", CONFIG_LIST, F(list), .off_n = offsetof(struct opts, nlist) },
+	{ "reward.limit", CONFIG_INT, F(limit), .min = -1, .max = 9, .has_unset = 1, .unset_value = -1 },
+	{ NULL },
+};
+#undef F
+
+static void
+defaults(struct opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->jobs = 2;
+	o->seed = 1;
+	o->rate = 0.5;
+	o->cap = -1;
+	o->limit = -1;
+}
+
+/* Read, then print: the values the file sets, the defaults of the others;
+ * the output read back prints the same. */
+static void
+test_apply_print(void)
+{
+	struct config *c = config_load(yaml("t.yaml",
+	        "seed: {jobs: 3, seed: 4611686018427387904, mode: all, b: {on: yes}}\n"
+	        "reward: {name: \"q\\\"x\\ty\", list: [1, \"two words\", -3]}\n"));
+	struct opts o;
+	char *text, *again;
+	size_t n;
+	FILE *fp;
+	static const char want[] =
+		"seed:\n"
+		"  jobs: 3\n"
+		"  seed: 4611686018427387904\n"
+		"  rate: 0.5\n"
+		"  b:\n"
+		"    cap: ~\n"
+		"    on: true\n"
+		"  mode: \"all\"\n"
+		"reward:\n"
+		"  name: \"q\\\"x\\ty\"\n"
+		"  none: ~\n"
+		"  list: [1, \"two words\", -3]\n"
+		"  limit: ~\n";
+
+	defaults(&o);
+	config_apply(c, keys, &o);
+	config_free(c);
+	CHECK_INT_EQ(o.jobs, 3);
+	CHECK_INT_EQ(o.mode, 2);
+	CHECK_STR_EQ(o.name, "q\"x\ty");
+	if (CHECK_INT_EQ(o.nlist, 3))
+		CHECK_STR_EQ(o.list[1], "two words");
+	CHECK_INT_EQ(o.list[3] == NULL, 1);
+	fp = open_memstream(&text, &n);
+	CHECK_INT_EQ(config_print(fp, keys, &o), 0);
+	fclose(fp);
+	CHECK_STR_EQ(text, want);
+
+	/* the printed YAML reads back to the same */
+	c = config_load(yaml("back.yaml", text));
+	defaults(&o);
+	config_apply(c, keys, &o);
+	config_free(c);
+	fp = open_memstream(&again, &n);
+	config_print(fp, keys, &o);
+	fclose(fp);
+	CHECK_STR_EQ(again, text);
+	free(text);
+	free(again);
+}
+
+static void
+child_apply(void *arg)
+{
+	struct config *c = config_load(arg);
+	struct opts o;
+
+	defaults(&o);
+	config_apply(c, keys, &o);
+	config_free(c);
+}
+
+/* The table is the list of known keys; an enum value names its choices. */
+static void
+test_apply_bad(void)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "seed: {jbos: 1}\n",
+		  "1:8: unknown key 'seed.jbos' (known: jobs, seed, rate, b, mode)" },
+		{ "seed: {b: {of: 1}}\n", "1:12: unknown key 'seed.b.of' (known: cap, on)" },
+		{ "seed: {mode: some}\n", "1:14: 'seed.mode': expected open, n or all, got 'some'" },
+		{ "reward: {list: 3}\n", "1:16: 'reward.list': expected a list" },
+		{ "seed: {jobs: 65}\n", "1:14: 'seed.jobs': expected an integer from 1 to 64" },
+		{ "d: 1\n", "1:1: unknown key 'd' (known: verify, model, train, prove, conjecture, "
+		  "seed, reward, openai, passk, sftdata, mmdata)" },
+	};
+	struct unit_child r;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *path = strdup(yaml("bad.yaml", cases[i].text));
+		unit_run(child_apply, path, &r);
+		CHECK_INT_EQ(r.status, EX_CONFIG);
+		CHECK_STR_EQ(r.err, unit_fmt("stp: %s:%s\n", path, cases[i].msg));
+		unit_child_free(&r);
+		free(path);
+	}
+}
+
+/* config_dump: the file's keys as it sets them, which read back the same. */
+static void
+test_dump(void)
+{
+	struct config *c = config_load(yaml("d.yaml",
+	        "a: {x: 1, s: 'q', e: {}, l: [a, 2]}\nb:\n  n: ~\n"));
+	char *text, *again;
+	size_t n;
+	FILE *fp = open_memstream(&text, &n);
+
+	CHECK_INT_EQ(config_dump(c, fp), 0);
+	fclose(fp);
+	config_free(c);
+	CHECK_STR_EQ(text, "a:\n  x: 1\n  s: \"q\"\n  e: {}\n  l: [\"a\", 2]\nb:\n  n: ~\n");
+	c = config_load(yaml("d2.yaml", text));
+	fp = open_memstream(&again, &n);
+	config_dump(c, fp);
+	fclose(fp);
+	config_free(c);
+	CHECK_STR_EQ(again, text);
+	free(text);
+	free(again);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -354,5 +513,8 @@ main(int argc, char **argv)
 	RUN(test_bad);
 	RUN(test_check_keys_scope);
 	RUN(test_cannot_open);
+	RUN(test_apply_print);
+	RUN(test_apply_bad);
+	RUN(test_dump);
 	return unit_done();
 }

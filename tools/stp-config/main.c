@@ -1,62 +1,82 @@
 /*
  * stp-config - print one setting of a configuration file
  *
- * usage: stp-config -c CONFIG [--default VALUE] KEY
+ * usage: stp-config -c CONFIG [--default VALUE] [-o FILE] KEY
+ *        stp-config -c CONFIG --print-config [-o FILE]
  *
  * Prints the scalar at KEY (dotted: train.iter.refresh_every) as written,
  * or VALUE when the key is absent (exit 0), or nothing and exit 1 when it is
  * absent and no default is given. For make, which decides by configuration
- * what a stage runs (the periodic re-training of the iterations).
+ * what a stage runs (the periodic re-training of the iterations). With
+ * --print-config, every key the file sets instead, as YAML (stp-config has
+ * no settings of its own). The file's sections are checked as every tool
+ * checks them. -k and -q are accepted and change nothing: there are no
+ * records to skip and no progress to report.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "atomic.h"
+#include "cli.h"
 #include "config.h"
 #include "msg.h"
 
 static const char usage_text[] =
-	"usage: stp-config -c CONFIG [--default VALUE] KEY\n"
+	"usage: stp-config -c CONFIG [--default VALUE] [-o FILE] KEY\n"
+	"       stp-config -c CONFIG --print-config [-o FILE]\n"
 	"\n"
 	"Print the setting KEY (dotted, e.g. train.iter.refresh_every) of CONFIG.\n"
 	"\n"
 	"  -c, --config FILE    the YAML configuration\n"
 	"      --default VALUE  printed when KEY is absent (else exit 1)\n"
-	"  -h, --help           this help\n";
+	"  -o, --output FILE    write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                       of stdout\n"
+	"  -k, --keep-going     accepted, changes nothing: there are no records to skip\n"
+	"  -q, --quiet          accepted, changes nothing: there is no progress to report\n"
+	"  -h, --help           this help\n"
+	"      --version        print the version and exit\n"
+	"      --print-config   print every key CONFIG sets (YAML) and exit\n";
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
+		CLI_LONGOPTS,
 		{ "default", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL, *dflt = NULL, *v;
+	const char *dflt = NULL, *v;
 	struct config *c;
-	int ch, found;
+	struct cli cl;
+	struct out out;
+	int ch, found = 0;
 
-	msg_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	cli_init(&cl, argc, argv, usage_text);
+	while ((ch = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
 		case 'd': dflt = optarg; break;
-		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		default: fputs(usage_text, stderr); return EX_USAGE;
+		default:
+			if (!cli_option(&cl, ch, argv))
+				cli_bad_option(argv, ch);
 		}
 	}
-	if (!path || optind != argc - 1) {
-		fputs(usage_text, stderr);
-		return EX_USAGE;
+	if (!cl.print_config && (!cl.config || optind != argc - 1))
+		die(EX_USAGE, "expected -c CONFIG and one KEY; try '%s -h'", msg_prog);
+	if (cl.print_config && optind != argc)
+		die(EX_USAGE, "--print-config takes no KEY; try '%s -h'", msg_prog);
+	c = config_load(cl.config);
+	config_check_sections(c);
+	out_open(&out, cl.out);
+	if (cl.print_config) {
+		if (config_dump(c, out.fp) < 0)
+			die(EX_IOERR, "write error:");
+		found = 1;
+	} else if ((found = config_str(c, argv[optind], &v))) {
+		fprintf(out.fp, "%s\n", v);
+	} else if (dflt) {
+		fprintf(out.fp, "%s\n", dflt);
 	}
-	c = config_load(path);
-	found = config_str(c, argv[optind], &v);
-	if (found)
-		printf("%s\n", v);
-	else if (dflt)
-		printf("%s\n", dflt);
+	out_close(&out);
 	config_free(c);
-	close_stdout();
 	return found || dflt ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 /*
  * stp-mmdata - build the mm-pc benchmarks from Debian's set.mm
  *
- * usage: stp-mmdata [--set-mm FILE] [--out DIR] [--name NAME] [--hard N]
+ * usage: stp-mmdata [--set-mm FILE] [-o DIR] [--name NAME] [--hard N] [-c CONFIG] [-q]
  *
  * Writes DIR/pc.mm (set.mm up to the end of the chapter "Propositional
  * calculus", without the "$( Begin $[ ... $] $)" include markers, which
@@ -18,10 +18,12 @@
  *     when odd; every other theorem is `train`;
  *   - either way a label ending in OLD or ALT (and digits) is `train`.
  * Ids are NAME/LABEL (NAME: mm-pc by default). Deterministic. Prints the
- * counts per split and the length distributions of both formats.
+ * counts per split and the length distributions of both formats (not with
+ * -q). -k is accepted and changes nothing: set.mm has no records to skip, and
+ * a theorem whose proof does not verify always stops the build.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@
 
 #include "atomic.h"
 #include "canon.h"
+#include "cli.h"
+#include "config.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "msg.h"
@@ -40,16 +44,41 @@
 #define CHAPTER "Propositional calculus"
 
 static const char usage_text[] =
-	"usage: stp-mmdata [--set-mm FILE] [--out DIR] [--name NAME] [--hard N]\n"
+	"usage: stp-mmdata [--set-mm FILE] [-o DIR] [--name NAME] [--hard N] [-c CONFIG] [-q]\n"
 	"\n"
 	"Build data/mm-pc/ (pc.mm, statements.jsonl, proofs.jsonl) from Debian's set.mm.\n"
 	"\n"
-	"      --set-mm FILE  set.mm (default /usr/share/metamath/databases/set.mm)\n"
-	"      --out DIR      output directory (default data/mm-pc)\n"
-	"      --name NAME    the dataset's name, the prefix of its ids (default mm-pc)\n"
-	"      --hard N       mm-pc-hard: theorems whose human proof has at least N steps\n"
-	"                     tokens are the targets (unproved and test), the rest train\n"
-	"  -h, --help         this help\n";
+	"      --set-mm FILE   set.mm (default /usr/share/metamath/databases/set.mm)\n"
+	"  -o, --output DIR    output directory (default data/mm-pc)\n"
+	"      --out DIR       the same as -o\n"
+	"      --name NAME     the dataset's name, the prefix of its ids (default mm-pc)\n"
+	"      --hard N        mm-pc-hard: theorems whose human proof has at least N steps\n"
+	"                      tokens are the targets (unproved and test), the rest train\n"
+	"  -c, --config FILE   YAML configuration (section 'mmdata')\n"
+	"  -q, --quiet         no report of the counts on stdout\n"
+	"  -k, --keep-going    accepted, changes nothing: set.mm has no records to skip\n"
+	"  -h, --help          this help\n"
+	"      --version       print the version and exit\n"
+	"      --print-config  print the effective configuration (YAML) and exit\n";
+
+struct mmopts {
+	const char *set_mm;    /* set.mm */
+	const char *out;       /* the output directory */
+	const char *name;      /* the dataset's name, the ids' prefix */
+	long hard;             /* mm-pc-hard's least steps tokens of a target; 0: mm-pc */
+};
+
+/* The section 'mmdata' (docs/stp.yaml.5.scd), bound to the options. */
+#define M(f) CONFIG_FIELD(struct mmopts, f)
+static const struct config_key mmdata_keys[] = {
+	{ "mmdata.set_mm", CONFIG_STR, M(set_mm) },
+	{ "mmdata.out", CONFIG_STR, M(out) },
+	{ "mmdata.name", CONFIG_STR, M(name) },
+	{ "mmdata.hard", CONFIG_INT, M(hard), .min = 1, .max = 1000000, .has_unset = 1,
+	  .unset_value = 0 },
+	{ NULL },
+};
+#undef M
 
 struct lines {
 	char *text;
@@ -292,14 +321,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_LONGOPTS,
 		{ "set-mm", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "hard", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *setmm = "/usr/share/metamath/databases/set.mm", *outdir = "data/mm-pc";
+	struct mmopts mo = { "/usr/share/metamath/databases/set.mm", "data/mm-pc", "mm-pc", 0 };
+	const char *setmm, *outdir;
 	struct lines L;
 	size_t begin = 0, end = 0, chapter_off = 0, nkept = 0;
 	struct atomic_file af;
@@ -312,36 +342,37 @@ main(int argc, char **argv)
 	int32_t *uni;
 	const char **split;
 	size_t nuni = 0, counts[3] = { 0, 0, 0 };
-	long *steps_len, hard_min = 0;
+	long *steps_len, hard_min;
 	size_t ntwins = 0;
 	long *len_steps, *len_rpn;
 	size_t nlen = 0;
 	regex_t oldalt;
-	int c;
+	struct cli cl;
+	int c, report;
 
-	msg_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_init(&cl, argc, argv, usage_text);
+	config_free(cli_config_apply(&cl, mmdata_keys, &mo));
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': setmm = optarg; break;
-		case 'o': outdir = optarg; break;
-		case 'n': dataset_name = optarg; break;
-		case 'H': {
-			char *e;
-			errno = 0;
-			hard_min = strtol(optarg, &e, 10);
-			if (errno || *e || e == optarg || hard_min < 1 || hard_min > 1000000)
-				die(EX_USAGE, "--hard: expected a whole number from 1 to 1000000, got '%s'",
-				    optarg);
-			break;
-		}
-		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		default: fputs(usage_text, stderr); return EX_USAGE;
+		case 's': mo.set_mm = optarg; break;
+		case 'n': mo.name = optarg; break;
+		case 'H': mo.hard = cli_long("--hard", optarg, 1, 1000000); break;
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
-	if (optind != argc) {
-		fputs(usage_text, stderr);
-		return EX_USAGE;
-	}
+	if (cl.out)
+		mo.out = cl.out;
+	if (cl.print_config)
+		cli_print_config(mmdata_keys, &mo);
+	if (optind != argc)
+		die(EX_USAGE, "no files are read, got '%s'; try '%s -h'", argv[optind], msg_prog);
+	setmm = mo.set_mm;
+	outdir = mo.out;
+	dataset_name = mo.name;
+	hard_min = mo.hard;
+	report = msg_verbosity >= 1;
 
 	/* 1. pc.mm */
 	read_lines(setmm, &L);
@@ -369,8 +400,9 @@ main(int argc, char **argv)
 		nkept += strlen(L.line[i]) + 1;
 	}
 	atomic_commit(&af);
-	printf("%s: lines 1-%zu of %s (chapter \"%s\" from line %zu), %zu bytes\n", path, end,
-	       setmm, CHAPTER, begin + 1, nkept);
+	if (report)
+		printf("%s: lines 1-%zu of %s (chapter \"%s\" from line %zu), %zu bytes\n", path,
+		       end, setmm, CHAPTER, begin + 1, nkept);
 
 	/* 2. the universe and its splits */
 	db = mm_db_load(path, err, sizeof err, NULL);
@@ -471,12 +503,14 @@ main(int argc, char **argv)
 	}
 	atomic_commit(&af);
 
-	printf("%s/statements.jsonl: %zu statements: train %zu, unproved %zu, test %zu "
-	       "(%zu left out: equal to an earlier theorem up to renaming and hypothesis order)\n",
-	       outdir, nuni, counts[0], counts[1], counts[2], ntwins);
-	printf("%s: %zu human proofs (train)\n", path, nlen);
-	print_dist("steps", len_steps, nlen);
-	print_dist("rpn", len_rpn, nlen);
+	if (report) {
+		printf("%s/statements.jsonl: %zu statements: train %zu, unproved %zu, test %zu "
+		       "(%zu left out: equal to an earlier theorem up to renaming and hypothesis "
+		       "order)\n", outdir, nuni, counts[0], counts[1], counts[2], ntwins);
+		printf("%s: %zu human proofs (train)\n", path, nlen);
+		print_dist("steps", len_steps, nlen);
+		print_dist("rpn", len_rpn, nlen);
+	}
 
 	free(steps_len);
 	free(split);

@@ -1,7 +1,7 @@
 /*
  * stp-passk - pass@k of verdicts, from disjoint groups of samples
  *
- * usage: stp-passk [-k LIST] [--split NAME] [FILE...]
+ * usage: stp-passk [-k] [-K LIST] [--split NAME] [-c CONFIG] [-o FILE] [FILE...]
  *
  * In: verdicts (id, sample, ok; split). For each k in LIST (default 1,8,32),
  * the samples 0..K-1 of every statement are cut into K/k disjoint groups of
@@ -11,15 +11,39 @@
  * one JSON object, {"statements":N,"samples":K,"pass@1":{"mean":..,"std":..,
  * "groups":32},...,"solved":M}, where solved counts statements with any
  * correct sample. Statements with fewer than K samples count what they have.
+ * A malformed record stops it (65); with -k it is skipped with a warning, the
+ * report is made of the rest, and the exit status is 65.
  */
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
+#include "cli.h"
+#include "config.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "msg.h"
+
+#define PASSK_MAXK 16          /* k values at most */
+#define PASSK_MAXSAMPLE (1 << 20)
+
+static const char usage_text[] =
+	"usage: stp-passk [-k] [-K LIST] [--split NAME] [-c CONFIG] [-o FILE] [FILE...]\n"
+	"\n"
+	"pass@k of verdicts (JSONL), from disjoint groups of k samples; one JSON object out.\n"
+	"\n"
+	"  -K, --ks LIST       the values of k, separated by commas (default 1,8,32)\n"
+	"      --split NAME    only the verdicts whose split is NAME\n"
+	"  -k, --keep-going    skip a malformed record with a warning, exit 65 at the end\n"
+	"  -c, --config FILE   YAML configuration (section 'passk')\n"
+	"  -o, --output FILE   write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                      of stdout\n"
+	"  -q, --quiet         accepted: stp-passk writes no progress messages\n"
+	"  -h, --help          this help\n"
+	"      --version       print the version and exit\n"
+	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 struct stmt {
 	char *id;
@@ -28,47 +52,103 @@ struct stmt {
 	int nsamples;
 };
 
+struct popts {
+	const char **ks;       /* the k values as given, (nks) */
+	size_t nks;
+	const char *split;     /* or NULL: every verdict */
+};
+
+/* The section 'passk' (docs/stp.yaml.5.scd), bound to the options. */
+static const struct config_key passk_keys[] = {
+	{ "passk.ks", CONFIG_LIST, CONFIG_FIELD(struct popts, ks),
+	  .off_n = offsetof(struct popts, nks) },
+	{ "passk.split", CONFIG_STR, CONFIG_FIELD(struct popts, split) },
+	{ NULL },
+};
+
+/* The k values of o as numbers into ks; NULL, or the first bad one. */
+static const char *
+parse_ks(const struct popts *o, int *ks)
+{
+	if (o->nks < 1 || o->nks > PASSK_MAXK)
+		return o->nks ? o->ks[PASSK_MAXK] : "";
+	for (size_t i = 0; i < o->nks; i++) {
+		char *end;
+		long k = strtol(o->ks[i], &end, 10);
+		if (end == o->ks[i] || *end || k < 1 || k > PASSK_MAXSAMPLE)
+			return o->ks[i];
+		ks[i] = (int)k;
+	}
+	return NULL;
+}
+
+/* LIST ("1,8,32") as the k values of o. */
+static void
+split_list(struct popts *o, const char *list)
+{
+	char *s = xstrdup(list), *p = s;
+
+	o->ks = NULL;
+	o->nks = 0;
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		o->ks = xreallocarray(o->ks, o->nks + 2, sizeof *o->ks);
+		o->ks[o->nks++] = p;
+		o->ks[o->nks] = NULL;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "k", required_argument, NULL, 'k' },
+		CLI_LONGOPTS,
+		{ "ks", required_argument, NULL, 'K' },
 		{ "split", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *klist = "1,8,32", *split = NULL;
+	static const char *const default_ks[] = { "1", "8", "32", NULL };
+	struct popts po = { (const char **)default_ks, 3, NULL };
 	struct stmt *st = NULL;
 	size_t nst = 0, capst = 0, *slot = NULL, capslot = 0;
 	struct jsonl_in *in;
 	struct jsonl_err err;
-	const char *line, *file;
+	const char *line, *file, *bad;
 	size_t len;
 	long lineno;
-	int c, r, K = 0, ks[16], nk = 0;
+	int c, r, K = 0, ks[PASSK_MAXK], nk;
 	json_t *outj;
 	long solved = 0;
+	struct cli cl;
+	struct config *cf;
+	struct out out;
 
-	msg_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+	cli_init(&cl, argc, argv, usage_text);
+	cf = cli_config_apply(&cl, passk_keys, &po);
+	if ((bad = parse_ks(&po, ks)))
+		config_die_at(cf, "passk.ks", "expected 1 to %d whole numbers from 1 to %d, got '%s'",
+		              PASSK_MAXK, PASSK_MAXSAMPLE, bad);
+	config_free(cf);
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "K:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': klist = optarg; break;
-		case 's': split = optarg; break;
-		case 'h':
-			puts("usage: stp-passk [-k LIST] [--split NAME] [FILE...]");
-			close_stdout();
-			return 0;
+		case 'K': split_list(&po, optarg); break;
+		case 's': po.split = optarg; break;
 		default:
-			fputs("usage: stp-passk [-k LIST] [--split NAME] [FILE...]\n", stderr);
-			return EX_USAGE;
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
-	for (char *s = xstrdup(klist), *t = strtok(s, ","); t; t = strtok(NULL, ",")) {
-		int k = atoi(t);
-		if (k < 1 || nk == 16)
-			die(EX_USAGE, "-k: expected a list of whole numbers, got '%s'", klist);
-		ks[nk++] = k;
-	}
+	if ((bad = parse_ks(&po, ks)))
+		die(EX_USAGE, "--ks: expected 1 to %d whole numbers from 1 to %d separated by "
+		    "commas, got '%s'", PASSK_MAXK, PASSK_MAXSAMPLE, bad);
+	nk = (int)po.nks;
+	if (cl.print_config)
+		cli_print_config(passk_keys, &po);
 	capslot = 1 << 12;
 	slot = xmalloc(capslot * sizeof *slot);
 	for (size_t i = 0; i < capslot; i++)
@@ -80,17 +160,22 @@ main(int argc, char **argv)
 		long long sample;
 		int ok;
 		size_t h;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
+		o = r > 0 ? jsonl_parse(line, len, file, lineno, &err) : NULL;
 		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
 		    jsonl_get_int(o, "sample", 1, &sample, file, lineno, &err) < 0 ||
 		    jsonl_get_bool(o, "ok", 1, &ok, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "split", 0, &sp, file, lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		if (sample < 0 || sample >= 1 << 20)
-			die(EX_DATAERR, "%s:%ld: field 'sample': out of range", file, lineno);
-		if (split && (!sp || strcmp(sp, split) != 0)) {
+		    jsonl_get_str(o, "split", 0, &sp, file, lineno, &err) < 0) {
+			json_decref(o);
+			cli_skip(&cl, &err);
+			continue;
+		}
+		if (sample < 0 || sample >= PASSK_MAXSAMPLE) {
+			json_decref(o);
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: field 'sample': out of range", file,
+			               lineno);
+			continue;
+		}
+		if (po.split && (!sp || strcmp(sp, po.split) != 0)) {
 			json_decref(o);
 			continue;
 		}
@@ -176,11 +261,12 @@ main(int argc, char **argv)
 		free(st[i].ok);
 	}
 	json_object_set_new(outj, "solved", json_integer(solved));
-	if (jsonl_write(stdout, outj) < 0)
+	out_open(&out, cl.out);
+	if (jsonl_write(out.fp, outj) < 0)
 		die(EX_IOERR, "write error:");
+	out_close(&out);
 	json_decref(outj);
 	free(st);
 	free(slot);
-	close_stdout();
-	return 0;
+	return cli_status(&cl);
 }

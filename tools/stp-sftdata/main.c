@@ -1,8 +1,8 @@
 /*
  * stp-sftdata - the supervised examples of iteration 0 (SFT), from the human proofs
  *
- * usage: stp-sftdata [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-o FILE]
- *                    VERDICTS
+ * usage: stp-sftdata [-k] [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-c CONFIG]
+ *                    [-o FILE] VERDICTS [STATEMENTS]
  *
  * In: verdicts of the `train` human proofs (stp-verify data/mm-pc/proofs.jsonl:
  * each record has its statement, hyps, proof and the lemmas it uses). Out:
@@ -18,14 +18,18 @@
  *     eight theorems before it;
  *   - with --labels: label -> statement for every axiom and dataset theorem
  *     (never a `test` one), to teach what a label states.
- * Deterministic under --seed.
+ * Deterministic under --seed. A malformed record stops it (65); with -k it is
+ * skipped with a warning, the examples come from the rest, and the exit
+ * status is 65.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic.h"
+#include "cli.h"
+#include "config.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "mm/mm.h"
@@ -39,9 +43,40 @@ struct proof {
 };
 
 static const char usage_text[] =
-	"usage: stp-sftdata [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-o FILE] VERDICTS\n"
+	"usage: stp-sftdata [-k] [--db FILE] [--seed N] [--lemma-cap N] [--labels] [-c CONFIG]\n"
+	"                   [-o FILE] VERDICTS [STATEMENTS]\n"
 	"\n"
-	"SFT examples (prover, conjecturer, optionally label) from verified human proofs.\n";
+	"SFT examples (prover, conjecturer, optionally label) from verified human proofs.\n"
+	"\n"
+	"      --db FILE       Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --seed N        random seed (default 1)\n"
+	"      --lemma-cap N   conjecturer examples per lemma at most (default 0.1 n)\n"
+	"      --labels        label examples too (needs STATEMENTS: test is left out)\n"
+	"  -k, --keep-going    skip a malformed record with a warning, exit 65 at the end\n"
+	"  -c, --config FILE   YAML configuration (section 'sftdata')\n"
+	"  -o, --output FILE   write to FILE (atomically; gzip if it ends in .gz) instead\n"
+	"                      of stdout\n"
+	"  -q, --quiet         no progress messages\n"
+	"  -h, --help          this help\n"
+	"      --version       print the version and exit\n"
+	"      --print-config  print the effective configuration (YAML) and exit\n";
+
+struct sftopts {
+	uint64_t seed;
+	long cap;              /* conjecturer examples per lemma at most; -1: 0.1 n */
+	int labels;
+};
+
+/* The section 'sftdata' (docs/stp.yaml.5.scd), bound to the options. */
+#define S(f) CONFIG_FIELD(struct sftopts, f)
+static const struct config_key sftdata_keys[] = {
+	{ "sftdata.seed", CONFIG_INT, S(seed), .min = 0, .max = 1L << 62 },
+	{ "sftdata.lemma_cap", CONFIG_INT, S(cap), .min = 0, .max = 1L << 40, .has_unset = 1,
+	  .unset_value = -1 },
+	{ "sftdata.labels", CONFIG_BOOL, S(labels) },
+	{ NULL },
+};
+#undef S
 
 static uint64_t
 rnd(uint64_t seed, uint64_t a, uint64_t b)
@@ -116,18 +151,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		CLI_LONGOPTS,
 		{ "db", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "lemma-cap", required_argument, NULL, 'L' },
 		{ "labels", no_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dbpath = default_db(), *out = NULL, *statements = NULL;
-	uint64_t seed = 1;
-	long cap = -1, nprover = 0, nconj = 0, ntriv = 0, nlabel = 0;
-	int labels = 0, c;
+	const char *dbpath = default_db(), *statements = NULL;
+	struct sftopts so = { 1, -1, 0 };
+	uint64_t seed;
+	long cap, nprover = 0, nconj = 0, ntriv = 0, nlabel = 0;
+	int labels, c;
 	struct mm_db *db;
 	char err[1024];
 	struct jsonl_in *in;
@@ -140,25 +175,33 @@ main(int argc, char **argv)
 	int r, io;
 	struct out o;
 	uint8_t *is_test;
+	struct cli cl;
 
-	msg_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	cli_init(&cl, argc, argv, usage_text);
+	config_free(cli_config_apply(&cl, sftdata_keys, &so));
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbpath = optarg; break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 'L': cap = strtol(optarg, NULL, 10); break;
-		case 'l': labels = 1; break;
-		case 'o': out = optarg; break;
-		case 'h': fputs(usage_text, stdout); close_stdout(); return 0;
-		default: fputs(usage_text, stderr); return EX_USAGE;
+		case 's': so.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case 'L': so.cap = cli_long("--lemma-cap", optarg, 0, 1L << 40); break;
+		case 'l': so.labels = 1; break;
+		default:
+			if (!cli_option(&cl, c, argv))
+				cli_bad_option(argv, c);
 		}
 	}
-	if (optind != argc - 1 && optind != argc - 2) {
-		fputs(usage_text, stderr);
-		return EX_USAGE;
-	}
+	if (cl.print_config)
+		cli_print_config(sftdata_keys, &so);
+	if (optind != argc - 1 && optind != argc - 2)
+		die(EX_USAGE, "expected VERDICTS and at most STATEMENTS, got %d file%s; try '%s -h'",
+		    argc - optind, argc - optind == 1 ? "" : "s", msg_prog);
+	seed = so.seed;
+	cap = so.cap;
+	labels = so.labels;
 	if (optind == argc - 2)
 		statements = argv[argc - 1];
+	if (labels && !statements)
+		die(EX_USAGE, "--labels needs the statements file (to leave out the test split)");
 	db = mm_db_load(dbpath, err, sizeof err, &io);
 	if (!db)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
@@ -168,34 +211,46 @@ main(int argc, char **argv)
 	in = jsonl_in_open(argv + optind, 1, 0);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 		json_t *rec, *lem;
-		const char *ctx, *split;
+		const char *ctx, *split, *bad;
 		struct proof p;
-		if (r < 0)
-			die(jerr.status, "%s", jerr.msg);
-		rec = jsonl_parse(line, len, file, lineno, &jerr);
+		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
 		if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0 ||
-		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0)
-			die(EX_DATAERR, "%s", jerr.msg);
-		if (!json_is_true(json_object_get(rec, "ok")))
-			die(EX_DATAERR, "%s:%ld: the proof is not verified ok", file, lineno);
-		if (strcmp(split, "train") != 0)
-			die(EX_DATAERR, "%s:%ld: split '%s': only train proofs are SFT data", file, lineno,
-			    split);
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0) {
+			json_decref(rec);
+			cli_skip(&cl, &jerr);
+			continue;
+		}
 		p.rec = rec;
 		p.stmt = mm_db_label(db, ctx, strlen(ctx));
-		if (p.stmt < 0)
-			die(EX_DATAERR, "%s:%ld: context '%s' is not in %s", file, lineno, ctx, dbpath);
 		p.nlemmas = (int)json_array_size(lem);
 		p.lemmas = xmalloc(((size_t)p.nlemmas + 1) * sizeof *p.lemmas);
-		for (int i = 0; i < p.nlemmas; i++) {
+		bad = NULL;
+		for (int i = 0; i < p.nlemmas && !bad; i++) {
 			const char *l = json_string_value(json_array_get(lem, (size_t)i));
 			p.lemmas[i] = mm_db_label(db, l, strlen(l));
 			if (p.lemmas[i] < 0)
-				die(EX_DATAERR, "%s:%ld: lemma '%s' is not in %s", file, lineno, l, dbpath);
+				bad = l;
 		}
-		xgrow(&pr, &cappr, npr + 1, sizeof *pr);
-		pr[npr++] = p;
+		if (!json_is_true(json_object_get(rec, "ok")))
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: the proof is not verified ok", file,
+			               lineno);
+		else if (strcmp(split, "train") != 0)
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: split '%s': only train proofs are SFT "
+			               "data", file, lineno, split);
+		else if (p.stmt < 0)
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: context '%s' is not in %s", file, lineno,
+			               ctx, dbpath);
+		else if (bad)
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: lemma '%s' is not in %s", file, lineno,
+			               bad, dbpath);
+		else {
+			xgrow(&pr, &cappr, npr + 1, sizeof *pr);
+			pr[npr++] = p;
+			continue;
+		}
+		free(p.lemmas);
+		json_decref(rec);
 	}
 	jsonl_in_close(in);
 	qsort(pr, npr, sizeof *pr, cmp_proof);
@@ -208,12 +263,13 @@ main(int argc, char **argv)
 		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 			json_t *rec;
 			const char *ctx, *split;
-			if (r < 0)
-				die(jerr.status, "%s", jerr.msg);
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
+			rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
 			if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
-			    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0)
-				die(EX_DATAERR, "%s", jerr.msg);
+			    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0) {
+				json_decref(rec);
+				cli_skip(&cl, &jerr);
+				continue;
+			}
 			if (strcmp(split, "test") == 0) {
 				int32_t s = mm_db_label(db, ctx, strlen(ctx));
 				if (s >= 0)
@@ -222,11 +278,9 @@ main(int argc, char **argv)
 			json_decref(rec);
 		}
 		jsonl_in_close(in);
-	} else if (labels) {
-		die(EX_USAGE, "--labels needs the statements file (to leave out the test split)");
 	}
 
-	out_open(&o, out);
+	out_open(&o, cl.out);
 	/* prover */
 	for (size_t i = 0; i < npr; i++) {
 		json_t *e = json_object();
@@ -335,5 +389,5 @@ main(int argc, char **argv)
 	free(pr);
 	free(is_test);
 	mm_db_free(db);
-	return 0;
+	return cli_status(&cl);
 }
