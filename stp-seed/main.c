@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "mm/mm.h"
+#include "mmrec.h"
 #include "rng.h"
 #include "state.h"
 
@@ -198,24 +199,6 @@ offer(struct cands *cs, const char *sid, const char *lemma, json_t *rec, size_t 
 		c->rec = rec;
 		c->plen = plen;
 	}
-}
-
-static json_t *
-hyps_of(const struct mm_db *db, int32_t s)
-{
-	const struct mm_stmt *st = &db->stmts[s];
-	json_t *a = json_array();
-
-	for (uint32_t i = 0; i < st->nhyps; i++) {
-		const struct mm_hyp *h = &db->frames[st->frame + i];
-		char *t;
-		if (h->var >= 0)
-			continue;
-		t = mm_expr_text(db, db->pool + h->expr, h->len);
-		json_array_append_new(a, json_string(t));
-		free(t);
-	}
-	return a;
 }
 
 static int
@@ -387,10 +370,8 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 		json_object_set(sd, "proof", json_object_get(c->rec, "proof"));
 		json_object_set_new(sd, "lemma", json_string(c->lemma));
 		if (ls >= 0) {
-			char *t = mm_expr_text(db, db->pool + db->stmts[ls].expr, db->stmts[ls].len);
-			json_object_set_new(sd, "lemma_statement", json_string(t));
-			free(t);
-			json_object_set_new(sd, "lemma_hyps", hyps_of(db, ls));
+			json_object_set_new(sd, "lemma_statement", mmrec_statement(db, ls));
+			json_object_set_new(sd, "lemma_hyps", mmrec_hyps(db, ls));
 		}
 		json_object_set_new(sd, "source_id", json_string(c->sid));
 		json_object_set_new(sd, "samples", json_integer(per_seed));

@@ -33,6 +33,7 @@
 #include "jsonl.h"
 #include "msg.h"
 #include "mm/mm.h"
+#include "mmrec.h"
 #include "rng.h"
 
 struct proof {
@@ -92,34 +93,6 @@ cmp_proof(const void *a, const void *b)
 	return x->stmt < y->stmt ? -1 : x->stmt > y->stmt;
 }
 
-static json_t *
-hyps_of(const struct mm_db *db, int32_t s)
-{
-	const struct mm_stmt *st = &db->stmts[s];
-	json_t *a = json_array();
-
-	for (uint32_t i = 0; i < st->nhyps; i++) {
-		const struct mm_hyp *h = &db->frames[st->frame + i];
-		char *t;
-		if (h->var >= 0)
-			continue;
-		t = mm_expr_text(db, db->pool + h->expr, h->len);
-		json_array_append_new(a, json_string(t));
-		free(t);
-	}
-	return a;
-}
-
-static json_t *
-stmt_str(const struct mm_db *db, int32_t s)
-{
-	char *t = mm_expr_text(db, db->pool + db->stmts[s].expr, db->stmts[s].len);
-	json_t *j = json_string(t);
-
-	free(t);
-	return j;
-}
-
 static void
 emit(FILE *fp, json_t *o)
 {
@@ -136,8 +109,8 @@ conj_example(FILE *fp, const struct mm_db *db, const char *lemma, int32_t ls,
 
 	json_object_set_new(o, "role", json_string("conjecturer"));
 	json_object_set_new(o, "lemma", json_string(lemma));
-	json_object_set_new(o, "lemma_statement", ls >= 0 ? stmt_str(db, ls) : json_string(""));
-	json_object_set_new(o, "lemma_hyps", ls >= 0 ? hyps_of(db, ls) : json_array());
+	json_object_set_new(o, "lemma_statement", ls >= 0 ? mmrec_statement(db, ls) : json_string(""));
+	json_object_set_new(o, "lemma_hyps", ls >= 0 ? mmrec_hyps(db, ls) : json_array());
 	json_object_set(o, "theorem", json_object_get(x->rec, "statement"));
 	json_object_set(o, "theorem_hyps", json_object_get(x->rec, "hyps"));
 	json_object_set(o, "theorem_proof", json_object_get(x->rec, "proof"));
@@ -373,8 +346,8 @@ main(int argc, char **argv)
 			e = json_object();
 			json_object_set_new(e, "role", json_string("label"));
 			json_object_set_new(e, "label", json_string(st->label));
-			json_object_set_new(e, "target", stmt_str(db, s));
-			json_object_set_new(e, "target_hyps", hyps_of(db, s));
+			json_object_set_new(e, "target", mmrec_statement(db, s));
+			json_object_set_new(e, "target_hyps", mmrec_hyps(db, s));
 			json_object_set_new(e, "weight", json_real(1.0));
 			emit(o.fp, e);
 			nlabel++;
