@@ -713,3 +713,11 @@ jsonl_write(FILE *fp, const json_t *obj)
 	free(s);
 	return r;
 }
+
+void
+jsonl_emit(FILE *fp, json_t *obj)
+{
+	if (jsonl_write(fp, obj) < 0)
+		die(EX_IOERR, "write error:");
+	json_decref(obj);
+}

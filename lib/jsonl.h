@@ -99,4 +99,7 @@ size_t jsonl_format_real(double v, char buf[40]);
 /* Write obj as one line to fp; returns 0, or -1 with errno set on a write error. */
 int jsonl_write(FILE *fp, const json_t *obj);
 
+/* Write obj as one line to fp and release it; a write error exits 74. */
+void jsonl_emit(FILE *fp, json_t *obj);
+
 #endif

@@ -112,14 +112,6 @@ static const char usage_text[] =
 	"      --version             print the version and exit\n"
 	"      --print-config        print the effective configuration (YAML) and exit\n";
 
-static void
-emit(FILE *fp, json_t *o)
-{
-	if (jsonl_write(fp, o) < 0)
-		die(EX_IOERR, "write error:");
-	json_decref(o);
-}
-
 /* ---- prover examples: the second pass (rules.c has the first) */
 
 /* Append "key": to a growable buffer. */
@@ -498,7 +490,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 		json_object_set(e, "target", json_object_get(rec, "statement"));
 		set_or(e, "target_hyps", json_object_get(rec, "hyps"), json_array());
 		json_object_set_new(e, "weight", json_real(cj[i].w));
-		emit(fp, e);
+		jsonl_emit(fp, e);
 		nout++;
 	}
 	for (size_t i = 0; i < ncj; i++)

@@ -94,14 +94,6 @@ cmp_proof(const void *a, const void *b)
 }
 
 static void
-emit(FILE *fp, json_t *o)
-{
-	if (jsonl_write(fp, o) < 0)
-		die(EX_IOERR, "write error:");
-	json_decref(o);
-}
-
-static void
 conj_example(FILE *fp, const struct mm_db *db, const char *lemma, int32_t ls,
              const struct proof *x, const struct proof *y)
 {
@@ -117,7 +109,7 @@ conj_example(FILE *fp, const struct mm_db *db, const char *lemma, int32_t ls,
 	json_object_set(o, "target", json_object_get(y->rec, "statement"));
 	json_object_set(o, "target_hyps", json_object_get(y->rec, "hyps"));
 	json_object_set_new(o, "weight", json_real(1.0));
-	emit(fp, o);
+	jsonl_emit(fp, o);
 }
 
 int
@@ -262,7 +254,7 @@ main(int argc, char **argv)
 		json_object_set(e, "hyps", json_object_get(pr[i].rec, "hyps"));
 		json_object_set(e, "target", json_object_get(pr[i].rec, "proof"));
 		json_object_set_new(e, "weight", json_real(1.0));
-		emit(o.fp, e);
+		jsonl_emit(o.fp, e);
 		nprover++;
 	}
 	/* conjecturer: per lemma, the (X, Y) pairs; at most cap per lemma */
@@ -349,7 +341,7 @@ main(int argc, char **argv)
 			json_object_set_new(e, "target", mmrec_statement(db, s));
 			json_object_set_new(e, "target_hyps", mmrec_hyps(db, s));
 			json_object_set_new(e, "weight", json_real(1.0));
-			emit(o.fp, e);
+			jsonl_emit(o.fp, e);
 			nlabel++;
 		}
 	out_close(&o);
