@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic.h"
 #include "cli.h"
@@ -309,7 +310,10 @@ count_lines(char **files, int nfiles)
 		FILE *f;
 		size_t k;
 		int first = 1;
-		if (strcmp(files[i], "-") == 0 || !(f = fopen(files[i], "rb")))
+		struct stat st;
+		/* only a regular file can be read twice: a pipe or FIFO is the input's */
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+		    !(f = fopen(files[i], "rb")))
 			return -1;
 		while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
 			if (first && k >= 2 && (unsigned char)buf[0] == 0x1f &&

@@ -91,6 +91,14 @@ setup() {
 	((same * 2 < $(wc -l <a1.jsonl)))
 }
 
+@test "stp-prove: a FIFO as the input file is read once, its records all proved" {
+	stp-prove -q --model model.safetensors -n 2 test.jsonl >want.jsonl
+	run --separate-stderr stp-prove -q --model model.safetensors -n 2 <(cat test.jsonl)
+	assert_success
+	[[ "$output" == "$(cat want.jsonl)" ]]
+	[[ $(wc -l <want.jsonl) -eq 12 ]]
+}
+
 @test "stp-prove: K per category: prove.k_open, k_conjecture, k_reprove by the record's category" {
 	sed -n 1p test.jsonl | sed 's/}$/,"category":"open"}/' >cat.jsonl
 	sed -n 2p test.jsonl | sed 's/}$/,"category":"conjecture"}/' >>cat.jsonl
