@@ -97,6 +97,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "msg.h"
 #include "mm/mm.h"
 #include "mmsteps/steps.h"
@@ -1893,20 +1894,6 @@ write_all(const char *dir)
 
 /* ---- main */
 
-static long
-num_arg(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die(EX_USAGE, "%s: expected a whole number from %ld to %ld, got '%s'", flag, min,
-		    max, s);
-	return v;
-}
-
 static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, 's' },
 	{ "count", required_argument, NULL, 'n' },
@@ -1933,10 +1920,10 @@ main(int argc, char **argv)
 	msg_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "s:n:t:p:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': seed = num_arg("--seed", optarg, 0, 2147483647L); break;
-		case 'n': count = num_arg("--count", optarg, 1, 1000000); break;
-		case 't': nsteps = num_arg("--steps", optarg, 0, 1000000); break;
-		case 'p': per = num_arg("--per-context", optarg, 1, 10000); break;
+		case 's': seed = cli_long("--seed", optarg, 0, 2147483647L); break;
+		case 'n': count = cli_long("--count", optarg, 1, 1000000); break;
+		case 't': nsteps = cli_long("--steps", optarg, 0, 1000000); break;
+		case 'p': per = cli_long("--per-context", optarg, 1, 10000); break;
 		case 'D': dbpath = optarg; break;
 		case 'P': proofs = optarg; break;
 		case 'o': out = optarg; break;
