@@ -61,25 +61,35 @@ round_up(int a, int m)
 static int isa_avx2 = -1;
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The ISA is chosen once; threads read it with an atomic load (a plain
+ * read beside the first writer is a data race, and ThreadSanitizer says so).
+ */
 static void
 isa_init(void)
 {
+	int avx2;
 #if HAVE_X86
 	__builtin_cpu_init();
-	isa_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
-	isa_avx2 = 0;
+	avx2 = 0;
 #endif
 	if (getenv("STP_MODEL_GENERIC"))
-		isa_avx2 = 0;
+		avx2 = 0;
+	__atomic_store_n(&isa_avx2, avx2, __ATOMIC_RELEASE);
 }
 
 static inline int
 use_avx2(void)
 {
-	if (isa_avx2 < 0)
+	int v = __atomic_load_n(&isa_avx2, __ATOMIC_ACQUIRE);
+
+	if (v < 0) {
 		pthread_once(&isa_once, isa_init);
-	return isa_avx2;
+		v = __atomic_load_n(&isa_avx2, __ATOMIC_ACQUIRE);
+	}
+	return v;
 }
 
 const char *
