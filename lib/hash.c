@@ -25,6 +25,12 @@ hash64(const void *data, size_t len)
 }
 
 uint64_t
+hash64_str(const char *s)
+{
+	return hash64(s, strlen(s));
+}
+
+uint64_t
 hash64_seed(const void *data, size_t len, uint64_t seed)
 {
 	return XXH3_64bits_withSeed(data, len, seed);
@@ -222,4 +228,52 @@ hset64_has(const struct hset64 *h, uint64_t k)
 		if (h->v[i] == k)
 			return 1;
 	return 0;
+}
+
+/* ---- struct hindex */
+
+static void
+hindex_put(struct hindex *x, uint64_t h, size_t i)
+{
+	size_t k = (size_t)h & (x->nslot - 1);
+
+	while (x->slot[k])
+		k = (k + 1) & (x->nslot - 1);
+	x->slot[k] = i + 1;
+}
+
+void
+hindex_add(struct hindex *x, uint64_t h, hindex_rehash_fn rehash, const void *ctx)
+{
+	if ((x->n + 1) * 2 > x->nslot) {
+		free(x->slot);
+		x->nslot = x->nslot ? x->nslot * 2 : 1024;
+		x->slot = xcalloc(x->nslot, sizeof *x->slot);
+		for (size_t i = 0; i < x->n; i++)
+			hindex_put(x, rehash(ctx, i), i);
+	}
+	hindex_put(x, h, x->n++);
+}
+
+size_t
+hindex_first(const struct hindex *x, uint64_t h, size_t *at)
+{
+	if (!x->nslot)
+		return 0;
+	*at = (size_t)h & (x->nslot - 1);
+	return x->slot[*at];
+}
+
+size_t
+hindex_next(const struct hindex *x, size_t *at)
+{
+	*at = (*at + 1) & (x->nslot - 1);
+	return x->slot[*at];
+}
+
+void
+hindex_free(struct hindex *x)
+{
+	free(x->slot);
+	memset(x, 0, sizeof *x);
 }

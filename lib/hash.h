@@ -17,6 +17,7 @@ struct hash128 {
 
 uint64_t hash64(const void *data, size_t len);                 /* XXH3_64bits, seed 0 */
 uint64_t hash64_seed(const void *data, size_t len, uint64_t seed);
+uint64_t hash64_str(const char *s);                            /* hash64 of its bytes */
 struct hash128 hash128(const void *data, size_t len);          /* XXH3_128bits */
 
 /* Streaming hash of several fields, each length-prefixed. */
@@ -52,5 +53,30 @@ struct hset64 {
 int hset64_add(struct hset64 *h, uint64_t k);
 /* Is k there? */
 int hset64_has(const struct hset64 *h, uint64_t k);
+
+/*
+ * An index of the items 0, 1, 2, ... of a caller's array by a 64-bit hash of
+ * their key (open addressing, at most half full). The index holds positions
+ * only; the caller compares keys. Start from { NULL, 0, 0 }:
+ *
+ *	hindex_add(&x, hash(key), rehash, items);     (item x.n, the next one)
+ *	for (i = hindex_first(&x, hash(key), &at); i; i = hindex_next(&x, &at))
+ *		if (equal(items[i - 1], key)) ...      (i is the index + 1)
+ */
+struct hindex {
+	size_t *slot;          /* index + 1; 0: empty */
+	size_t nslot, n;
+};
+
+/* Item i's hash, for the rebuild when the index grows. */
+typedef uint64_t (*hindex_rehash_fn)(const void *ctx, size_t i);
+
+/* Add the next item (x->n) with hash h. */
+void hindex_add(struct hindex *x, uint64_t h, hindex_rehash_fn rehash, const void *ctx);
+/* The first candidate for hash h (index + 1), or 0; *at keeps the probe. */
+size_t hindex_first(const struct hindex *x, uint64_t h, size_t *at);
+/* The next candidate, or 0. */
+size_t hindex_next(const struct hindex *x, size_t *at);
+void hindex_free(struct hindex *x);
 
 #endif

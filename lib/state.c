@@ -13,37 +13,21 @@
 #include "jsonl.h"
 #include "msg.h"
 
-static void
-index_add(struct state *st, size_t i)
+static uint64_t
+rehash(const void *ctx, size_t i)
 {
-	size_t h;
-
-	if ((st->n + 1) * 2 > st->nslot) {
-		size_t ns = st->nslot ? st->nslot * 2 : 1024;
-		free(st->slot);
-		st->slot = xcalloc(ns, sizeof *st->slot);
-		st->nslot = ns;
-		for (size_t j = 0; j < st->n; j++)
-			if (j != i)
-				index_add(st, j);
-	}
-	h = hash64(st->s[i].id, strlen(st->s[i].id)) & (st->nslot - 1);
-	while (st->slot[h])
-		h = (h + 1) & (st->nslot - 1);
-	st->slot[h] = i + 1;
+	return hash64_str(((const struct state *)ctx)->s[i].id);
 }
 
 struct sstate *
 state_get(const struct state *st, const char *id)
 {
-	size_t h;
+	size_t at;
 
-	if (!st->nslot)
-		return NULL;
-	h = hash64(id, strlen(id)) & (st->nslot - 1);
-	for (; st->slot[h]; h = (h + 1) & (st->nslot - 1))
-		if (strcmp(st->s[st->slot[h] - 1].id, id) == 0)
-			return &st->s[st->slot[h] - 1];
+	for (size_t i = hindex_first(&st->index, hash64_str(id), &at); i;
+	     i = hindex_next(&st->index, &at))
+		if (strcmp(st->s[i - 1].id, id) == 0)
+			return &st->s[i - 1];
 	return NULL;
 }
 
@@ -58,7 +42,7 @@ add(struct state *st, const char *id, const char *split, const char *file, long 
 	st->s[st->n].split = xstrdup(split);
 	st->s[st->n].first_iter = -1;
 	st->n++;
-	index_add(st, st->n - 1);
+	hindex_add(&st->index, hash64_str(id), rehash, st);
 	return &st->s[st->n - 1];
 }
 
@@ -181,6 +165,6 @@ state_free(struct state *st)
 		free(st->s[i].split);
 	}
 	free(st->s);
-	free(st->slot);
+	hindex_free(&st->index);
 	memset(st, 0, sizeof *st);
 }

@@ -15,8 +15,10 @@
 #define STP_STATE_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "hash.h"
 
 struct sstate {
 	char *id;
@@ -30,8 +32,7 @@ struct sstate {
 struct state {
 	struct sstate *s;      /* in file order */
 	size_t n, cap;
-	size_t *slot;          /* hash of id -> index + 1 (0: empty) */
-	size_t nslot;
+	struct hindex index;   /* by the hash of id */
 };
 
 /* Read a state file; dies with 65 (naming file:line) on a bad record, 66 when

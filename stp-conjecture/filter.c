@@ -193,7 +193,7 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 	xgrow(&f->cands, &f->capcands, f->ncands + 1, sizeof *f->cands);
 	{
 		uint64_t wd[3] = { o->seed, (uint64_t)(o->iter < 0 ? 0 : o->iter),
-		                   hash64(id, strlen(id)) };
+		                   hash64_str(id) };
 		f->cands[f->ncands].rank = rng_seed(wd, 3);
 	}
 	f->cands[f->ncands].rec = cj;

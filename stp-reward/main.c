@@ -248,9 +248,20 @@ embed_rec(struct model *m, struct tokenizer *tok, const json_t *rec, float *out)
 struct seedmap {
 	json_t **rec;
 	size_t n, cap;
-	size_t *slot;
-	size_t nslot;
+	struct hindex index;   /* by the hash of id */
 };
+
+static const char *
+seed_id(const struct seedmap *sm, size_t i)
+{
+	return json_string_value(json_object_get(sm->rec[i], "id"));
+}
+
+static uint64_t
+seed_rehash(const void *ctx, size_t i)
+{
+	return hash64_str(seed_id(ctx, i));
+}
 
 static void
 seeds_load(struct seedmap *sm, const char *path)
@@ -280,35 +291,22 @@ seeds_load(struct seedmap *sm, const char *path)
 		    jsonl_get_strarray(o, "lemma_hyps", 0, &av, file, lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		xgrow(&sm->rec, &sm->cap, sm->n + 1, sizeof *sm->rec);
-		sm->rec[sm->n++] = o;
+		sm->rec[sm->n] = o;
+		hindex_add(&sm->index, hash64_str(id), seed_rehash, sm);
+		sm->n++;
 	}
 	jsonl_in_close(in);
-	sm->nslot = 1;
-	while (sm->nslot < 2 * sm->n + 2)
-		sm->nslot *= 2;
-	sm->slot = xcalloc(sm->nslot, sizeof *sm->slot);
-	for (size_t i = 0; i < sm->n; i++) {
-		id = json_string_value(json_object_get(sm->rec[i], "id"));
-		size_t h = hash64(id, strlen(id)) & (sm->nslot - 1);
-		while (sm->slot[h])
-			h = (h + 1) & (sm->nslot - 1);
-		sm->slot[h] = i + 1;
-	}
 }
 
 static json_t *
 seeds_get(const struct seedmap *sm, const char *id)
 {
-	size_t h;
+	size_t at;
 
-	if (!sm->nslot)
-		return NULL;
-	h = hash64(id, strlen(id)) & (sm->nslot - 1);
-	for (; sm->slot[h]; h = (h + 1) & (sm->nslot - 1)) {
-		json_t *r = sm->rec[sm->slot[h] - 1];
-		if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0)
-			return r;
-	}
+	for (size_t i = hindex_first(&sm->index, hash64_str(id), &at); i;
+	     i = hindex_next(&sm->index, &at))
+		if (strcmp(seed_id(sm, i - 1), id) == 0)
+			return sm->rec[i - 1];
 	return NULL;
 }
 
@@ -498,7 +496,7 @@ conjecturer_examples(const struct ropts *o, struct tallies *ts, const struct sta
 	for (size_t i = 0; i < sm.n; i++)
 		json_decref(sm.rec[i]);
 	free(sm.rec);
-	free(sm.slot);
+	hindex_free(&sm.index);
 	free(cj);
 	return nout;
 }

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "hash.h"
 #include "jscan.h"
 
 struct out;
@@ -65,8 +66,7 @@ struct dproof {
 struct tallies {
 	struct tally *t;       /* in order of first appearance */
 	size_t n, cap;
-	size_t *slot;          /* id -> index + 1 */
-	size_t nslot;
+	struct hindex index;   /* by the hash of id */
 	long attempts, correct, tokens, records;
 	struct dproof *dp;     /* distinct correct proofs, in order of first appearance */
 	size_t ndp, capdp;

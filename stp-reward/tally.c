@@ -39,41 +39,28 @@ budget_of(int conjecture, const char *category, const char *split, int valid)
 struct tally *
 tallies_get(const struct tallies *ts, const char *id)
 {
-	size_t h;
+	size_t at;
 
-	if (!ts->nslot)
-		return NULL;
-	h = hash64(id, strlen(id)) & (ts->nslot - 1);
-	for (; ts->slot[h]; h = (h + 1) & (ts->nslot - 1))
-		if (strcmp(ts->t[ts->slot[h] - 1].id, id) == 0)
-			return &ts->t[ts->slot[h] - 1];
+	for (size_t i = hindex_first(&ts->index, hash64_str(id), &at); i;
+	     i = hindex_next(&ts->index, &at))
+		if (strcmp(ts->t[i - 1].id, id) == 0)
+			return &ts->t[i - 1];
 	return NULL;
+}
+
+static uint64_t
+tally_rehash(const void *ctx, size_t i)
+{
+	return hash64_str(((const struct tallies *)ctx)->t[i].id);
 }
 
 static struct tally *
 tallies_add(struct tallies *ts, const char *id)
 {
-	size_t h;
-
-	if ((ts->n + 1) * 2 > ts->nslot) {
-		size_t ns = ts->nslot ? ts->nslot * 2 : 4096;
-		free(ts->slot);
-		ts->slot = xcalloc(ns, sizeof *ts->slot);
-		ts->nslot = ns;
-		for (size_t i = 0; i < ts->n; i++) {
-			h = hash64(ts->t[i].id, strlen(ts->t[i].id)) & (ns - 1);
-			while (ts->slot[h])
-				h = (h + 1) & (ns - 1);
-			ts->slot[h] = i + 1;
-		}
-	}
 	xgrow(&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t);
 	memset(&ts->t[ts->n], 0, sizeof ts->t[ts->n]);
 	ts->t[ts->n].id = xstrdup(id);
-	h = hash64(id, strlen(id)) & (ts->nslot - 1);
-	while (ts->slot[h])
-		h = (h + 1) & (ts->nslot - 1);
-	ts->slot[h] = ts->n + 1;
+	hindex_add(&ts->index, hash64_str(id), tally_rehash, ts);
 	return &ts->t[ts->n++];
 }
 
@@ -304,7 +291,7 @@ tallies_free(struct tallies *ts)
 		free(ts->t[i].line);
 	}
 	free(ts->t);
-	free(ts->slot);
+	hindex_free(&ts->index);
 	free(ts->dp);
 	free(ts->dpslot);
 	memset(ts, 0, sizeof *ts);

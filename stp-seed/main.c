@@ -99,7 +99,7 @@ static double
 draw(const struct sopts *o, const char *key, uint64_t salt)
 {
 	struct rng r;
-	rng_init(&r, rnd(o->seed ^ salt, (uint64_t)o->iter, hash64(key, strlen(key))));
+	rng_init(&r, rnd(o->seed ^ salt, (uint64_t)o->iter, hash64_str(key)));
 	return (double)(rng_next(&r) >> 11) * 0x1.0p-53;
 }
 
@@ -135,8 +135,7 @@ struct cand {
 struct cands {
 	struct cand *c;
 	size_t n, cap;
-	size_t *slot;          /* (sid, lemma) -> index + 1 */
-	size_t nslot;
+	struct hindex index;   /* by the hash of (sid, lemma) */
 };
 
 static uint64_t
@@ -152,26 +151,22 @@ pair_hash(const char *a, const char *b)
 	return k;
 }
 
+static uint64_t
+cand_rehash(const void *ctx, size_t i)
+{
+	const struct cand *c = &((const struct cands *)ctx)->c[i];
+
+	return pair_hash(c->sid, c->lemma);
+}
+
 static struct cand *
 cands_find(struct cands *cs, const char *sid, const char *lemma, int create)
 {
 	uint64_t h = pair_hash(sid, lemma);
-	size_t i;
+	size_t at;
 
-	if ((cs->n + 1) * 2 > cs->nslot) {
-		size_t ns = cs->nslot ? cs->nslot * 2 : 4096;
-		free(cs->slot);
-		cs->slot = xcalloc(ns, sizeof *cs->slot);
-		cs->nslot = ns;
-		for (size_t j = 0; j < cs->n; j++) {
-			size_t k = pair_hash(cs->c[j].sid, cs->c[j].lemma) & (ns - 1);
-			while (cs->slot[k])
-				k = (k + 1) & (ns - 1);
-			cs->slot[k] = j + 1;
-		}
-	}
-	for (i = h & (cs->nslot - 1); cs->slot[i]; i = (i + 1) & (cs->nslot - 1)) {
-		struct cand *c = &cs->c[cs->slot[i] - 1];
+	for (size_t i = hindex_first(&cs->index, h, &at); i; i = hindex_next(&cs->index, &at)) {
+		struct cand *c = &cs->c[i - 1];
 		if (strcmp(c->sid, sid) == 0 && strcmp(c->lemma, lemma) == 0)
 			return c;
 	}
@@ -183,7 +178,7 @@ cands_find(struct cands *cs, const char *sid, const char *lemma, int create)
 	cs->c[cs->n].lemma = xstrdup(lemma);
 	cs->c[cs->n].order = cs->n;
 	cs->c[cs->n].keep = 1;
-	cs->slot[i] = cs->n + 1;
+	hindex_add(&cs->index, h, cand_rehash, cs);
 	return &cs->c[cs->n++];
 }
 
@@ -400,7 +395,7 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 		json_decref(cs.c[i].rec);
 	}
 	free(cs.c);
-	free(cs.slot);
+	hindex_free(&cs.index);
 	mm_db_free(db);
 	state_free(&st);
 	return cli_status(cl);

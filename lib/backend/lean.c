@@ -1162,7 +1162,7 @@ static uint64_t
 project_id(const struct lean_cfg *c)
 {
 	static const char *const files[] = { "lean-toolchain", "lake-manifest.json", NULL };
-	uint64_t acc = hash64(c->cmd, strlen(c->cmd));
+	uint64_t acc = hash64_str(c->cmd);
 
 	for (int i = 0; files[i]; i++) {
 		char *path = xasprintf("%s/%s", c->project, files[i]), buf[1 << 14];

@@ -76,7 +76,7 @@ void
 model_ksample_run(struct model_ksample *ks, struct model *m, const char *id, int k,
                   model_mask_fn *mask, void *mask_ctx)
 {
-	uint64_t idh = hash64(id, strlen(id));
+	uint64_t idh = hash64_str(id);
 	struct model_sample_opts so;
 
 	if (k > ks->kmax)

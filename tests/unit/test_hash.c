@@ -206,6 +206,47 @@ test_hset64(void)
 	free(h.v);
 }
 
+/* Items whose hash is their value mod 8: many collisions, forcing probes
+ * and rebuilds past the first 1,024 slots. */
+static uint64_t
+weak_hash(const void *ctx, size_t i)
+{
+	return ((const uint64_t *)ctx)[i] % 8;
+}
+
+static size_t
+hindex_lookup(const struct hindex *x, const uint64_t *items, uint64_t key)
+{
+	size_t at;
+
+	for (size_t i = hindex_first(x, key % 8, &at); i; i = hindex_next(x, &at))
+		if (items[i - 1] == key)
+			return i;
+	return 0;
+}
+
+static void
+test_hindex(void)
+{
+	struct hindex x = { NULL, 0, 0 };
+	uint64_t items[3000];
+	size_t at;
+
+	CHECK_UINT_EQ(hindex_first(&x, 5, &at), 0);
+	for (size_t i = 0; i < 3000; i++) {
+		items[i] = 7 * i + 3;
+		hindex_add(&x, weak_hash(items, i), weak_hash, items);
+	}
+	CHECK_UINT_EQ(x.n, 3000);
+	CHECK(x.nslot >= 6000);
+	for (size_t i = 0; i < 3000; i++)
+		CHECK_UINT_EQ(hindex_lookup(&x, items, items[i]), i + 1);
+	CHECK_UINT_EQ(hindex_lookup(&x, items, 1), 0);
+	CHECK_UINT_EQ(hindex_lookup(&x, items, 7 * 3000 + 3), 0);
+	hindex_free(&x);
+	CHECK(x.slot == NULL && x.n == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,5 +260,6 @@ main(int argc, char **argv)
 	RUN(test_fields_long);
 	RUN(test_normalize_ws);
 	RUN(test_hset64);
+	RUN(test_hindex);
 	return unit_done();
 }

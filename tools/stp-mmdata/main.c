@@ -450,7 +450,7 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nuni; i++) {
 		const char *label = db->stmts[uni[i]].label;
-		uint64_t b = hash64(label, strlen(label)) % 10;
+		uint64_t b = hash64_str(label) % 10;
 		if (hard_min > 0) {
 			/* mm-pc-hard: long human proofs are the targets */
 			split[i] = steps_len[i] < hard_min ? "train" : b % 2 == 0 ? "unproved" : "test";

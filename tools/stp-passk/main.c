@@ -52,6 +52,29 @@ struct stmt {
 	int nsamples;
 };
 
+static uint64_t
+stmt_rehash(const void *ctx, size_t i)
+{
+	return hash64_str(((const struct stmt *)ctx)[i].id);
+}
+
+/* The statement named id, added when new. */
+static struct stmt *
+stmt_intern(struct stmt **st, size_t *nst, size_t *capst, struct hindex *ix, const char *id)
+{
+	uint64_t h = hash64_str(id);
+	size_t at;
+
+	for (size_t i = hindex_first(ix, h, &at); i; i = hindex_next(ix, &at))
+		if (strcmp((*st)[i - 1].id, id) == 0)
+			return &(*st)[i - 1];
+	xgrow(st, capst, *nst + 1, sizeof **st);
+	memset(&(*st)[*nst], 0, sizeof (*st)[*nst]);
+	(*st)[*nst].id = xstrdup(id);
+	hindex_add(ix, h, stmt_rehash, *st);
+	return &(*st)[(*nst)++];
+}
+
 struct popts {
 	const char **ks;       /* the k values as given, (nks) */
 	size_t nks;
@@ -115,7 +138,8 @@ main(int argc, char **argv)
 	static const char *const default_ks[] = { "1", "8", "32", NULL };
 	struct popts po = { (const char **)default_ks, 3, NULL };
 	struct stmt *st = NULL;
-	size_t nst = 0, capst = 0, *slot = NULL, capslot = 0;
+	size_t nst = 0, capst = 0;
+	struct hindex ix = { NULL, 0, 0 };
 	struct jsonl_in *in;
 	struct jsonl_err err;
 	const char *line, *file, *bad;
@@ -149,17 +173,12 @@ main(int argc, char **argv)
 	nk = (int)po.nks;
 	if (cl.print_config)
 		cli_print_config(passk_keys, &po);
-	capslot = 1 << 12;
-	slot = xmalloc(capslot * sizeof *slot);
-	for (size_t i = 0; i < capslot; i++)
-		slot[i] = (size_t)-1;
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
 		json_t *o;
 		const char *id, *sp;
 		long long sample;
 		int ok;
-		size_t h;
 		o = r > 0 ? jsonl_parse(line, len, file, lineno, &err) : NULL;
 		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
 		    jsonl_get_int(o, "sample", 1, &sample, file, lineno, &err) < 0 ||
@@ -179,32 +198,8 @@ main(int argc, char **argv)
 			json_decref(o);
 			continue;
 		}
-		/* find or add the statement */
-		if ((nst + 1) * 2 > capslot) {
-			size_t nc = capslot * 2;
-			free(slot);
-			slot = xmalloc(nc * sizeof *slot);
-			for (size_t i = 0; i < nc; i++)
-				slot[i] = (size_t)-1;
-			capslot = nc;
-			for (size_t i = 0; i < nst; i++) {
-				h = hash64(st[i].id, strlen(st[i].id)) & (capslot - 1);
-				while (slot[h] != (size_t)-1)
-					h = (h + 1) & (capslot - 1);
-				slot[h] = i;
-			}
-		}
-		h = hash64(id, strlen(id)) & (capslot - 1);
-		while (slot[h] != (size_t)-1 && strcmp(st[slot[h]].id, id) != 0)
-			h = (h + 1) & (capslot - 1);
-		if (slot[h] == (size_t)-1) {
-			xgrow(&st, &capst, nst + 1, sizeof *st);
-			memset(&st[nst], 0, sizeof st[nst]);
-			st[nst].id = xstrdup(id);
-			slot[h] = nst++;
-		}
 		{
-			struct stmt *s = &st[slot[h]];
+			struct stmt *s = stmt_intern(&st, &nst, &capst, &ix, id);
 			int w = (int)(sample / 64);
 			if (w >= s->nw) {
 				s->ok = xreallocarray(s->ok, (size_t)w + 1, sizeof *s->ok);
@@ -267,6 +262,6 @@ main(int argc, char **argv)
 	out_close(&out);
 	json_decref(outj);
 	free(st);
-	free(slot);
+	hindex_free(&ix);
 	return cli_status(&cl);
 }
