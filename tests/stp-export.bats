@@ -44,6 +44,18 @@ model() {
 	stp-train -q -c tie.yaml --db "$DB" --steps 60 -o m.safetensors small.jsonl
 }
 
+# reference_agrees: our logits on the five prompts (6 tokens drawn after
+# each) against the torch reference's on the export hf: every prompt "ok"
+reference_agrees() {
+	"$LOGITS" m.safetensors 6 <prompts.txt >ours.jsonl
+	run --separate-stderr /usr/bin/python3 "$REF" hf ours.jsonl
+	assert_success
+	[[ ${#lines[@]} == 5 ]]
+	for l in "${lines[@]}"; do
+		[[ $l == *": ok" ]] || fail "$l"
+	done
+}
+
 # py EXPR...: a python3 statement run with c = config.json, h = the
 # safetensors header of DIR hf
 py() {
@@ -108,13 +120,7 @@ PreTrainedTokenizerFast <bos> <eos> <pad> False
 	require_torch
 	model true
 	stp-export -q -o hf m.safetensors
-	"$LOGITS" m.safetensors 6 <prompts.txt >ours.jsonl
-	run --separate-stderr /usr/bin/python3 "$REF" hf ours.jsonl
-	assert_success
-	[[ ${#lines[@]} == 5 ]]
-	for l in "${lines[@]}"; do
-		[[ $l == *": ok" ]] || fail "$l"
-	done
+	reference_agrees
 }
 
 @test "the torch reference reads the untied export (lm_head.weight): logits within 1e-4 of the scale" {
@@ -123,13 +129,7 @@ PreTrainedTokenizerFast <bos> <eos> <pad> False
 	stp-export -q -o hf m.safetensors
 	run py 'print(c["tie_word_embeddings"], h["lm_head.weight"]["shape"])'
 	assert_output "False [1565, 32]"
-	"$LOGITS" m.safetensors 6 <prompts.txt >ours.jsonl
-	run --separate-stderr /usr/bin/python3 "$REF" hf ours.jsonl
-	assert_success
-	[[ ${#lines[@]} == 5 ]]
-	for l in "${lines[@]}"; do
-		[[ $l == *": ok" ]] || fail "$l"
-	done
+	reference_agrees
 }
 
 @test "the torch reference catches a configuration that does not say our model (rope_theta)" {

@@ -476,7 +476,7 @@ test_checkpoint_nonfinite(void)
 static void
 test_hf_export(void)
 {
-	static const char *const words[] = { "<pad>", "<bos>", "<eos>", "ph", "a\xc2\xa0" "b", "c" };
+	static const char *const words[] = { "<pad>", "<bos>", "<eos>", "ph", "a\302\240b", "c" };
 	static const char *const files[] = { "config.json", "generation_config.json",
 		"tokenizer.json", "tokenizer_config.json", "model.safetensors" };
 	struct tokenizer *t;
