@@ -11,7 +11,7 @@ setup() {
 	export STP_DB="$STP_ROOT/data/mm-pc/pc.mm"
 }
 
-TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-config"
+TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-config stp-export"
 
 @test "a misspelt section of the configuration exits 78 naming file:line:column, in every tool" {
 	printf 'verify:\n  jobs: 1\nrewad:\n  conj_pass_max: 0.3\n' >bad.yaml

@@ -117,13 +117,14 @@ all_sum(const char *hdr, struct st_tensor *t, int n, char *hex)
 
 /* Write tensors t[0..n-1] with metadata meta (string values; "stp_xxh3", the
  * data's checksum, and "stp_xxh3_all", the header's and the data's, are
- * added here) to path, atomically. */
+ * added here) to path, atomically: committed, or with out non-NULL only
+ * finished into *out (written and checked; the caller publishes it). */
 static void
-st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
+st_write(const char *path, json_t *meta, struct st_tensor *t, int n, struct out *fin)
 {
 	XXH3_state_t *xs = XXH3_createState();
 	json_t *hdr = json_object(), *e;
-	struct out out;
+	struct out own, *o = fin ? fin : &own;
 	unsigned char len8[8];
 	size_t off = 0, hlen, pad;
 	char hex[17], *js;
@@ -168,19 +169,23 @@ st_write(const char *path, json_t *meta, struct st_tensor *t, int n)
 		len8[i] = (unsigned char)(N >> (8 * i));
 	/* through the one output path: a regular file under a temporary name,
 	 * a device or FIFO in place; every write checked (EX_IOERR) */
-	out_open(&out, path);
-	fwrite(len8, 1, 8, out.fp);
-	fwrite(js, 1, hlen, out.fp);
+	out_open(o, path);
+	fwrite(len8, 1, 8, o->fp);
+	fwrite(js, 1, hlen, o->fp);
 	for (i = 0; i < (int)pad; i++)
-		fputc(' ', out.fp);
+		fputc(' ', o->fp);
 	for (i = 0; i < n; i++)
-		fwrite(t[i].data, sizeof(float), t[i].n, out.fp);
-	out_close(&out);
+		fwrite(t[i].data, sizeof(float), t[i].n, o->fp);
+	if (fin)
+		out_finish(o);
+	else
+		out_close(o);
 	free(js);
 }
 
 void
-model_save(struct model *m, const struct tokenizer *tok, const char *path)
+model_save_finish(struct model *m, const struct tokenizer *tok, const char *path,
+                  struct out *fin)
 {
 	struct st_tensor *t;
 	int n = model_tensors(m, &t);
@@ -193,11 +198,17 @@ model_save(struct model *m, const struct tokenizer *tok, const char *path)
 	json_object_set_new(meta, "format", json_string("pt"));
 	json_object_set_new(meta, "stp_config", json_string(cfg));
 	json_object_set_new(meta, "stp_vocab", json_string(vocab));
-	st_write(path, meta, t, n);
+	st_write(path, meta, t, n, fin);
 	json_decref(meta);
 	free(cfg);
 	free(vocab);
 	free(t);
+}
+
+void
+model_save(struct model *m, const struct tokenizer *tok, const char *path)
+{
+	model_save_finish(m, tok, path, NULL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -555,7 +566,7 @@ model_save_state(struct model *m, int step, const char *path)
 	json_object_set_new(meta, "stp_step", json_string(buf));
 	snprintf(buf, sizeof(buf), "%zu", n);
 	json_object_set_new(meta, "stp_nparams", json_string(buf));
-	st_write(path, meta, t, 2);
+	st_write(path, meta, t, 2, NULL);
 	json_decref(meta);
 }
 

@@ -194,4 +194,11 @@ void model_forward_body(struct model *m, const int *tokens, int B, int T);
 /* Point a params struct into a block laid out for cfg. */
 void model_params_point(struct model_params *p, float *mem, const struct model_config *cfg);
 
+/* model_save, but only finished into *fin (written, flushed and checked
+ * under its temporary name; atomic.h's out_finish): the caller publishes it
+ * with out_publish, beside other files that must appear with it (hf.c). */
+struct out;
+void model_save_finish(struct model *m, const struct tokenizer *tok, const char *path,
+                       struct out *fin);
+
 #endif

@@ -3,10 +3,12 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "model/hf.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "msg.h"
@@ -468,6 +470,45 @@ test_checkpoint_nonfinite(void)
 	tokenizer_free(t);
 }
 
+/* The export: the five files; a token that the tokenizers library's
+ * WhitespaceSplit would split (Unicode white space) is refused, nothing
+ * written; a directory that is a file is refused. */
+static void
+test_hf_export(void)
+{
+	static const char *const words[] = { "<pad>", "<bos>", "<eos>", "ph", "a\302\240b", "c" };
+	static const char *const files[] = { "config.json", "generation_config.json",
+		"tokenizer.json", "tokenizer_config.json", "model.safetensors" };
+	struct tokenizer *t;
+	struct model *m = ckpt_model(1, &t);
+	struct model_config c = *model_config(m);
+	char dir[4096], path[4200], err[512];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", unit_path("hf"));
+	CHECK_INT_EQ(hf_export(m, t, dir, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		CHECK(stat(path, &st) == 0 && st.st_size > 0);
+	}
+	snprintf(dir, sizeof(dir), "%s", unit_path("hf/config.json"));
+	CHECK_INT_EQ(hf_export(m, t, dir, err, sizeof(err)), EX_CANTCREAT);
+	CHECK_STR_HAS(err, "exists and is not a directory");
+	model_free(m);
+	tokenizer_free(t);
+
+	t = tokenizer_from_list(words, 6, err, sizeof(err));
+	CHECK(t != NULL);
+	c.vocab = 6;
+	m = model_new(&c, 1, 1);
+	snprintf(dir, sizeof(dir), "%s", unit_path("hf-nbsp"));
+	CHECK_INT_EQ(hf_export(m, t, dir, err, sizeof(err)), EX_DATAERR);
+	CHECK_STR_HAS(err, "vocabulary token 4 'a\xc2\xa0" "b' holds U+00A0");
+	CHECK(stat(dir, &st) != 0);
+	model_free(m);
+	tokenizer_free(t);
+}
+
 int
 main(void)
 {
@@ -478,5 +519,6 @@ main(void)
 	RUN(test_checkpoint_corrupt);
 	RUN(test_checkpoint_nonfinite);
 	RUN(test_state_mismatch);
+	RUN(test_hf_export);
 	return unit_done();
 }
