@@ -8,7 +8,7 @@ load test_helper
 
 # the tools with settings of their own (stp-config prints the file instead)
 TAB=$'\t'
-TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata"
+TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-leandata"
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -95,6 +95,7 @@ stp-train|train:\n  seed: 5\n|--seed 7|  seed: 7
 stp-passk|passk:\n  split: train\n|--split test|  split: "test"
 stp-sftdata|sftdata:\n  seed: 5\n|--seed 7|  seed: 7
 stp-mmdata|mmdata:\n  name: x\n|--name y|  name: "y"
+stp-leandata|leandata:\n  header: "import Mathlib\\n"\n|--header x|  header: "x"
 EOF
 }
 

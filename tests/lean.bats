@@ -159,7 +159,7 @@ headers() {
 	run lean -o out.jsonl in.jsonl
 	assert_success
 	run verdict t1
-	assert_output '"ok":false,"error":"statement: expected '"'theorem NAME' or 'lemma NAME'"'","lemmas":[],"length":1,"verify_ms":T}'
+	assert_output '"ok":false,"error":"statement: expected '"'theorem NAME', 'lemma NAME' or 'def NAME'"'","lemmas":[],"length":1,"verify_ms":T}'
 }
 
 # ---- the REPL's failures: the attempt fails with the reason, the pool recovers

@@ -13,8 +13,8 @@ make a new environment, with "env" extend that one; environment numbers
 count up from 0 in each process; an unknown one is {"message": "Unknown
 environment."}; unparsable input is {"message": "Could not parse JSON:\\n..."}.
 
-It knows no Lean. A command declares the theorem it names ("theorem NAME" or
-"lemma NAME"); `#print axioms NAME` answers as Lean does ("'NAME' depends on
+It knows no Lean. A command declares the theorem it names ("theorem NAME",
+"lemma NAME" or "def NAME"); `#print axioms NAME` answers as Lean does ("'NAME' depends on
 axioms: [...]"). A proof is correct unless its text asks otherwise; markers
 in the command text ask for the failure modes:
 
@@ -229,7 +229,7 @@ def main():
             else:
                 msgs.append(message("info", "'%s' does not depend on any axioms" % name, 1, 0))
         else:
-            m = re.search(r"\b(?:theorem|lemma)\s+([^\s:({\[]+)", cmd)
+            m = re.search(r"\b(?:theorem|lemma|def)\s+([^\s:({\[]+)", cmd)
             axioms = [] if "repl:noaxioms" in cmd else list(GOOD)
             if m and lookup(envs, parent, m.group(1)) is not None:
                 msgs.append(message("error", "'%s' has already been declared" % m.group(1), 1, 8))
