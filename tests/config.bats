@@ -69,6 +69,32 @@ round_trip() {
 	done
 }
 
+@test "configs/lean.yaml: every tool reads it, and it holds STP's Lean settings" {
+	L=$STP_ROOT/configs/lean.yaml
+	for t in $TOOLS; do
+		round_trip "$t" -c "$L"
+	done
+	run --separate-stderr stp-verify -c "$L" --print-config
+	assert_line '  backend: "lean"'
+	assert_line '  lean_cmd: "lake exe repl"'
+	assert_line '  timeout: 200.0'
+	assert_line '  lean_mem: 15360'
+	assert_line '  lean_header_timeout: 210.0'
+	run --separate-stderr stp-prove -c "$L" --print-config
+	assert_line '  backend: "openai"'
+	assert_line '  max_tokens: 1024'
+	assert_line '  stop: ["```"]'
+	assert_line '  lean_prompt: "non-cot"'
+	assert_line '  model: "kfdong/STP_model_Lean_0320"'
+	run --separate-stderr stp-conjecture -c "$L" --print-config
+	assert_line '  backend: "openai"'
+	assert_line '  max_tokens: 1024'
+	assert_line '  stop: ["</hard theorem>", "```"]'
+	run --separate-stderr stp-leandata -c "$L" --print-config
+	assert_output 'leandata:
+  header: "import Mathlib\nimport Aesop\nset_option maxHeartbeats 0\nopen BigOperators Real Nat Topology Rat\n\n"'
+}
+
 @test "--print-config without -c prints the built-in defaults, which read back the same" {
 	for t in $TOOLS; do
 		round_trip "$t"
