@@ -222,10 +222,7 @@ put_trimmed(struct pbuf *b, const char *s)
 {
 	const char *e = s + strlen(s);
 
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
+	span_trim(&s, &e);
 	put_raw(b, s, (size_t)(e - s));
 }
 
@@ -267,10 +264,7 @@ prompt_lean_parse_conjecture(const char *text)
 
 	if (!e)
 		e = text + strlen(text);
-	while (b < e && isspace((unsigned char)*b))
-		b++;
-	while (e > b && isspace((unsigned char)e[-1]))
-		e--;
+	span_trim(&b, &e);
 	n = (size_t)(e - b);
 	for (int i = 0; markers[i]; i++) {
 		size_t k = strlen(markers[i]);

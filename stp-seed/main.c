@@ -260,10 +260,8 @@ lean_lemmas_load(const char *path, struct cli *cl)
 		}
 		for (e = st; *e && !(e[0] == ':' && e[1] == '='); e++)
 			;
-		for (b = st; b < e && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'); b++)
-			;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-			e--;
+		b = st;
+		span_trim(&b, &e);
 		if (*name && e > b && !json_object_get(d, name))
 			json_object_set_new(d, name, json_stringn(b, (size_t)(e - b)));
 		json_decref(rec);

@@ -183,19 +183,14 @@ bad(struct run *x, const char *file, long line, const char *fmt, ...)
 static char *
 stp_statement(const char *s)
 {
-	const char *e = s + strlen(s), *p;
+	const char *e = s + strlen(s);
 
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
+	span_trim(&s, &e);
 	/* rsplit('sorry', 1)[0]: only trailing white space may follow it here */
 	if (e - s >= 5 && memcmp(e - 5, "sorry", 5) == 0)
 		e -= 5;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	p = s;
-	return xstrndup(p, (size_t)(e - p));
+	span_trim(&s, &e);
+	return xstrndup(s, (size_t)(e - s));
 }
 
 /*
@@ -563,10 +558,7 @@ parse_solution(struct run *x, const char *file, long lineno, const char *l, cons
 		const char *ne = strstr(next, "--");
 		if (!ne)
 			ne = next + strlen(next);
-		while (next < ne && isspace((unsigned char)*next))
-			next++;
-		while (ne > next && isspace((unsigned char)ne[-1]))
-			ne--;
+		span_trim(&next, &ne);
 		if (ne == next)
 			return bad(x, file, lineno + 1, "solution '%.*s': the answer is empty",
 			           (int)(p - a), a);
