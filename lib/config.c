@@ -639,7 +639,7 @@ config_check_sections(struct config *c)
 {
 	static const char *const sections[] = {
 		"verify", "model", "train", "prove", "conjecture", "seed", "reward", "openai",
-		"passk", "sftdata", "mmdata", NULL,
+		"passk", "sftdata", "mmdata", "leandata", NULL,
 	};
 
 	config_check_keys(c, NULL, sections);

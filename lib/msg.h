@@ -48,6 +48,9 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* The text [*b, *e) without the white space (isspace) around it: *b moves
+ * forward and *e back (Python's str.strip, without a copy). */
+void span_trim(const char **b, const char **e);
 /* xasprintf: a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -3,6 +3,7 @@
  */
 #include "prompt.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,40 +200,85 @@ fail:
 	return -1;
 }
 
-/* Lean text is written as is (not as space-separated tokens). */
+/* Lean text is written as is (not as space-separated tokens): n bytes of s. */
 static void
-putf_raw(struct pbuf *b, const char *a, const char *x, const char *c, const char *y,
-         const char *d, const char *z, const char *e)
+put_raw(struct pbuf *b, const char *s, size_t n)
 {
-	const char *parts[7] = { a, x, c, y, d, z, e };
+	xgrow(&b->s, &b->cap, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
 
-	for (int i = 0; i < 7; i++) {
-		size_t n;
-		if (!parts[i])
-			continue;
-		n = strlen(parts[i]);
-		xgrow(&b->s, &b->cap, b->len + n + 1, 1);
-		memcpy(b->s + b->len, parts[i], n);
-		b->len += n;
-		b->s[b->len] = '\0';
+static void
+put_str(struct pbuf *b, const char *s)
+{
+	put_raw(b, s, strlen(s));
+}
+
+/* s without the white space around it (Python's str.strip). */
+static void
+put_trimmed(struct pbuf *b, const char *s)
+{
+	const char *e = s + strlen(s);
+
+	span_trim(&s, &e);
+	put_raw(b, s, (size_t)(e - s));
+}
+
+static const char lean_head[] = "Complete the following Lean 4 code:\n\n```lean4\n";
+static const char lean_head_cot[] =
+	"Complete the following Lean 4 code with explanatory comments preceding each line of "
+	"code:\n\n```lean4\n";
+
+size_t
+prompt_lean_prover(struct pbuf *b, enum prompt_lean_style style, const char *header,
+                   const char *statement)
+{
+	put_str(b, style == PROMPT_LEAN_COT ? lean_head_cot : lean_head);
+	put_str(b, header);
+	put_str(b, statement);
+	return b->len;
+}
+
+size_t
+prompt_lean_conjecturer(struct pbuf *b, const char *lemma, const char *easy_theorem)
+{
+	put_str(b, lean_head);
+	put_str(b, "<lemma>\n");
+	put_trimmed(b, lemma);
+	put_str(b, "\n<easy theorem>\n");
+	put_trimmed(b, easy_theorem);
+	put_str(b, "\n<hard theorem>\n theorem");
+	return b->len;
+}
+
+char *
+prompt_lean_parse_conjecture(const char *text)
+{
+	static const char *const markers[] = {
+		"```", "<lemma>", "<easy theorem>", "<hard theorem>", NULL,
+	};
+	const char *b = text, *e = strstr(text, "</hard theorem>"), *as;
+	size_t n;
+
+	if (!e)
+		e = text + strlen(text);
+	span_trim(&b, &e);
+	n = (size_t)(e - b);
+	for (int i = 0; markers[i]; i++) {
+		size_t k = strlen(markers[i]);
+		for (const char *p = b; p + k <= e; p++)
+			if (memcmp(p, markers[i], k) == 0)
+				return NULL;
 	}
-}
-
-size_t
-prompt_lean_prover(struct pbuf *b, const char *header, const char *statement)
-{
-	/* DeepSeek-Prover-V1.5's completion format, which STP's prover uses */
-	putf_raw(b, "Complete the following Lean 4 code:\n\n```lean4\n", header, statement, NULL,
-	         NULL, NULL, NULL);
-	return b->len;
-}
-
-size_t
-prompt_lean_conjecturer(struct pbuf *b, const char *header, const char *lemma,
-                        const char *easy_theorem)
-{
-	putf_raw(b, "Complete the following Lean 4 code:\n\n```lean4\n", header, "<lemma>\n",
-	         lemma, "\n</lemma>\n<easy theorem>\n", easy_theorem,
-	         "\n</easy theorem>\n<hard theorem>\n");
-	return b->len;
+	/* from the first ":=" on, cut */
+	for (as = b; as + 1 < e && !(as[0] == ':' && as[1] == '='); as++)
+		;
+	if (as + 1 < e)
+		n = (size_t)(as - b);
+	/* a name: the sample starts with one (after the prompt's " theorem") */
+	if (n == 0 || *b == ':' || *b == '(' || *b == '{' || *b == '[')
+		return NULL;
+	return xasprintf("theorem %.*s:= by", (int)n, b);
 }

@@ -12,11 +12,26 @@
  *   label        <bos> <lemma> LABEL
  *                target: <hyp> ... <statement> LABEL's statement, then <eos>
  *
- * Lean (an external model trained by STP, driven through an OpenAI-compatible
- * server): STP's own formats, with the <lemma>, <easy theorem> and
- * <hard theorem> markers (prompt_lean_*). NEEDSWORK: the exact wording follows
- * the STP paper's description; check it against the released model's
- * training data before relying on it at scale.
+ * Lean (an external model, served by an OpenAI-compatible server): the text
+ * formats of DeepSeek-Prover-V1.5 (prover/utils.py), which STP's prover
+ * keeps, and STP's conjecturer format (kfdong/STP, RL/utils/model_utils.py,
+ * get_prompt); docs/lean.md compares them with the released code line by
+ * line:
+ *
+ *   prover (non-cot)  "Complete the following Lean 4 code:\n\n```lean4\n"
+ *                     HEADER STATEMENT
+ *   prover (cot)      "Complete the following Lean 4 code with explanatory
+ *                     comments preceding each line of code:\n\n```lean4\n"
+ *                     HEADER STATEMENT
+ *                     the model writes the proof after ":= by" and closes
+ *                     the block with "```"
+ *   conjecturer       "Complete the following Lean 4 code:\n\n```lean4\n"
+ *                     "<lemma>\n" LEMMA "\n<easy theorem>\n" EASY
+ *                     "\n<hard theorem>\n theorem"
+ *                     (LEMMA and EASY with surrounding white space cut; the
+ *                     trivial lemma is "theorem true: True"); the model
+ *                     writes the rest of the hard theorem, ending
+ *                     "</hard theorem>" (prompt_lean_parse_conjecture)
  *
  * Every function appends to a growable buffer (struct pbuf) and returns its
  * new length; strings are copied, nothing is retained.
@@ -75,11 +90,33 @@ int prompt_mm_parse_conjecture(const char *text, size_t maxhyps, struct pconj *o
                                size_t errlen);
 void prompt_conj_free(struct pconj *c);
 
-/* Lean: the prover completes "theorem ... := by" after the header. */
-size_t prompt_lean_prover(struct pbuf *b, const char *header, const char *statement);
-/* Lean: the conjecturer sees the lemma and an easy theorem (with its proof)
- * that uses it, and writes a hard theorem. */
-size_t prompt_lean_conjecturer(struct pbuf *b, const char *header, const char *lemma,
-                               const char *easy_theorem);
+/* The prover formats of DeepSeek-Prover-V1.5 (its MODEL_FORMAT). */
+enum prompt_lean_style { PROMPT_LEAN_NON_COT, PROMPT_LEAN_COT };
+
+/* Lean: the prover completes "theorem ... := by" after the header; the
+ * statement as given (a dataset's, trimmed by stp-leandata), as STP and
+ * DeepSeek-Prover-V1.5 put it. */
+size_t prompt_lean_prover(struct pbuf *b, enum prompt_lean_style style, const char *header,
+                          const char *statement);
+
+/* STP's statement of the trivial lemma in the conjecturer's prompt. */
+#define PROMPT_LEAN_TRIVIAL_LEMMA "theorem true: True"
+
+/* Lean: the conjecturer sees the lemma's statement (PROMPT_LEAN_TRIVIAL_LEMMA
+ * for the trivial lemma) and an easy theorem (statement and proof) that uses
+ * it, and writes a hard theorem after "<hard theorem>\n theorem". STP puts no
+ * header in this prompt. */
+size_t prompt_lean_conjecturer(struct pbuf *b, const char *lemma, const char *easy_theorem);
+
+/*
+ * The conjecture in a Lean conjecturer sample (the text the model wrote
+ * after the prompt), as STP's collect_conjecture makes it: "theorem " + the
+ * text before "</hard theorem>", white space cut; from its first ":=" on
+ * cut; then ":= by" appended. Returns it malloc'd, or NULL when the sample
+ * holds no name or a marker of the prompt ("```", "<lemma>", "<easy
+ * theorem>", "<hard theorem>"): stricter than STP, which keeps such text
+ * for Lean to reject.
+ */
+char *prompt_lean_parse_conjecture(const char *text);
 
 #endif

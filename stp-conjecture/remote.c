@@ -4,20 +4,23 @@
  *
  * In: Lean seed records ("system":"lean"; the header in "context"; the seed
  * theorem's "statement" and "proof"; "lemma", with "lemma_statement" when
- * stp-seed knows it). Each seed's prompt is prompt_lean_conjecturer(header,
- * lemma, statement + proof); the model writes the hard theorem, cut at
+ * stp-seed knows it). Each seed's prompt is STP's (lib/prompt.h:
+ * prompt_lean_conjecturer): the lemma's statement (its name when the seed has
+ * none; "theorem true: True" for the trivial lemma) and the easy theorem, the
+ * seed's statement and proof; no header, as STP's sampling prompt has none.
+ * The model writes the rest of the hard theorem after " theorem", cut at
  * "</hard theorem>" (or the --stop sequences). Sample i of a seed is asked
  * for with the seed oai_seed(seed, seed id) + i, so the output depends on
  * neither concurrency nor retries.
  *
- * A sample is well formed when, trimmed, it starts with "theorem " or
- * "lemma " and holds none of the prompt's markers; a trailing "sorry" is
- * dropped and ":= by" completed, so that the prover's prompt can continue
- * it. NEEDSWORK: that is syntax only; whether it elaborates is for Lean
- * (stp-verify) to say. Duplicates (whitespace-insensitive) of --dataset
- * statements of the same system and of one another are dropped; at most
- * --max are kept, in order. The records are those of the built-in backend
- * with "system":"lean" and no "hyps".
+ * The conjecture is made as STP makes it (prompt_lean_parse_conjecture):
+ * "theorem " + the sample, cut at its first ":=", then ":= by"; a sample with
+ * no name or with one of the prompt's markers is not well formed. NEEDSWORK:
+ * that is syntax only; whether it elaborates is for Lean (stp-verify) to
+ * say. Duplicates (whitespace-insensitive) of --dataset statements of the
+ * same system and of one another are dropped; at most --max are kept, in
+ * order. The records are those of the built-in backend with "system":"lean",
+ * the seed's "context" and no "hyps".
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -78,12 +81,17 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 		         "openai takes Lean seeds)", file, lineno, system);
 		goto bad;
 	}
-	/* the easy theorem: the statement and its proof, as the prover wrote it */
+	/* the easy theorem: the statement and its proof, as the prover wrote it
+	 * (after ":= by"; a newline between them when the proof starts without
+	 * white space) */
 	easy = xasprintf("%s%s%s", stmt, *proof && !isspace((unsigned char)*proof) ? "\n" : "",
 	                 proof);
 	pbuf_reset(&x->prompt);
-	prompt_lean_conjecturer(&x->prompt, it->context ? it->context : "",
-	                        lstmt && *lstmt ? lstmt : it->lemma, easy);
+	prompt_lean_conjecturer(&x->prompt,
+	                        lstmt && *lstmt ? lstmt
+	                        : *it->lemma   ? it->lemma
+	                                       : PROMPT_LEAN_TRIVIAL_LEMMA,
+	                        easy);
 	free(easy);
 	/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
 	if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, err) > 0 && k >= 1 && k < nsamp)
@@ -98,36 +106,6 @@ bad:
 	return NULL;
 }
 
-/* The conjecture in a sample, or NULL when it is not one (see the top). */
-static char *
-lean_conjecture(const char *text)
-{
-	const char *b = text, *e;
-	size_t n;
-
-	while (isspace((unsigned char)*b))
-		b++;
-	if (strncmp(b, "theorem ", 8) != 0 && strncmp(b, "lemma ", 6) != 0)
-		return NULL;
-	if (strstr(b, "```") || strstr(b, "<lemma>") || strstr(b, "</lemma>") ||
-	    strstr(b, "theorem>"))
-		return NULL;
-	e = b + strlen(b);
-	while (e > b && isspace((unsigned char)e[-1]))
-		e--;
-	if (e - b >= 5 && strncmp(e - 5, "sorry", 5) == 0) {
-		e -= 5;
-		while (e > b && isspace((unsigned char)e[-1]))
-			e--;
-	}
-	n = (size_t)(e - b);
-	if (n >= 5 && strncmp(e - 5, ":= by", 5) == 0)
-		return xstrndup(b, n);
-	if (n >= 2 && strncmp(e - 2, ":=", 2) == 0)
-		return xasprintf("%.*s by", (int)n, b);
-	return xasprintf("%.*s := by", (int)n, b);
-}
-
 static void
 deliver(void *ctx, struct oai_job *j)
 {
@@ -137,7 +115,7 @@ deliver(void *ctx, struct oai_job *j)
 
 	x->nseeds++;
 	for (int i = 0; i < j->k; i++) {
-		char *c = lean_conjecture(j->samples[i].text);
+		char *c = prompt_lean_parse_conjecture(j->samples[i].text);
 		x->ngen++;
 		if (!c)
 			continue;

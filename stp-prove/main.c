@@ -71,11 +71,13 @@ static const char usage_text[] =
 	"      --version         print the version and exit\n"
 	"      --print-config    print the effective configuration (YAML) and exit\n"
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	"      --lean-prompt F   the prompt of a Lean statement (openai): non-cot (the default,\n"
+	"                        STP's) or cot, DeepSeek-Prover-V1.5's two formats\n"
 	OAI_USAGE;
 
 enum {
 	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
-	OPT_EMBED, OPT_BACKEND, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE,
+	OPT_EMBED, OPT_BACKEND, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE, OPT_LEAN_PROMPT,
 };
 
 static const struct option longopts[] = {
@@ -95,11 +97,14 @@ static const struct option longopts[] = {
 	{ "k-open", required_argument, NULL, OPT_KOPEN },
 	{ "k-conjecture", required_argument, NULL, OPT_KCONJ },
 	{ "k-reprove", required_argument, NULL, OPT_KREPROVE },
+	{ "lean-prompt", required_argument, NULL, OPT_LEAN_PROMPT },
 	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const backends[] = { "builtin", "openai", NULL };
+/* in the order of enum prompt_lean_style */
+static const char *const lean_prompts[] = { "non-cot", "cot", NULL };
 
 /* The section 'prove' (docs/stp.yaml.5.scd), bound to the options. */
 #define P(f) CONFIG_FIELD(struct prove_opts, f)
@@ -119,6 +124,7 @@ static const struct config_key prove_keys[] = {
 	{ "prove.k_open", CONFIG_INT, P(k_cat[PROVE_OPEN]), .min = 0, .max = 100000 },
 	{ "prove.k_conjecture", CONFIG_INT, P(k_cat[PROVE_CONJECTURE]), .min = 0, .max = 100000 },
 	{ "prove.k_reprove", CONFIG_INT, P(k_cat[PROVE_REPROVE]), .min = 0, .max = 100000 },
+	{ "prove.lean_prompt", CONFIG_ENUM, P(lean_prompt), .names = lean_prompts },
 	{ NULL },
 };
 #undef P
@@ -381,6 +387,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_KREPROVE:
 			o.k_cat[PROVE_REPROVE] = (int)cli_long("--k-reprove", optarg, 0, 100000);
+			break;
+		case OPT_LEAN_PROMPT:
+			o.lean_prompt = cli_enum("--lean-prompt", optarg, lean_prompts);
 			break;
 		default:
 			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))

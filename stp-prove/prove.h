@@ -40,6 +40,7 @@ struct prove_opts {
 	struct oai_cli cli;        /* the openai flags given */
 	const char **stop;         /* prove.stop (remote.c reads it itself), or NULL */
 	size_t nstop;
+	int lean_prompt;           /* prove.lean_prompt: an enum prompt_lean_style */
 };
 
 /* stp-prove --backend openai: the whole run; returns the exit status. */

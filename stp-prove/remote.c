@@ -5,7 +5,8 @@
  * The records stream in through the client's reader thread; each becomes one
  * job of K samples whose prompt is the system's prover prompt (lib/prompt.h):
  *
- *   lean      prompt_lean_prover(context, statement); the attempt's format is
+ *   lean      prompt_lean_prover(context, statement), --lean-prompt's
+ *             format (DeepSeek-Prover-V1.5's non-cot or cot); the attempt's format is
  *             "lean" and its proof the tactic code the model wrote after
  *             ":= by", cut at the stop sequences (default "```", where
  *             STP's format closes the code block)
@@ -90,7 +91,8 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 	it->id = id;
 	pbuf_reset(&x->prompt);
 	if (strcmp(system, "lean") == 0) {
-		prompt_lean_prover(&x->prompt, context ? context : "", statement);
+		prompt_lean_prover(&x->prompt, (enum prompt_lean_style)o->lean_prompt,
+		                   context ? context : "", statement);
 		it->format = "lean";
 		it->stop = stop_lean;
 	} else {

@@ -1,8 +1,8 @@
 /*
  * stp-seed - seeds for the conjecturer, and the prover's input
  *
- * usage: stp-seed --state FILE [-k] [--db FILE] [--seed N] [--iter N] [-c CONFIG]
- *                 [-o FILE] VERDICTS...
+ * usage: stp-seed --state FILE [-k] [--db FILE] [--lean-lemmas FILE] [--seed N]
+ *                 [--iter N] [-c CONFIG] [-o FILE] VERDICTS...
  *        stp-seed --select --state FILE --statements FILE [-k] [--seed N] [--iter N]
  *                 [-c CONFIG] [-o FILE] [CONJECTURES...]
  *
@@ -21,6 +21,16 @@
  * floor(3n / #seeds)), at least 1, #seeds counted after the cut to n. Seeds
  * come out in the order in which their (statement, lemma) pairs first appear
  * in VERDICTS.
+ *
+ * A seed's lemma is one the proof uses (the verdict's "lemmas") whose
+ * statement is known, for the conjecturer's prompt. Metamath: an assertion of
+ * --db (any other is a malformed record). Lean ("system":"lean"; the lemmas
+ * are the constants the REPL says the tactics used): one of the
+ * --lean-lemmas dictionary (JSON Lines, {"name":..,"statement":..}: STP's
+ * theorem_dict.pkl, Mathlib's theorems), its statement cut at ":=" as STP
+ * cuts it; the others (types, instances, definitions, local names) are not
+ * lemmas, and without the dictionary a Lean proof gives trivial-lemma seeds
+ * only (with a warning). The database is read only for Metamath verdicts.
  *
  * --select (docs/algorithm.md, 2. Conjectures): the prover's input: every dataset statement not
  * yet proved, every conjecture given, and each proved statement with
@@ -51,8 +61,8 @@
 #include "state.h"
 
 static const char usage_text[] =
-	"usage: stp-seed --state FILE [-k] [--db FILE] [--seed N] [--iter N] [-c CONFIG]\n"
-	"                [-o FILE] VERDICTS...\n"
+	"usage: stp-seed --state FILE [-k] [--db FILE] [--lean-lemmas FILE] [--seed N]\n"
+	"                [--iter N] [-c CONFIG] [-o FILE] VERDICTS...\n"
 	"       stp-seed --select --state FILE --statements FILE [-k] [--seed N] [--iter N]\n"
 	"                [-c CONFIG] [-o FILE] [CONJECTURES...]\n"
 	"\n"
@@ -62,6 +72,8 @@ static const char usage_text[] =
 	"      --state FILE       the cumulative state (stp-reward)\n"
 	"      --db FILE          Metamath database, for the lemmas' statements\n"
 	"                         (default: $STP_DB, else data/mm-pc/pc.mm)\n"
+	"      --lean-lemmas FILE the statements of Lean lemmas (JSONL: name, statement);\n"
+	"                         a Lean proof's lemmas outside it give no seed\n"
 	"      --statements FILE  the dataset statements (--select)\n"
 	"      --select           make the prover's input (instead of seeds)\n"
 	"      --unproved-only    --select only the statements not yet proved (expert iteration)\n"
@@ -78,6 +90,7 @@ static const char usage_text[] =
 
 struct sopts {
 	const char *state, *db, *statements, *out;
+	const char *lean_lemmas;   /* the Lean lemma dictionary, or NULL */
 	uint64_t seed;
 	long iter;
 	int select;
@@ -213,14 +226,55 @@ cmp_cand_rank(const void *a, const void *b)
 	return (*x)->order < (*y)->order ? -1 : 1;
 }
 
+/*
+ * The Lean lemma dictionary of path: a JSON object, name -> statement, the
+ * statement cut at its first ":=" and trimmed (STP: v[1].split(':=')[0]
+ * .strip()); a name given twice keeps its first statement. Malformed
+ * records as the verdicts' (cl).
+ */
+static json_t *
+lean_lemmas_load(const char *path, struct cli *cl)
+{
+	char *files[1] = { (char *)path };
+	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_err err;
+	const char *line, *file;
+	size_t len;
+	long lineno;
+	int r;
+	json_t *d = json_object();
+
+	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		json_t *rec = r > 0 ? jsonl_parse(line, len, file, lineno, &err) : NULL;
+		const char *name, *st, *e, *b;
+		if (!rec || jsonl_get_str(rec, "name", 1, &name, file, lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "statement", 1, &st, file, lineno, &err) < 0) {
+			json_decref(rec);
+			cli_skip(cl, &err);
+			continue;
+		}
+		for (e = st; *e && !(e[0] == ':' && e[1] == '='); e++)
+			;
+		b = st;
+		span_trim(&b, &e);
+		if (*name && e > b && !json_object_get(d, name))
+			json_object_set_new(d, name, json_stringn(b, (size_t)(e - b)));
+		json_decref(rec);
+	}
+	jsonl_in_close(in);
+	return d;
+}
+
 static int
 seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 {
 	struct state st;
 	struct cands cs;
-	struct mm_db *db;
+	struct mm_db *db = NULL;
+	json_t *dict = NULL;   /* the Lean lemma dictionary */
 	char err[1024];
-	int io, r;
+	int io, r, warned = 0;
+	long nunknown = 0;     /* Lean lemmas outside the dictionary */
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
 	const char *line, *file;
@@ -231,15 +285,14 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 
 	state_load(&st, o->state);
 	n = st.n;
-	db = mm_db_load(o->db, err, sizeof err, &io);
-	if (!db)
-		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+	if (o->lean_lemmas)
+		dict = lean_lemmas_load(o->lean_lemmas, cl);
 	memset(&cs, 0, sizeof cs);
 	in = jsonl_in_open(files, nfiles, 0);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 		json_t *rec, *lem;
-		const char *id, *source = NULL, *proof, *bad;
-		int ok;
+		const char *id, *source = NULL, *proof, *bad, *system = NULL;
+		int ok, lean;
 		struct sstate *s;
 
 		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
@@ -258,29 +311,50 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 		}
 		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
 		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "system", 0, &system, file, lineno, &jerr) < 0 ||
 		    statement_fields(rec, file, lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(cl, &jerr);
 			continue;
 		}
-		/* a seed's lemma is an assertion of the database: its statement
-		 * goes into the conjecturer's prompt (the whole record first) */
-		bad = NULL;
-		for (size_t i = 0; i < json_array_size(lem) && !bad; i++) {
-			const char *l = json_string_value(json_array_get(lem, i));
-			int32_t ls = mm_db_label(db, l, strlen(l));
-			if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
-				bad = l;
+		lean = system && strcmp(system, "lean") == 0;
+		if (lean) {
+			/* a Lean lemma is one the dictionary states; the others
+			 * (types, instances, definitions) are no lemmas */
+			if (!dict && !warned++)
+				warn("%s:%ld: a Lean verdict, and no --lean-lemmas: Lean proofs give "
+				     "trivial-lemma seeds only (docs/lean.md)", file, lineno);
+			for (size_t i = 0; i < json_array_size(lem); i++) {
+				const char *l = json_string_value(json_array_get(lem, i));
+				if (dict && json_object_get(dict, l))
+					offer(&cs, id, l, rec, strlen(proof));
+				else
+					nunknown++;
+			}
+		} else {
+			/* a seed's lemma is an assertion of the database: its
+			 * statement goes into the conjecturer's prompt (the whole
+			 * record first) */
+			if (!db && !(db = mm_db_load(o->db, err, sizeof err, &io)))
+				die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
+			bad = NULL;
+			for (size_t i = 0; i < json_array_size(lem) && !bad; i++) {
+				const char *l = json_string_value(json_array_get(lem, i));
+				int32_t ls = mm_db_label(db, l, strlen(l));
+				if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
+					bad = l;
+			}
+			if (bad) {
+				cli_bad_record(cl, EX_DATAERR,
+				               "%s:%ld: field 'lemmas': '%s' is not an assertion of %s",
+				               file, lineno, bad, o->db);
+				json_decref(rec);
+				continue;
+			}
+			for (size_t i = 0; i < json_array_size(lem); i++)
+				offer(&cs, id, json_string_value(json_array_get(lem, i)), rec,
+				      strlen(proof));
 		}
-		if (bad) {
-			cli_bad_record(cl, EX_DATAERR,
-			               "%s:%ld: field 'lemmas': '%s' is not an assertion of %s", file,
-			               lineno, bad, o->db);
-			json_decref(rec);
-			continue;
-		}
-		for (size_t i = 0; i < json_array_size(lem); i++)
-			offer(&cs, id, json_string_value(json_array_get(lem, i)), rec, strlen(proof));
 		/* the trivial lemma, with probability trivial_prob per statement */
 		if (draw(o, id, 0x7472697669616cULL) < o->trivial_prob)
 			offer(&cs, id, "", rec, strlen(proof));
@@ -340,13 +414,16 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 	out_open(&out, o->out);
 	for (size_t i = 0; i < cs.n; i++) {
 		struct cand *c = &cs.c[i];
-		json_t *sd;
+		json_t *sd, *lst = NULL;
 		char id[24];
 		int32_t ls = -1;
+		const char *sys = json_string_value(json_object_get(c->rec, "system"));
 
 		if (!c->keep)
 			continue;
-		if (*c->lemma) {
+		if (*c->lemma && sys && strcmp(sys, "lean") == 0) {
+			lst = json_object_get(dict, c->lemma);   /* offered only when there */
+		} else if (*c->lemma) {
 			ls = mm_db_label(db, c->lemma, strlen(c->lemma));
 			if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
 				die(EX_DATAERR, "lemma '%s' of '%s' is not an assertion of %s", c->lemma,
@@ -367,6 +444,8 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 		if (ls >= 0) {
 			json_object_set_new(sd, "lemma_statement", mmrec_statement(db, ls));
 			json_object_set_new(sd, "lemma_hyps", mmrec_hyps(db, ls));
+		} else if (lst) {
+			json_object_set(sd, "lemma_statement", lst);
 		}
 		json_object_set_new(sd, "source_id", json_string(c->sid));
 		json_object_set_new(sd, "samples", json_integer(per_seed));
@@ -387,6 +466,8 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 	metrics_num("candidate_pairs", (double)cs.n);
 	metrics_num("cut_to_n", (double)ncut);
 	metrics_num("samples_per_seed", (double)per_seed);
+	if (nunknown)
+		metrics_num("lean_lemmas_unknown", (double)nunknown);
 	metrics_done("%zu seeds (%zu candidate pairs, a lemma at most %zu times, %zu cut to n = %zu), "
 	             "%ld conjectures each", nseeds, cs.n, cap, ncut, n, per_seed);
 	for (size_t i = 0; i < cs.n; i++) {
@@ -396,7 +477,9 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 	}
 	free(cs.c);
 	hindex_free(&cs.index);
-	mm_db_free(db);
+	if (db)
+		mm_db_free(db);
+	json_decref(dict);
 	state_free(&st);
 	return cli_status(cl);
 }
@@ -519,6 +602,7 @@ static const struct config_key seed_keys[] = {
 	{ "seed.max_per_seed", CONFIG_INT, S(max_per_seed), .min = 1, .max = 100000 },
 	{ "seed.per_seed_factor", CONFIG_NUM, S(per_seed_factor), .min = 0, .max = 1e6 },
 	{ "seed.seed", CONFIG_INT, S(seed), .min = 0, .max = 1L << 62 },
+	{ "seed.lean_lemmas", CONFIG_STR, S(lean_lemmas) },
 	{ NULL },
 };
 #undef S
@@ -535,6 +619,7 @@ main(int argc, char **argv)
 		{ "iter", required_argument, NULL, 'i' },
 		{ "select", no_argument, NULL, 'x' },
 		{ "unproved-only", no_argument, NULL, 'u' },
+		{ "lean-lemmas", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sopts o;
@@ -563,6 +648,7 @@ main(int argc, char **argv)
 		case 'i': o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case 'x': o.select = 1; break;
 		case 'u': o.unproved_only = 1; break;
+		case 'L': o.lean_lemmas = optarg; break;
 		default:
 			if (!cli_option(&cl, c, argv))
 				cli_bad_option(argv, c);

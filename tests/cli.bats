@@ -11,14 +11,14 @@ setup() {
 	export STP_DB="$STP_ROOT/data/mm-pc/pc.mm"
 }
 
-TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-config stp-export"
+TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-leandata stp-config stp-export"
 
 @test "a misspelt section of the configuration exits 78 naming file:line:column, in every tool" {
 	printf 'verify:\n  jobs: 1\nrewad:\n  conj_pass_max: 0.3\n' >bad.yaml
 	for t in $TOOLS; do
 		run --separate-stderr "$t" -c bad.yaml -q /dev/null
 		assert_failure 78
-		assert_stderr "$t: bad.yaml:3:1: unknown key 'rewad' (known: verify, model, train, prove, conjecture, seed, reward, openai, passk, sftdata, mmdata)"
+		assert_stderr "$t: bad.yaml:3:1: unknown key 'rewad' (known: verify, model, train, prove, conjecture, seed, reward, openai, passk, sftdata, mmdata, leandata)"
 	done
 }
 

@@ -8,7 +8,7 @@ load test_helper
 
 # the tools with settings of their own (stp-config prints the file instead)
 TAB=$'\t'
-TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata"
+TOOLS="stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk stp-sftdata stp-mmdata stp-leandata"
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -69,6 +69,32 @@ round_trip() {
 	done
 }
 
+@test "configs/lean.yaml: every tool reads it, and it holds STP's Lean settings" {
+	L=$STP_ROOT/configs/lean.yaml
+	for t in $TOOLS; do
+		round_trip "$t" -c "$L"
+	done
+	run --separate-stderr stp-verify -c "$L" --print-config
+	assert_line '  backend: "lean"'
+	assert_line '  lean_cmd: "lake exe repl"'
+	assert_line '  timeout: 200.0'
+	assert_line '  lean_mem: 15360'
+	assert_line '  lean_header_timeout: 210.0'
+	run --separate-stderr stp-prove -c "$L" --print-config
+	assert_line '  backend: "openai"'
+	assert_line '  max_tokens: 1024'
+	assert_line '  stop: ["```"]'
+	assert_line '  lean_prompt: "non-cot"'
+	assert_line '  model: "kfdong/STP_model_Lean_0320"'
+	run --separate-stderr stp-conjecture -c "$L" --print-config
+	assert_line '  backend: "openai"'
+	assert_line '  max_tokens: 1024'
+	assert_line '  stop: ["</hard theorem>", "```"]'
+	run --separate-stderr stp-leandata -c "$L" --print-config
+	assert_output 'leandata:
+  header: "import Mathlib\nimport Aesop\nset_option maxHeartbeats 0\nopen BigOperators Real Nat Topology Rat\n\n"'
+}
+
 @test "--print-config without -c prints the built-in defaults, which read back the same" {
 	for t in $TOOLS; do
 		round_trip "$t"
@@ -95,6 +121,7 @@ stp-train|train:\n  seed: 5\n|--seed 7|  seed: 7
 stp-passk|passk:\n  split: train\n|--split test|  split: "test"
 stp-sftdata|sftdata:\n  seed: 5\n|--seed 7|  seed: 7
 stp-mmdata|mmdata:\n  name: x\n|--name y|  name: "y"
+stp-leandata|leandata:\n  header: "import Mathlib\\n"\n|--header x|  header: "x"
 EOF
 }
 

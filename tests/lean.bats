@@ -127,6 +127,60 @@ headers() {
 	assert_output '"ok":false,"error":"the proof uses the axiom '"'Lean.ofReduceBool'"'","lemmas":[],"length":1,"verify_ms":T}'
 }
 
+@test "#print axioms: a theorem that names a header's sorry (a PutnamBench solution left as sorry) is not a proof" {
+	# no sorry in the proof, no warning on it: only #print axioms tells
+	rec t1 '  norm_num' 'theorem t1 : 2 + 2 = p_solution := by' \
+		'import Mathlib\n\nabbrev p_solution : ℕ := sorry\n' >in.jsonl
+	rec t2 '  norm_num' 'theorem t2 : 2 + 2 = ((4) : ℕ ) := by' 'import Mathlib\n\n' >>in.jsonl
+	run --separate-stderr lean -j 1 -o out.jsonl in.jsonl
+	assert_success
+	run verdict t1
+	assert_output '"ok":false,"error":"the proof uses the axiom '"'sorryAx'"'","lemmas":[],"length":1,"verify_ms":T}'
+	run verdict t2
+	assert_output '"ok":true,"lemmas":[],"length":1,"verify_ms":T}'
+}
+
+@test "#print axioms: a theorem that depends on no axiom at all is a proof" {
+	rec t1 '  exact trivial repl:noaxioms' >in.jsonl
+	run lean -o out.jsonl in.jsonl
+	assert_success
+	run verdict t1
+	assert_output '"ok":true,"lemmas":[],"length":3,"verify_ms":T}'
+	grep -q '"cmd":"#print axioms t1","env":1}' "$REPL_LOG"
+}
+
+@test "the scripted REPL answers in the real REPL's layout (its test/*.expected.out), axioms in Lean's order" {
+	# the requests as stp-verify sends them; the replies as the REPL's own
+	# tests show them: keys in reverse order, continuation lines indented, a
+	# long value on a line of its own (the README's "data"), a blank line
+	# after each; #print axioms sorts by Lean's Name.lt
+	printf '%s\n\n' '{"cmd":"import Mathlib"}' \
+		'{"cmd":"theorem foo : 1 = 1 := by\n  sorry","env":0}' \
+		'{"cmd":"#print axioms foo","env":1}' | $PY "$STP_ROOT/tests/peers/repl.py" >replies
+	run cat replies
+	assert_output '{"env": 0}
+
+{"sorries":
+ [{"proofState": 0,
+   "pos": {"line": 2, "column": 2},
+   "goal": "⊢ True",
+   "endPos": {"line": 2, "column": 7}}],
+ "messages":
+ [{"severity": "warning",
+   "pos": {"line": 1, "column": 0},
+   "endPos": {"line": 1, "column": 7},
+   "data": "declaration uses `sorry`"}],
+ "env": 1}
+
+{"messages":
+ [{"severity": "info",
+   "pos": {"line": 1, "column": 0},
+   "endPos": {"line": 1, "column": 13},
+   "data":
+   "'"'foo' depends on axioms: [propext, sorryAx, Classical.choice, Quot.sound]"'"}],
+ "env": 2}'
+}
+
 @test "an error message fails the proof, with its position and text" {
 	rec t1 '  decide repl:error=unsolved goals' >in.jsonl
 	run lean -o out.jsonl in.jsonl
@@ -159,7 +213,7 @@ headers() {
 	run lean -o out.jsonl in.jsonl
 	assert_success
 	run verdict t1
-	assert_output '"ok":false,"error":"statement: expected '"'theorem NAME' or 'lemma NAME'"'","lemmas":[],"length":1,"verify_ms":T}'
+	assert_output '"ok":false,"error":"statement: expected '"'theorem NAME', 'lemma NAME' or 'def NAME'"'","lemmas":[],"length":1,"verify_ms":T}'
 }
 
 # ---- the REPL's failures: the attempt fails with the reason, the pool recovers

@@ -44,7 +44,7 @@ page_of() {
 
 @test "every flag of -h is in the man page's OPTIONS, and every flag there is in -h" {
 	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk \
-		stp-sftdata stp-mmdata stp-config stp-export; do
+		stp-sftdata stp-mmdata stp-leandata stp-config stp-export; do
 		flags_help "$t" >h.txt
 		flags_man "$(page_of "$t")" >m.txt
 		[[ -s h.txt ]]
@@ -57,7 +57,7 @@ page_of() {
 	assert_success
 	R=$BATS_TEST_TMPDIR/root/usr
 	for t in stp-seed stp-conjecture stp-prove stp-verify stp-reward stp-train stp-passk \
-		stp-sftdata stp-mmdata stp-config stp-export; do
+		stp-sftdata stp-mmdata stp-leandata stp-config stp-export; do
 		[[ -x $R/bin/$t ]] || fail "$t not installed"
 	done
 	run "$R/bin/stp-verify" --version

@@ -130,6 +130,15 @@ reference() {
 	! cmp -s out.jsonl s6.jsonl
 }
 
+@test "openai: --lean-prompt cot: DeepSeek-Prover-V1.5's other format; unknown ones exit 64" {
+	start_peer a
+	prove -q --endpoint "$url" --lean-prompt cot stmts.jsonl >out.jsonl
+	grep -q '"prompt": "Complete the following Lean 4 code with explanatory comments preceding each line of code:\\n\\n```lean4\\nimport Mathlib\\nopen Nat\\ntheorem t3 (n : Nat) : n + 3 = 3 + n := by"' a.log
+	run --separate-stderr prove --endpoint "$url" --lean-prompt fancy stmts.jsonl
+	assert_failure 64
+	assert_stderr "stp-prove: --lean-prompt: expected non-cot or cot, got 'fancy'"
+}
+
 @test "openai: the output depends on neither concurrency nor endpoint order" {
 	reference
 	start_peer a
@@ -372,7 +381,10 @@ stp-prove: 1 malformed record skipped"
 		'{"id":"seed/2","system":"lean","context":"import Mathlib\n","statement":"theorem s2 : 2 + 2 = 4 := by","proof":"\n  norm_num","lemma":""}' >seeds.jsonl
 	start_peer ref
 	stp-conjecture --backend openai --model m -n 8 --concurrency 1 --endpoint "$url" --stats st.json seeds.jsonl >ref.jsonl
-	grep -q '<lemma>\\ntheorem Nat.add_zero (n : Nat) : n + 0 = n\\n</lemma>\\n<easy theorem>\\ntheorem s0 (n : Nat) : n + 0 = n := by\\n  simp\\n</easy theorem>\\n<hard theorem>\\n"' ref.log
+	# STP's sampling prompt (RL/utils/model_utils.py, get_prompt): no header, no closing
+	# tags, " theorem" after "<hard theorem>"; the trivial lemma as "theorem true: True"
+	grep -q '"prompt": "Complete the following Lean 4 code:\\n\\n```lean4\\n<lemma>\\ntheorem Nat.add_zero (n : Nat) : n + 0 = n\\n<easy theorem>\\ntheorem s0 (n : Nat) : n + 0 = n := by\\n  simp\\n<hard theorem>\\n theorem"' ref.log
+	grep -q '"prompt": "Complete the following Lean 4 code:\\n\\n```lean4\\n<lemma>\\ntheorem true: True\\n<easy theorem>\\ntheorem s2 : 2 + 2 = 4 := by\\n  norm_num\\n<hard theorem>\\n theorem"' ref.log
 	grep -q '"stop": \["</hard theorem>", "```"\]' ref.log
 	run cat st.json
 	assert_output --regexp '^\{"seeds":3,"generated":20,"well_formed":[0-9]+,"new":[0-9]+,"kept":[0-9]+\}$'

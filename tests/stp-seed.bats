@@ -407,3 +407,71 @@ verdicts() {
 	assert_line --index 0 --partial "\"lemma\":\"big\",\"lemma_statement\":\"|-$x\",\"lemma_hyps\":[]"
 	assert_line --index 1 --partial "\"lemma\":\"bigt\",\"lemma_statement\":\"|- x\",\"lemma_hyps\":[\"|-$x\"]"
 }
+
+# ---- Lean seeds
+
+# lean_verdicts: two correct Lean verdicts, their lemmas the REPL's used
+# constants (lemmas, types, instances)
+lean_verdicts() {
+	printf '%s\n' \
+		'{"id":"w/1","system":"lean","context":"import Mathlib\n","statement":"theorem w1 (a b : ℕ) : a + b = b + a := by","source":"dataset","proof":"\n  rw [Nat.add_comm]","ok":true,"lemmas":["Nat","Nat.add_comm","instHAdd"]}' \
+		'{"id":"w/2","system":"lean","context":"import Mathlib\n","statement":"theorem w2 (x : ℝ) : 0 ≤ x ^ 2 := by","source":"dataset","proof":"\n  nlinarith [sq_nonneg x]","ok":true,"lemmas":["Real","sq_nonneg"]}'
+	printf '%s\n' \
+		'{"id":"w/1","split":"unproved","best_pass":0.5,"proved":true,"first_iter":1,"attempts":64,"correct":32}' \
+		'{"id":"w/2","split":"unproved","best_pass":0.5,"proved":true,"first_iter":1,"attempts":64,"correct":32}' >lean-state.jsonl
+}
+
+@test "Lean seeds: a lemma the dictionary states gives a seed with its statement cut at ':='; no database read" {
+	lean_verdicts >lean.jsonl
+	printf '%s\n' \
+		'{"name":"Nat.add_comm","statement":"theorem Nat.add_comm (n m : ℕ) : n + m = m + n := by\n  omega"}' \
+		'{"name":"sq_nonneg","statement":"  theorem sq_nonneg {α : Type*} [LinearOrderedRing α] (a : α) : 0 ≤ a ^ 2 "}' \
+		'{"name":"Nat.add_comm","statement":"theorem Nat.add_comm : given twice, the first kept"}' >dict.jsonl
+	run --separate-stderr stp-seed -c notriv.yaml --db nosuch.mm --lean-lemmas dict.jsonl \
+		--state lean-state.jsonl --iter 2 lean.jsonl
+	assert_success
+	assert_line --index 0 '{"id":"s/148da38fdf92413d","system":"lean","context":"import Mathlib\n","statement":"theorem w1 (a b : ℕ) : a + b = b + a := by","proof":"\n  rw [Nat.add_comm]","lemma":"Nat.add_comm","lemma_statement":"theorem Nat.add_comm (n m : ℕ) : n + m = m + n","source_id":"w/1","samples":3,"iter":2}'
+	assert_line --index 1 --partial '"lemma":"sq_nonneg","lemma_statement":"theorem sq_nonneg {α : Type*} [LinearOrderedRing α] (a : α) : 0 ≤ a ^ 2","source_id":"w/2"'
+	[[ ${#lines[@]} == 2 ]]
+	# Nat and instHAdd, Real: no lemmas
+	assert_stderr_regexp "^stp-seed: 2 seeds \(2 candidate pairs, a lemma at most 1 times, 0 cut to n = 2\), 3 conjectures each"
+}
+
+@test "Lean seeds without --lean-lemmas: trivial-lemma seeds only, said once" {
+	lean_verdicts >lean.jsonl
+	printf 'seed:\n  trivial_prob: 1\n  lemma_cap: 1\n' >triv.yaml
+	run --separate-stderr stp-seed -q -c triv.yaml --db nosuch.mm --state lean-state.jsonl lean.jsonl
+	assert_success
+	[[ ${#lines[@]} == 2 ]]
+	[[ $(grep -c '"lemma":"","source_id":"w/[12]"' <<<"$output") == 2 ]]
+	refute_output --partial 'lemma_statement'
+	assert_stderr "stp-seed: warning: lean.jsonl:1: a Lean verdict, and no --lean-lemmas: Lean proofs give trivial-lemma seeds only (docs/lean.md)"
+}
+
+@test "Lean seeds: a malformed dictionary record exits 65 naming FILE:LINE; one that cannot be opened 66" {
+	lean_verdicts >lean.jsonl
+	printf '%s\n' '{"name":"a","statement":"theorem a : True"}' '{"name":"b"}' >dict.jsonl
+	run --separate-stderr stp-seed -q --lean-lemmas dict.jsonl --state lean-state.jsonl lean.jsonl
+	assert_failure 65
+	assert_stderr "stp-seed: dict.jsonl:2: field 'statement': missing"
+	run --separate-stderr stp-seed -q --lean-lemmas nosuch.jsonl --state lean-state.jsonl lean.jsonl
+	assert_failure 66
+	assert_stderr "stp-seed: cannot open 'nosuch.jsonl': No such file or directory"
+}
+
+@test "Lean seeds from stp-verify --backend lean: the lemmas the REPL reports, the dictionary's statements" {
+	PY=$(command -v python3) || fail "python3 is missing (CI installs the Debian package python3)"
+	printf '%s\n' \
+		'{"id":"w/1","system":"lean","context":"import Mathlib\n","statement":"theorem w1 (a b : ℕ) : a + b = b + a := by","split":"unproved","source":"dataset","proof":"\n  rw [Nat.add_comm]"}' \
+		'{"id":"w/2","system":"lean","context":"import Mathlib\n","statement":"theorem w2 (x : ℝ) : 0 ≤ x ^ 2 := by","split":"unproved","source":"dataset","proof":"\n  nlinarith [sq_nonneg x, Real.sq_sqrt]"}' >att.jsonl
+	stp-verify -q --backend lean --lean-cmd "exec $PY $STP_ROOT/tests/peers/repl.py" -o v.jsonl att.jsonl
+	run grep -o '"lemmas":\[[^]]*\]' v.jsonl
+	assert_output '"lemmas":["Nat.add_comm"]
+"lemmas":["Real.sq_sqrt"]'
+	lean_verdicts >/dev/null   # (writes lean-state.jsonl)
+	printf '%s\n' '{"name":"Nat.add_comm","statement":"theorem Nat.add_comm (n m : ℕ) : n + m = m + n"}' >dict.jsonl
+	run --separate-stderr stp-seed -q -c notriv.yaml --lean-lemmas dict.jsonl --state lean-state.jsonl v.jsonl
+	assert_success
+	[[ ${#lines[@]} == 1 ]]
+	assert_output --partial '"lemma":"Nat.add_comm","lemma_statement":"theorem Nat.add_comm (n m : ℕ) : n + m = m + n","source_id":"w/1"'
+}

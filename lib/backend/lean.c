@@ -718,8 +718,8 @@ lean_put_lemmas(json_t *rep, const char *self, char **out, size_t *len, size_t *
 }
 
 /*
- * The theorem's name from a statement "theorem NAME ..." or "lemma NAME ...",
- * after comments, attributes (@[...]) and modifiers. Returns a malloc'd
+ * The theorem's name from a statement "theorem NAME ...", "lemma NAME ..." or
+ * "def NAME ...", after comments, attributes (@[...]) and modifiers. Returns a malloc'd
  * name, or NULL.
  */
 char *
@@ -776,6 +776,8 @@ lean_theorem_name(const char *s)
 		p += 7;
 	else if (strncmp(p, "lemma", 5) == 0 && (p[5] == ' ' || p[5] == '\n' || p[5] == '\t'))
 		p += 5;
+	else if (strncmp(p, "def", 3) == 0 && (p[3] == ' ' || p[3] == '\n' || p[3] == '\t'))
+		p += 3;
 	else
 		return NULL;
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -1006,7 +1008,7 @@ check(struct worker *w, struct lean_job *j)
 
 	j->cacheable = 1;
 	if (!j->name) {
-		job_verdict(j, "statement: expected 'theorem NAME' or 'lemma NAME'", NULL, 0);
+		job_verdict(j, "statement: expected 'theorem NAME', 'lemma NAME' or 'def NAME'", NULL, 0);
 		return;
 	}
 	/* a process that has grown past the soft limit goes before it is used */

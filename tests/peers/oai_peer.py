@@ -15,9 +15,9 @@ A completion is a deterministic function of (prompt, seed): a few lines of
 made-up tactics, then "```" and more text, so that a stop sequence has
 something to cut. The server applies "stop" and "max_tokens" (a token is one
 piece of that text) as the real servers do, and counts prompt tokens as the
-prompt's whitespace-separated words. A conjecturer prompt (one ending in
-"<hard theorem>") gets a theorem statement instead; some seeds give the same
-one, some give text that is not a theorem.
+prompt's whitespace-separated words. A conjecturer prompt (STP's, ending in
+"<hard theorem>\n theorem") gets the rest of a theorem statement instead;
+some seeds give the same one, some give text that is not a theorem.
 
 Flavors reproduce each server's framing and quirks, as their source shows:
   vllm          choice j of a request seeded s is sampled with s + j (vLLM V1's
@@ -113,12 +113,12 @@ def digest(*parts):
 def pieces_for(prompt, seed):
     """The made-up completion of prompt under seed, as token pieces."""
     h = digest(prompt, seed)
-    if prompt.rstrip().endswith("<hard theorem>"):
+    if prompt.endswith("<hard theorem>\n theorem"):
         if int(h[:8], 16) % 5 == 0:
-            return ["I", " do", " not", " know", "\n</hard theorem>"]
+            return [" : I", " do", " not", " know", "\n</hard theorem>"]
         h3 = digest(prompt, seed % 3)           # seeds 3 apart: the same conjecture
         name, v = h3[:6], int(h3[6:14], 16)
-        return ["theorem", " conj_" + name, " (n", " : Nat)", " : n + " + str(v % 7),
+        return [" conj_" + name, " (n", " : Nat)", " : n + " + str(v % 7),
                 " = " + str(v % 7) + " + n", " := by", "\n</hard theorem>", "\nmore"]
     lines = 2 + int(h[0], 16) % 4
     out = ["\n  tac_" + h[2 + 4 * i:6 + 4 * i] for i in range(lines)]

@@ -7,19 +7,20 @@ It speaks the REPL's protocol as its README and REPL/Main.lean describe it:
 a request is JSON over lines up to a blank line (lines joined, as getLines
 does); a line starting with '#' or '--' is a comment and gets no reply; the
 end of input ends it. A reply is the object pretty-printed over several lines
-the way Lean's Json.pretty lays it out (keys sorted, continuation lines
-indented, no blank line inside), then a blank line. Commands without "env"
+the way Lean's Json.pretty lays it out, as the REPL's own tests expect it
+(test/*.expected.out: keys in reverse order, "sorries", "messages", "env";
+continuation lines indented; no blank line inside), then a blank line. Commands without "env"
 make a new environment, with "env" extend that one; environment numbers
 count up from 0 in each process; an unknown one is {"message": "Unknown
 environment."}; unparsable input is {"message": "Could not parse JSON:\\n..."}.
 
-It knows no Lean. A command declares the theorem it names ("theorem NAME" or
-"lemma NAME"); `#print axioms NAME` answers as Lean does ("'NAME' depends on
+It knows no Lean. A command declares the theorem it names ("theorem NAME",
+"lemma NAME" or "def NAME"); `#print axioms NAME` answers as Lean does ("'NAME' depends on
 axioms: [...]"). A proof is correct unless its text asks otherwise; markers
 in the command text ask for the failure modes:
 
   sorry              a sorry (with its proof state) and the warning Lean gives
-                     ("declaration uses 'sorry'"); the theorem depends on sorryAx
+                     ("declaration uses `sorry`"); the theorem depends on sorryAx
   native_decide      the theorem depends on Lean.ofReduceBool
   repl:axiom=NAME    the theorem depends on the axiom NAME too
   repl:noaxioms      the theorem depends on no axiom
@@ -41,6 +42,15 @@ in the command text ask for the failure modes:
 "allTactics": true gives one tactic per line of the proof after the
 statement's line, each with "usedConstants": the dotted names in that line.
 
+`#print axioms NAME` answers as Lean's Lean.Elab.Print does: an info message
+"'NAME' depends on axioms: [...]", the axioms in Lean's Name.lt order (names
+with fewer components first: [propext, sorryAx, Classical.choice,
+Quot.sound]), or "'NAME' does not depend on any axioms". A theorem depends on
+its own axioms and on those of every constant of the environment its text
+names: a header's declaration whose text holds "sorry" (a PutnamBench
+solution left as sorry) depends on sorryAx, and so does every theorem that
+names it.
+
 Environment: REPL_LOG=FILE appends every request (one line each) to FILE;
 REPL_PIDS=DIR creates DIR/PID while the process runs (to check that none is
 left behind). The header (a command without "env") may carry
@@ -58,7 +68,7 @@ GOOD = ["Classical.choice", "Quot.sound", "propext"]
 
 def pretty(v, indent=0, width=80):
     """Lay v out like Lean's Json.pretty: compact when it fits, else one
-    entry per line, a long value under its key."""
+    entry per line, a long value under its key; keys in reverse order."""
     flat = render_flat(v)
     if len(flat) + indent <= width or not isinstance(v, (dict, list)) or not v:
         return flat
@@ -67,7 +77,7 @@ def pretty(v, indent=0, width=80):
         items = [pretty(x, indent + 1, width) for x in v]
         return "[" + (",\n" + pad).join(items) + "]"
     parts = []
-    for k in sorted(v):
+    for k in sorted(v, reverse=True):
         key = json.dumps(k, ensure_ascii=False) + ":"
         val_flat = render_flat(v[k])
         if len(pad) + len(key) + 1 + len(val_flat) <= width:
@@ -80,7 +90,7 @@ def pretty(v, indent=0, width=80):
 def render_flat(v):
     if isinstance(v, dict):
         return "{" + ", ".join(json.dumps(k, ensure_ascii=False) + ": " + render_flat(v[k])
-                               for k in sorted(v)) + "}"
+                               for k in sorted(v, reverse=True)) + "}"
     if isinstance(v, list):
         return "[" + ", ".join(render_flat(x) for x in v) + "]"
     return json.dumps(v, ensure_ascii=False)
@@ -114,8 +124,9 @@ def pos(line, col):
     return {"line": line, "column": col}
 
 
-def message(sev, text, line=1, col=0):
-    return {"severity": sev, "pos": pos(line, col), "endPos": pos(line, col + 1), "data": text}
+def message(sev, text, line=1, col=0, width=1):
+    return {"severity": sev, "pos": pos(line, col), "endPos": pos(line, col + width),
+            "data": text}
 
 
 def find_line(cmd, word):
@@ -134,6 +145,40 @@ def lookup(envs, env, name):
             return decls[name]
         env = parent
     return None
+
+
+def named(envs, env, text):
+    """The axioms of the constants of env (and the environments it extends)
+    that text names."""
+    out = set()
+    while env is not None:
+        parent, decls = envs[env]
+        for name, axioms in decls.items():
+            if re.search(r"(?<![\w.'])" + re.escape(name) + r"(?![\w'])", text):
+                out |= set(axioms)
+        env = parent
+    return out
+
+
+def name_order(name):
+    """Lean's Name.lt: a name with fewer components first, then component by
+    component."""
+    parts = name.split(".")
+    return (len(parts), parts)
+
+
+DECL = re.compile(r"\b(?:theorem|lemma|def|abbrev)\s+([^\s:({\[]+)")
+
+
+def header_decls(cmd):
+    """The declarations of a header: {name: axioms}, sorryAx for one whose
+    text holds "sorry"."""
+    decls = {}
+    found = list(DECL.finditer(cmd))
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(cmd)
+        decls[m.group(1)] = ["sorryAx"] if re.search(r"\bsorry\b", cmd[m.start():end]) else []
+    return decls
 
 
 def main():
@@ -182,11 +227,19 @@ def main():
                 time.sleep(float(s))
             if "repl:header-crash" in cmd:
                 os.kill(os.getpid(), signal.SIGSEGV)
-            envs.append((None, {}))
+            decls = header_decls(cmd)
+            envs.append((None, decls))
             out = {"env": len(envs) - 1}
+            msgs = []
+            for name, axioms in decls.items():
+                if axioms:
+                    l, c = find_line(cmd, name)
+                    msgs.append(message("warning", "declaration uses `sorry`", l, 0))
             if "repl:header-error" in cmd:
                 l, c = find_line(cmd, "repl:header-error")
-                out["messages"] = [message("error", "unknown module prefix 'Nonexistent'", l, c)]
+                msgs.append(message("error", "unknown module prefix 'Nonexistent'", l, c))
+            if msgs:
+                out["messages"] = msgs
             reply(out)
             continue
 
@@ -225,12 +278,14 @@ def main():
                 msgs.append(message("error", "unknown constant '%s'" % name, 1, 15))
             elif found:
                 msgs.append(message("info", "'%s' depends on axioms: [%s]" %
-                                    (name, ", ".join(sorted(found))), 1, 0))
+                                    (name, ", ".join(sorted(found, key=name_order))), 1, 0, 13))
             else:
-                msgs.append(message("info", "'%s' does not depend on any axioms" % name, 1, 0))
+                msgs.append(message("info", "'%s' does not depend on any axioms" % name,
+                                    1, 0, 13))
         else:
-            m = re.search(r"\b(?:theorem|lemma)\s+([^\s:({\[]+)", cmd)
+            m = re.search(r"\b(?:theorem|lemma|def)\s+([^\s:({\[]+)", cmd)
             axioms = [] if "repl:noaxioms" in cmd else list(GOOD)
+            axioms += sorted(named(envs, parent, cmd))
             if m and lookup(envs, parent, m.group(1)) is not None:
                 msgs.append(message("error", "'%s' has already been declared" % m.group(1), 1, 8))
             for kind, sev in (("error", "error"), ("warn", "warning"), ("info", "info")):
@@ -242,7 +297,7 @@ def main():
                 l, c = find_line(cmd, "sorry")
                 out["sorries"] = [{"pos": pos(l, c), "endPos": pos(l, c + 5),
                                    "goal": "⊢ True", "proofState": 0}]
-                msgs.append(message("warning", "declaration uses 'sorry'", 1, 8))
+                msgs.append(message("warning", "declaration uses `sorry`", 1, 0, 7))
                 axioms.append("sorryAx")
             if "native_decide" in cmd:
                 axioms.append("Lean.ofReduceBool")

@@ -479,7 +479,7 @@ test_apply_bad(void)
 		{ "reward: {list: 3}\n", "1:16: 'reward.list': expected a list" },
 		{ "seed: {jobs: 65}\n", "1:14: 'seed.jobs': expected an integer from 1 to 64" },
 		{ "d: 1\n", "1:1: unknown key 'd' (known: verify, model, train, prove, conjecture, "
-		  "seed, reward, openai, passk, sftdata, mmdata)" },
+		  "seed, reward, openai, passk, sftdata, mmdata, leandata)" },
 	};
 	struct unit_child r;
 

@@ -32,7 +32,10 @@ test_theorem_name(void)
 	NAME("theorem foo⦃a : Nat⦄ : a = a := by", "foo");
 	NAME("theorem\tfoo[inst : Foo] : True := by", "foo");
 	NAME("example : True := by", NULL);
-	NAME("def foo : Nat := 1", NULL);
+	NAME("def foo : Nat := 1", "foo");
+	NAME("noncomputable def exercise_2_8_6 {G H : Type*} [Group G] :\n  G ≃* G :=",
+	     "exercise_2_8_6");
+	NAME("instance : Foo := 1", NULL);
 	NAME("theorem : True := by", NULL);
 	NAME("theorems foo : True", NULL);
 #undef NAME

@@ -83,15 +83,52 @@ test_lean(void)
 {
 	struct pbuf b = { NULL, 0, 0 };
 
-	prompt_lean_prover(&b, "import Mathlib\n", "theorem t : 1 + 1 = 2 := by\n");
+	/* DeepSeek-Prover-V1.5's non_cot_prompt and cot_prompt (prover/utils.py) */
+	prompt_lean_prover(&b, PROMPT_LEAN_NON_COT, "import Mathlib\n", "theorem t : 1 + 1 = 2 := by");
 	CHECK_STR_EQ(b.s, "Complete the following Lean 4 code:\n\n```lean4\nimport Mathlib\n"
-	                  "theorem t : 1 + 1 = 2 := by\n");
+	                  "theorem t : 1 + 1 = 2 := by");
 	pbuf_reset(&b);
-	prompt_lean_conjecturer(&b, "import Mathlib\n", "theorem l : a = a := rfl",
-	                        "theorem e : b = b := by exact l");
-	CHECK(strstr(b.s, "<lemma>\ntheorem l : a = a := rfl\n</lemma>\n<easy theorem>\n") != NULL);
-	CHECK(strstr(b.s, "</easy theorem>\n<hard theorem>\n") != NULL);
+	prompt_lean_prover(&b, PROMPT_LEAN_COT, "import Mathlib\n", "theorem t : 1 + 1 = 2 := by");
+	CHECK_STR_EQ(b.s, "Complete the following Lean 4 code with explanatory comments preceding "
+	                  "each line of code:\n\n```lean4\nimport Mathlib\n"
+	                  "theorem t : 1 + 1 = 2 := by");
+	pbuf_reset(&b);
+	/* STP's get_prompt(invoke_type='conjecture'), byte for byte */
+	prompt_lean_conjecturer(&b, " theorem l : a = a\n", "theorem e : b = b := by\n  exact l\n");
+	CHECK_STR_EQ(b.s, "Complete the following Lean 4 code:\n\n```lean4\n<lemma>\n"
+	                  "theorem l : a = a\n<easy theorem>\ntheorem e : b = b := by\n  exact l\n"
+	                  "<hard theorem>\n theorem");
 	pbuf_free(&b);
+}
+
+/* STP's collect_conjecture: 'theorem ' + text before </hard theorem>,
+ * stripped, cut at its first ':=', then ':= by' */
+static void
+test_lean_parse(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ " foo (n : ℕ) : n + 0 = n := by\n  simp\n</hard theorem>", "theorem foo (n : ℕ) : n + 0 = n := by" },
+		{ " foo : 1 = 1 := sorry</hard theorem>\nmore", "theorem foo : 1 = 1 := by" },
+		{ " foo : 1 = 1\n</hard theorem>", "theorem foo : 1 = 1:= by" },
+		{ " foo : 1 = 1", "theorem foo : 1 = 1:= by" },
+		{ " foo (h : x := 2) : 1 = 1", "theorem foo (h : x := by" },
+		{ " : 1 = 1 := by", NULL },
+		{ "\n</hard theorem>", NULL },
+		{ " foo : 1 = 1 := by\n```", NULL },
+		{ " foo <lemma> : 1 = 1", NULL },
+		{ " foo : 1 = 1 <easy theorem>", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = prompt_lean_parse_conjecture(cases[i].in);
+		if (cases[i].out)
+			CHECK_STR_EQ(s ? s : "(null)", cases[i].out);
+		else
+			CHECK(s == NULL);
+		free(s);
+	}
 }
 
 int
@@ -101,5 +138,6 @@ main(void)
 	RUN(test_conjecturer);
 	RUN(test_parse);
 	RUN(test_lean);
+	RUN(test_lean_parse);
 	return unit_done();
 }
