@@ -236,3 +236,66 @@ prompt_lean_conjecturer(struct pbuf *b, const char *header, const char *lemma,
 	         "\n</easy theorem>\n<hard theorem>\n");
 	return b->len;
 }
+
+/* Append s and a newline unless s is empty or ends in one. */
+static void
+put_line(struct pbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	putf_raw(b, s, n && s[n - 1] != '\n' ? "\n" : NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+size_t
+prompt_isabelle_header(struct pbuf *b, const char *name, const char *context)
+{
+	const char *c = context ? context : "", *e;
+	char *imports;
+
+	while (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+		c++;
+	if (strncmp(c, "imports", 7) == 0 &&
+	    (c[7] == ' ' || c[7] == '\t' || c[7] == '\n' || c[7] == '\r'))
+		for (c += 7; *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';)
+			c++;
+	e = c + strlen(c);
+	while (e > c && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		e--;
+	imports = e > c ? xstrndup(c, (size_t)(e - c)) : xstrdup("Main");
+	putf_raw(b, "theory ", name, " imports ", imports, " begin\n", NULL, NULL);
+	free(imports);
+	return b->len;
+}
+
+size_t
+prompt_isabelle_theory(struct pbuf *b, const char *name, const char *context,
+                       const char *statement, const char *proof)
+{
+	prompt_isabelle_header(b, name, context);
+	put_line(b, statement);
+	if (proof) {
+		put_line(b, proof);
+		putf_raw(b, "end\n", NULL, NULL, NULL, NULL, NULL, NULL);
+	}
+	return b->len;
+}
+
+static const char isabelle_preface[] = "Complete the following Isabelle/HOL theory:\n\n```isabelle\n";
+
+size_t
+prompt_isabelle_prover(struct pbuf *b, const char *context, const char *statement)
+{
+	putf_raw(b, isabelle_preface, NULL, NULL, NULL, NULL, NULL, NULL);
+	return prompt_isabelle_theory(b, "Scratch", context, statement, NULL);
+}
+
+size_t
+prompt_isabelle_conjecturer(struct pbuf *b, const char *context, const char *lemma,
+                            const char *easy_theorem)
+{
+	putf_raw(b, isabelle_preface, NULL, NULL, NULL, NULL, NULL, NULL);
+	prompt_isabelle_header(b, "Scratch", context);
+	putf_raw(b, "<lemma>\n", lemma, "\n</lemma>\n<easy theorem>\n", easy_theorem,
+	         "\n</easy theorem>\n<hard theorem>\n", NULL, NULL);
+	return b->len;
+}
