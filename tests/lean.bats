@@ -56,14 +56,6 @@ headers() {
 	assert_stderr "stp-verify: --backend: expected metamath, lean or isabelle, got 'coq'"
 }
 
-@test "--backend isabelle is not supported yet: exit 69 with a message" {
-	rec t1 '  trivial' >in.jsonl
-	run --separate-stderr stp-verify --backend isabelle in.jsonl
-	assert_failure 69
-	assert_output ""
-	assert_stderr "stp-verify: --backend isabelle: not supported yet (design: stp-verify/isabelle.c)"
-}
-
 @test "--check-db takes no --backend lean" {
 	run --separate-stderr stp-verify --backend lean --check-db x.mm
 	assert_failure 64

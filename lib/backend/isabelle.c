@@ -847,10 +847,10 @@ conn_sync(struct conn *c, const char *name, json_t *args, double deadline, int *
 /*
  * Connect to the server and give the password. Returns 0 with c->fd open
  * (and *hello the server's OK argument, when hello is not NULL), or -1 with
- * why.
+ * why; -2 when the server closed the connection after the password.
  */
 static int
-conn_open(struct conn *c, const char *address, const char *password, json_t **hello, char *why,
+conn_open1(struct conn *c, const char *address, const char *password, json_t **hello, char *why,
           size_t whylen)
 {
 	struct addrinfo hints, *ai = NULL, *p;
@@ -951,7 +951,26 @@ conn_open(struct conn *c, const char *address, const char *password, json_t **he
 	}
 	json_decref(arg);
 	conn_close(c);
-	return -1;
+	return x == XR_LOST ? -2 : -1;
+}
+
+/*
+ * conn_open1, once more after a moment when the server closed the
+ * connection after the password: a server that has just died may have let
+ * the connection in before its socket closed, and the second try tells
+ * that from a wrong password.
+ */
+static int
+conn_open(struct conn *c, const char *address, const char *password, json_t **hello, char *why,
+          size_t whylen)
+{
+	int r = conn_open1(c, address, password, hello, why, whylen);
+
+	if (r == -2) {
+		usleep(250000);
+		r = conn_open1(c, address, password, hello, why, whylen);
+	}
+	return r < 0 ? -1 : 0;
 }
 
 /* ---- the pool's workers */

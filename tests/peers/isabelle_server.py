@@ -39,6 +39,8 @@ Markers (anywhere in the theory text):
   isa:warn=TEXT      a warning message
   isa:sleep=SEC      the check takes SEC seconds (the server's time limit
                      applies; a cancel interrupts it)
+  isa:slow=SEC       the check takes SEC seconds whatever the server's time
+                     limit (a cancel interrupts it)
   isa:hang           the task never ends, whatever the limits or a cancel
   isa:close          the server closes the connection instead of answering
   isa:die            the server process exits
@@ -302,11 +304,11 @@ class Conn:
                 while not self.closed:
                     time.sleep(0.05)
                 return
-            m = re.search(r"isa:sleep=([0-9.]+)", text)
+            m = re.search(r"isa:(sleep|slow)=([0-9.]+)", text)
             consolidated = True
             if m:
-                want = float(m.group(1))
-                wait = want if budget is None else min(want, budget)
+                want = float(m.group(2))
+                wait = want if budget is None or m.group(1) == "slow" else min(want, budget)
                 if ev.wait(wait):
                     self.reply("FAILED", {"kind": "error", "message": "Interrupt", "task": tid})
                     return
