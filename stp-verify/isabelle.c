@@ -17,23 +17,15 @@
 #include "vcache.h"
 #include "verify.h"
 
+/* A record's check: 1 to the server, 0 refused by the screen, -1 malformed. */
 static int
 job_make(void *ctx, struct wpool_job *j, struct jscan *js)
 {
-	const char *system = NULL, *context = NULL, *statement, *proof;
-	size_t clen = 0, slen, plen;
-	struct jsonl_err *err = &j->err;
+	struct pooled_rec r;
 
-	if (jscan_str(js, "system", 0, &system, NULL, j->file, j->lineno, err) < 0 ||
-	    jscan_str(js, "context", 0, &context, &clen, j->file, j->lineno, err) < 0 ||
-	    jscan_str(js, "statement", 1, &statement, &slen, j->file, j->lineno, err) < 0 ||
-	    jscan_str(js, "proof", 1, &proof, &plen, j->file, j->lineno, err) < 0)
+	if (pooled_fields(j, js, "isabelle", &r) < 0)
 		return -1;
-	if (system && strcmp(system, "isabelle") != 0)
-		return pooled_bad(err, j->file, j->lineno,
-		                  "field 'system': '%.60s' is not checked by the isabelle backend",
-		                  system);
-	return isa_make(ctx, j, context, clen, statement, slen, proof, plen);
+	return isa_make(ctx, j, r.context, r.clen, r.statement, r.slen, r.proof, r.plen);
 }
 
 int

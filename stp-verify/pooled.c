@@ -7,7 +7,9 @@
  * workers through the pool's window of records in flight, and writes
  * verdicts in input order: the record with the verdict's fields replacing
  * any it had. A malformed record stops the run after the verdicts before it
- * (with -k: a warning, and 65 at the end).
+ * (with -k: a warning, and 65 at the end). Also the parts every verifier's
+ * run shares: the end of its output (verify_finish) and a malformed
+ * record's message (verify_bad).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +29,7 @@ static const char *const verdict_fields[] = {
 };
 
 int
-pooled_bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
+verify_bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -39,6 +41,48 @@ pooled_bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt
 		vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int
+verify_finish(struct out *out, struct jsonl_in *in, int stop, size_t nbad, int keep_going,
+              int status)
+{
+	if (stop) {
+		/* a bad record: what was written before it stays, as promised,
+		 * but an -o file is not committed half-way */
+		if (!out->is_stdout)
+			atomic_abort(&out->af);
+		else
+			close_stdout();
+		return status;
+	}
+	if (nbad && keep_going) {
+		error("%zu malformed record%s skipped", nbad, nbad == 1 ? "" : "s");
+		status = EX_DATAERR;
+	}
+	if (jsonl_in_count(in) == 0 && nbad == 0)
+		warn("no records in the input");
+	out_close(out);
+	return status;
+}
+
+int
+pooled_fields(struct wpool_job *j, struct jscan *js, const char *system, struct pooled_rec *r)
+{
+	const char *sys = NULL;
+	struct jsonl_err *err = &j->err;
+
+	memset(r, 0, sizeof *r);
+	if (jscan_str(js, "system", 0, &sys, NULL, j->file, j->lineno, err) < 0 ||
+	    jscan_str(js, "context", 0, &r->context, &r->clen, j->file, j->lineno, err) < 0 ||
+	    jscan_str(js, "statement", 1, &r->statement, &r->slen, j->file, j->lineno, err) < 0 ||
+	    jscan_str(js, "proof", 1, &r->proof, &r->plen, j->file, j->lineno, err) < 0)
+		return -1;
+	if (sys && strcmp(sys, system) != 0)
+		return verify_bad(err, j->file, j->lineno,
+		                  "field 'system': '%.60s' is not checked by the %s backend", sys,
+		                  system);
+	return 0;
 }
 
 int
@@ -123,20 +167,7 @@ pooled_run(const struct verify_opts *o, struct wpool *p, pooled_make_fn make, vo
 			         (double)cnt->nrec / (last - t0));
 		}
 	}
-	if (stop) {
-		if (!out.is_stdout)
-			atomic_abort(&out.af);
-		else
-			close_stdout();
-	} else {
-		if (cnt->nbad && o->keep_going) {
-			error("%zu malformed record%s skipped", cnt->nbad, cnt->nbad == 1 ? "" : "s");
-			status = EX_DATAERR;
-		}
-		if (jsonl_in_count(in) == 0 && cnt->nbad == 0)
-			warn("no records in the input");
-		out_close(&out);
-	}
+	status = verify_finish(&out, in, stop, cnt->nbad, o->keep_going, status);
 	cnt->seconds = now_seconds() - t0;
 	free(obuf);
 	jscan_release(&js);

@@ -66,11 +66,33 @@ struct pooled_counts {
  */
 typedef int (*pooled_make_fn)(void *ctx, struct wpool_job *j, struct jscan *js);
 
+/* The fields of an attempt that a prover's backend reads. */
+struct pooled_rec {
+	const char *context, *statement, *proof;   /* context: NULL when absent */
+	size_t clen, slen, plen;
+};
+
+/* Read them from j's record (scanned into js); its "system", when present,
+ * must be system. Returns 0, or -1 (a malformed record, in j->err). */
+int pooled_fields(struct wpool_job *j, struct jscan *js, const char *system,
+                  struct pooled_rec *r);
+
 /* Records in, verdicts out through pool p: returns the exit status. */
 int pooled_run(const struct verify_opts *o, struct wpool *p, pooled_make_fn make, void *ctx,
                struct pooled_counts *cnt);
-/* Set err to 65 with "FILE:LINE: " and the message; returns -1. */
-int pooled_bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
+/*
+ * The end of a run's output: after a stop (a bad record, no -k) the records
+ * written stay but an -o file is not committed; otherwise skipped records
+ * (-k) make the status 65, an empty input is warned of, and the output is
+ * closed (committed). Returns the status.
+ */
+struct out;
+struct jsonl_in;
+int verify_finish(struct out *out, struct jsonl_in *in, int stop, size_t nbad, int keep_going,
+                  int status);
+
+/* A malformed record: err set to 65, "FILE:LINE: " and the message; returns -1. */
+int verify_bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 #endif

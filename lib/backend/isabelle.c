@@ -428,18 +428,11 @@ isa_bad_context(const char *s, size_t n)
 
 /* ---- the judgement */
 
-/* Copy at most MSG_KEEP bytes of s, cut on a UTF-8 boundary. */
+/* At most MSG_KEEP bytes of s. */
 static char *
 keep_text(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n <= MSG_KEEP)
-		return xstrdup(s);
-	n = MSG_KEEP;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return xasprintf("%.*s...", (int)n, s);
+	return wpool_clip(s, MSG_KEEP);
 }
 
 /* "LINE: KIND: TEXT" for a message, LINE counted from the statement's
@@ -605,6 +598,25 @@ conn_close(struct conn *c)
 	c->ended[0] = '\0';
 }
 
+/* Wait until c's socket is ready for events, by deadline: XR_OK (ready, or
+ * interrupted: try again), XR_TIMEOUT or XR_LOST. */
+static enum xres
+conn_poll(struct conn *c, short events, double deadline, char *why, size_t whylen)
+{
+	struct pollfd pf = { c->fd, events, 0 };
+	double left = deadline - now_seconds();
+
+	if (left <= 0) {
+		snprintf(why, whylen, "timed out");
+		return XR_TIMEOUT;
+	}
+	if (poll(&pf, 1, (int)ceil(left * 1e3)) < 0 && errno != EINTR) {
+		snprintf(why, whylen, "poll: %s", strerror(errno));
+		return XR_LOST;
+	}
+	return XR_OK;
+}
+
 /* Write all of s[0..n) by deadline. */
 static enum xres
 conn_write(struct conn *c, const char *s, size_t n, double deadline, char *why, size_t whylen)
@@ -612,22 +624,11 @@ conn_write(struct conn *c, const char *s, size_t n, double deadline, char *why, 
 	size_t sent = 0;
 
 	while (sent < n) {
-		struct pollfd pf = { c->fd, POLLOUT, 0 };
-		double left = deadline - now_seconds();
+		enum xres x = conn_poll(c, POLLOUT, deadline, why, whylen);
 		ssize_t w;
-		int pr;
 
-		if (left <= 0) {
-			snprintf(why, whylen, "timed out writing to the server");
-			return XR_TIMEOUT;
-		}
-		pr = poll(&pf, 1, (int)ceil(left * 1e3));
-		if (pr < 0 && errno != EINTR) {
-			snprintf(why, whylen, "poll: %s", strerror(errno));
-			return XR_LOST;
-		}
-		if (pr <= 0)
-			continue;
+		if (x != XR_OK)
+			return x;
 		w = send(c->fd, s + sent, n - sent, MSG_NOSIGNAL);
 		if (w > 0)
 			sent += (size_t)w;
@@ -703,22 +704,11 @@ conn_read(struct conn *c, double deadline, int *kind, json_t **arg, char *why, s
 			return XR_OK;
 		}
 		{
-			struct pollfd pf = { c->fd, POLLIN, 0 };
-			double left = deadline - now_seconds();
+			enum xres x = conn_poll(c, POLLIN, deadline, why, whylen);
 			ssize_t got;
-			int pr;
 
-			if (left <= 0) {
-				snprintf(why, whylen, "timed out");
-				return XR_TIMEOUT;
-			}
-			pr = poll(&pf, 1, (int)ceil(left * 1e3));
-			if (pr < 0 && errno != EINTR) {
-				snprintf(why, whylen, "poll: %s", strerror(errno));
-				return XR_LOST;
-			}
-			if (pr <= 0)
-				continue;
+			if (x != XR_OK)
+				return x;
 			xgrow(&c->buf, &c->cap, c->len + 65536, 1);
 			got = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 			if (got > 0) {

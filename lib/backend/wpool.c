@@ -88,6 +88,19 @@ wpool_verdict(struct wpool_job *j, const char *why, const char *lemmas, long len
 	put(j, num);
 }
 
+char *
+wpool_clip(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return xstrdup(s);
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return xasprintf("%.*s...", (int)n, s);
+}
+
 long
 wpool_count_tokens(const char *s, size_t n)
 {

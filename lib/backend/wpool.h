@@ -89,6 +89,10 @@ void wpool_free(struct wpool *p);
  */
 void wpool_verdict(struct wpool_job *j, const char *why, const char *lemmas, long length, double ms);
 
+/* A copy of s (malloc'd) of at most max bytes, cut on a UTF-8 boundary and
+ * then marked "...": a prover's message kept in a verdict's error. */
+char *wpool_clip(const char *s, size_t max);
+
 /* Whitespace-separated tokens of s[0..n): an attempt's length. */
 long wpool_count_tokens(const char *s, size_t n);
 
