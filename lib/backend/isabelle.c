@@ -66,7 +66,7 @@ int
 isa_find_message(const char *b, size_t len, size_t max, size_t *start, size_t *mlen,
                  size_t *consumed)
 {
-	const char *nl = memchr(b, '\n', len);
+	const char *nl = len ? memchr(b, '\n', len) : NULL;
 	size_t line, i, n = 0;
 	int digits = 1;
 
