@@ -55,11 +55,12 @@ isabelle_run(const struct verify_opts *o)
 	if (cache)
 		vcache_save(cache);
 	if (st.timeouts + st.restarts + st.lost > 0 || cnt.nrec + cnt.nbad > 1000)
-		progress("isabelle: %zu verdicts (%zu ok), %ld checked by %d session%s: %ld sessions "
-		         "started, %ld timed out (%ld cancelled), %ld connections lost, %ld restarts, "
+		progress("isabelle: %zu verdicts (%zu ok), %ld checked by %d worker%s: %ld session%s "
+		         "started, %ld timed out (%ld cancelled), %ld connection%s lost, %ld restart%s, "
 		         "%.1f/s",
 		         cnt.nrec, cnt.nok, st.attempts, nworkers, nworkers == 1 ? "" : "s", st.sessions,
-		         st.timeouts, st.cancels, st.lost, st.restarts,
+		         st.sessions == 1 ? "" : "s", st.timeouts, st.cancels, st.lost,
+		         st.lost == 1 ? "" : "s", st.restarts, st.restarts == 1 ? "" : "s",
 		         (double)cnt.nrec / (cnt.seconds + 1e-9));
 	vcache_free(cache);
 	return status;

@@ -29,9 +29,9 @@ teardown() {
 	fi
 }
 
-# start_server: the peer in the background, its address in ADDR
+# start_server [FLAG...]: the peer in the background, its address in ADDR
 start_server() {
-	"$PY" "$STP_ROOT/tests/peers/isabelle_server.py" --password secret --log "$LOG" \
+	"$PY" "$STP_ROOT/tests/peers/isabelle_server.py" --password secret --log "$LOG" "$@" \
 		>server.out 2>server.err 3>&- &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
@@ -134,6 +134,16 @@ free_port() {
 	run --separate-stderr isa --isabelle-session HOL-Nope in.jsonl
 	assert_failure 69
 	assert_stderr "stp-verify: the Isabelle server at $ADDR: session_start 'HOL-Nope' failed: Undefined session(s): \"HOL-Nope\""
+}
+
+@test "a server whose tmp_dir is not on this machine: exit 73 naming the directory" {
+	teardown
+	start_server --remote
+	rec t1 '  by simp' >in.jsonl
+	run --separate-stderr isa -o out.jsonl in.jsonl
+	assert_failure 73
+	assert_stderr_regexp "^stp-verify: cannot create '/nonexistent/isabelle-server-[-0-9a-f]*/stp-[0-9]*-[0-9]*-1' in the session's tmp_dir \(the Isabelle server must share this machine's file system\): No such file or directory$"
+	[[ ! -e out.jsonl ]]
 }
 
 @test "a record of another system is malformed: exit 65 naming FILE:LINE" {

@@ -50,7 +50,8 @@ Markers (anywhere in the theory text):
   isa:trickle        the reply is written a few bytes at a time
   isa:crlf           the reply's lines end in CR-LF
 
-Environment / flags: --log FILE appends every command received, one line
+Flags: --remote makes session_start answer a tmp_dir that does not exist
+here, as a server on another machine would. --log FILE appends every command received, one line
 each ("NAME ARGUMENT"), and "file NAME.thy: TEXT" (the text as JSON) for
 every theory read.
 """
@@ -238,7 +239,8 @@ class Conn:
                                       "task": tid})
                 return
             sid = str(uuid.uuid4())
-            tmp = tempfile.mkdtemp(prefix="isabelle-server-")
+            tmp = ("/nonexistent/isabelle-server-" + sid if self.server.remote
+                   else tempfile.mkdtemp(prefix="isabelle-server-"))
             self.server.sessions[sid] = {"tmp_dir": tmp, "loaded": set()}
             self.server.log("session %s started" % sid)
             self.reply("FINISHED", {"session_id": sid, "tmp_dir": tmp, "task": tid})
@@ -369,8 +371,9 @@ class Conn:
 
 
 class Server:
-    def __init__(self, password, port, logfile):
+    def __init__(self, password, port, logfile, remote=False):
         self.password = password
+        self.remote = remote
         self.sessions = {}
         self.logfile = logfile
         self.loglock = threading.Lock()
@@ -405,8 +408,9 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log")
     ap.add_argument("--name", default="test")
+    ap.add_argument("--remote", action="store_true")
     a = ap.parse_args()
-    srv = Server(a.password, a.port, a.log)
+    srv = Server(a.password, a.port, a.log, a.remote)
     print('server "%s" = 127.0.0.1:%d (password "%s")' % (a.name, srv.port, a.password),
           flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
