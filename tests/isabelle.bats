@@ -187,7 +187,8 @@ free_port() {
 	rec s2 '  apply simp\n  oops' >>in.jsonl
 	rec s3 '  by simp' 'axiomatization where ax: \"False\"\ntheorem s3: \"False\"' >>in.jsonl
 	rec s4 '  using [[quick_and_dirty]] by simp' >>in.jsonl
-	rec s5 '  by (tactic \\<open>all_tac\\<close>)\nML \\<open>Skip_Proof.make_thm\\<close>' >>in.jsonl
+	rec s5 '  by simp\nML \\<open>Skip_Proof.make_thm\\<close>' >>in.jsonl
+	rec s8 '  by (tactic \\<open>Skip_Proof.cheat_tac @{context} 1\\<close>)' >>in.jsonl
 	rec s6 '  \\<proof>' >>in.jsonl
 	rec s7 '  by (simp add: @{ML \\\"1\\\"})' >>in.jsonl
 	run isa -o out.jsonl in.jsonl
@@ -206,6 +207,8 @@ free_port() {
 	assert_output --partial '"error":"proof: line 1: '"'\\\\<proof>'"' is not allowed"'
 	run verdict s7
 	assert_output --partial '"error":"proof: line 1: '"'@{ML'"' is not allowed"'
+	run verdict s8
+	assert_output --partial '"error":"proof: line 1: '"'tactic'"' is not allowed"'
 	# the scripted server, like the real one, would have accepted them
 	run logged use_theories
 	assert_output 0

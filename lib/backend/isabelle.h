@@ -45,8 +45,11 @@
  * (isa_forbidden): outside comments, strings and cartouches, the statement
  * and proof may not use sorry, \<proof>, oops, axiomatization,
  * quick_and_dirty or an ML escape (ML, ML_file, setup, declaration,
- * method_setup, oracle, ...: ISA_FORBIDDEN), nor an ML antiquotation
- * anywhere; the context must be theory names. The server's interactive
+ * method_setup, oracle, the methods tactic and raw_tactic, ...), nor an ML
+ * antiquotation anywhere; the context must be theory names. NEEDSWORK:
+ * methods that rest on the code generator's oracles (eval, normalization)
+ * are accepted, unlike Lean's native_decide; Isabelle's `thm_oracles NAME`
+ * would tell, as #print axioms does for Lean. The server's interactive
  * checking accepts sorry, and oops abandons a proof without an error, so
  * this screen is what keeps them out. Then the attempt is complete when
  * use_theories finishes with "ok": true, the theory's node has

@@ -120,8 +120,11 @@ test_forbidden(void)
 	CHECK_STR_EQ(screen("  by simp\nML_file \"x.ML\""), "ML_file@2");
 	CHECK_STR_EQ(screen("setup \\<open>I\\<close>"), "setup@1");
 	CHECK_STR_EQ(screen("method_setup m = \\<open>x\\<close>"), "method_setup@1");
+	CHECK_STR_EQ(screen("  by (tactic \\<open>all_tac\\<close>)"), "tactic@1");
+	CHECK_STR_EQ(screen("  apply (raw_tactic \\<open>all_tac\\<close>)"), "raw_tactic@1");
+	CHECK_STR_EQ(screen("  apply (rule_tac x=1 in exI) by simp"), "");
 	CHECK_STR_EQ(screen("  \\<proof>"), "\\<proof>@1");
-	CHECK_STR_EQ(screen("  by (tactic \\<open>@{ML x}\\<close>)"), "@{ML@1");
+	CHECK_STR_EQ(screen("text \\<open>@{ML x}\\<close>"), "@{ML@1");
 	CHECK_STR_EQ(screen("text \\<open>\\<^ML>\\<open>x\\<close>\\<close>"), "@{ML@1");
 	CHECK_STR_EQ(screen("  by (simp add: \"@{ML_type int}\")"), "@{ML@1");
 	/* comments (nested), strings, cartouches (either spelling, nested) */
