@@ -7,12 +7,13 @@
  * caller (one thread) fills the jobs of a window of W attempts in order,
  * and takes them back done, in the same order:
  *
- *   j = wpool_slot(p)          the next free slot (NULL: the window is full)
+ *   j = wpool_slot(p)       the next free slot (NULL: the window is full)
  *   ... fill j->line etc., and j->check (what the backend checks) ...
- *   wpool_push(p, made)        made: to the workers (or answered from the
- *                             cache when j->keyed); not made: done as it is
- *   j = wpool_oldest(p)        the oldest job once done (NULL: window empty)
- *   wpool_pop(p)               release it
+ *   wpool_push(p, made)     made: to the workers (or answered from the
+ *                           cache when j->keyed); not made: done as it is
+ *                           (a malformed record, or a verdict already made)
+ *   j = wpool_oldest(p)     the oldest job once done (NULL: window empty)
+ *   wpool_pop(p)            release it
  *
  * A worker takes the oldest pending job, or, when the backend says which
  * jobs suit its connection better (ops.affinity), the oldest of those. The
