@@ -336,15 +336,7 @@ free_port() {
 		4) rec "t$i" '  by (metis foo) isa:warn=Legacy' ;;
 		esac
 	done >in.jsonl
-	run isa -j 1 -o out1.jsonl in.jsonl
-	assert_success
-	run isa -j 3 -o out3.jsonl in.jsonl
-	assert_success
-	sed -E 's/"verify_ms":[0-9.e+-]+/T/' out1.jsonl >u1
-	sed -E 's/"verify_ms":[0-9.e+-]+/T/' out3.jsonl >u3
-	cmp u1 u3
-	run bash -c "sed 's/^{\"id\":\"\\([^\"]*\\)\".*/\\1/' u3 | tr '\n' ' '"
-	assert_output "$(for i in $(seq 1 30); do printf 't%d ' "$i"; done)"
+	same_with_1_and_3 30 isa
 	run grep -c '"ok":true' u3
 	assert_output 18
 	run logged session_start

@@ -308,15 +308,7 @@ headers() {
 		4) rec "t$i" '  trivial repl:trickle' ;;
 		esac
 	done >in.jsonl
-	run lean -j 1 -o out1.jsonl in.jsonl
-	assert_success
-	run lean -j 3 -o out3.jsonl in.jsonl
-	assert_success
-	untimed out1.jsonl >u1
-	untimed out3.jsonl >u3
-	cmp u1 u3
-	run bash -c "sed 's/^{\"id\":\"\\([^\"]*\\)\".*/\\1/' u3 | tr '\n' ' '"
-	assert_output "$(for i in $(seq 1 60); do printf 't%d ' "$i"; done)"
+	same_with_1_and_3 60 lean
 	run grep -c '"ok":true' u3
 	assert_output 36
 }
