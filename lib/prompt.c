@@ -282,3 +282,72 @@ prompt_lean_parse_conjecture(const char *text)
 		return NULL;
 	return xasprintf("theorem %.*s:= by", (int)n, b);
 }
+
+/* Append s and a newline unless s is empty or ends in one. */
+static void
+put_line(struct pbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_raw(b, s, n);
+	if (n && s[n - 1] != '\n')
+		put_str(b, "\n");
+}
+
+size_t
+prompt_isabelle_header(struct pbuf *b, const char *name, const char *context)
+{
+	const char *c = context ? context : "", *e = c + strlen(c);
+
+	span_trim(&c, &e);
+	if (e - c > 7 && strncmp(c, "imports", 7) == 0 &&
+	    (c[7] == ' ' || c[7] == '\t' || c[7] == '\n' || c[7] == '\r')) {
+		c += 7;
+		span_trim(&c, &e);
+	}
+	put_str(b, "theory ");
+	put_str(b, name);
+	put_str(b, " imports ");
+	if (e > c)
+		put_raw(b, c, (size_t)(e - c));
+	else
+		put_str(b, "Main");
+	put_str(b, " begin\n");
+	return b->len;
+}
+
+size_t
+prompt_isabelle_theory(struct pbuf *b, const char *name, const char *context,
+                       const char *statement, const char *proof)
+{
+	prompt_isabelle_header(b, name, context);
+	put_line(b, statement);
+	if (proof) {
+		put_line(b, proof);
+		put_str(b, "end\n");
+	}
+	return b->len;
+}
+
+static const char isabelle_preface[] = "Complete the following Isabelle/HOL theory:\n\n```isabelle\n";
+
+size_t
+prompt_isabelle_prover(struct pbuf *b, const char *context, const char *statement)
+{
+	put_str(b, isabelle_preface);
+	return prompt_isabelle_theory(b, "Scratch", context, statement, NULL);
+}
+
+size_t
+prompt_isabelle_conjecturer(struct pbuf *b, const char *context, const char *lemma,
+                            const char *easy_theorem)
+{
+	put_str(b, isabelle_preface);
+	prompt_isabelle_header(b, "Scratch", context);
+	put_str(b, "<lemma>\n");
+	put_str(b, lemma);
+	put_str(b, "\n</lemma>\n<easy theorem>\n");
+	put_str(b, easy_theorem);
+	put_str(b, "\n</easy theorem>\n<hard theorem>\n");
+	return b->len;
+}

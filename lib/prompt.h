@@ -33,6 +33,14 @@
  *                     writes the rest of the hard theorem, ending
  *                     "</hard theorem>" (prompt_lean_parse_conjecture)
  *
+ * Isabelle (an external model, through the same servers): the attempt is a
+ * theory, "theory NAME imports CONTEXT begin", the statement, the proof,
+ * "end" (prompt_isabelle_theory: what stp-verify --backend isabelle checks);
+ * the prover's prompt is that theory up to the statement in a fenced block,
+ * in the style of the Lean one; the conjecturer's has the Lean one's markers.
+ * NEEDSWORK: STP's authors published no Isabelle prompt; this wording is
+ * ours.
+ *
  * Every function appends to a growable buffer (struct pbuf) and returns its
  * new length; strings are copied, nothing is retained.
  */
@@ -118,5 +126,23 @@ size_t prompt_lean_conjecturer(struct pbuf *b, const char *lemma, const char *ea
  * for Lean to reject.
  */
 char *prompt_lean_parse_conjecture(const char *text);
+
+/*
+ * Isabelle: the theory header "theory NAME imports CONTEXT begin" and a
+ * newline. CONTEXT is the imports (theory names, blank-separated, as after
+ * the keyword `imports`, which it may start with); empty or NULL is "Main".
+ */
+size_t prompt_isabelle_header(struct pbuf *b, const char *name, const char *context);
+/* Isabelle: the whole theory: the header, the statement, a newline, the
+ * proof, a newline and "end" (each newline only where the text before does
+ * not end in one). */
+size_t prompt_isabelle_theory(struct pbuf *b, const char *name, const char *context,
+                              const char *statement, const char *proof);
+/* Isabelle: the prover completes the theory after the statement. */
+size_t prompt_isabelle_prover(struct pbuf *b, const char *context, const char *statement);
+/* Isabelle: the conjecturer sees the lemma and an easy theorem (with its
+ * proof) that uses it, and writes a hard theorem. */
+size_t prompt_isabelle_conjecturer(struct pbuf *b, const char *context, const char *lemma,
+                                   const char *easy_theorem);
 
 #endif

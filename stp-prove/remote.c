@@ -10,11 +10,13 @@
  *             "lean" and its proof the tactic code the model wrote after
  *             ":= by", cut at the stop sequences (default "```", where
  *             STP's format closes the code block)
+ *   isabelle  prompt_isabelle_prover(context, statement); format "isabelle"
+ *             and the proof the text the model wrote after the statement,
+ *             cut at the stop sequences (default "```")
  *   metamath  prompt_mm_prover(statement, hyps); format "steps"; default stop
  *             "<eos>"
  *
- * Any other system is a bad record (65): it has no prompt format yet
- * (NEEDSWORK: Isabelle's, in lib/prompt). The
+ * Any other system is a bad record (65): it has no prompt format. The
  * attempts are the record plus proof, format, sample, iter, model (the served
  * model's name), gen_tokens, gen_stop (the server's finish_reason), gen_seed
  * (the seed the sample was asked for with) and prompt_tokens, written in input
@@ -79,7 +81,8 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 		json_decref(rec);
 		return NULL;
 	}
-	if (strcmp(system, "lean") != 0 && strcmp(system, "metamath") != 0) {
+	if (strcmp(system, "lean") != 0 && strcmp(system, "isabelle") != 0 &&
+	    strcmp(system, "metamath") != 0) {
 		err->status = EX_DATAERR;
 		snprintf(err->msg, sizeof err->msg,
 		         "%s:%ld: field 'system': '%s' has no prompt format for --backend openai", file,
@@ -95,6 +98,10 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 		                   context ? context : "", statement);
 		it->format = "lean";
 		it->stop = stop_lean;
+	} else if (strcmp(system, "isabelle") == 0) {
+		prompt_isabelle_prover(&x->prompt, context, statement);
+		it->format = "isabelle";
+		it->stop = stop_lean;   /* the prompt's code block ends the same way */
 	} else {
 		const char **hv = NULL;
 		size_t nh = h ? json_array_size(h) : 0;

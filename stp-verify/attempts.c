@@ -296,22 +296,7 @@ attempts_run(const struct verify_opts *o)
 		for (int i = 0; i < nthreads; i++)
 			pthread_join(tid[i], NULL);
 	}
-	if (stop) {
-		/* a bad record: what was written before it stays, as promised,
-		 * but an -o file is not committed half-way */
-		if (!out.is_stdout)
-			atomic_abort(&out.af);
-		else
-			close_stdout();
-	} else {
-		if (t.bad && o->keep_going) {
-			error("%zu malformed record%s skipped", t.bad, t.bad == 1 ? "" : "s");
-			status = EX_DATAERR;
-		}
-		if (jsonl_in_count(in) == 0 && t.bad == 0)
-			warn("no records in the input");
-		out_close(&out);
-	}
+	status = verify_finish(&out, in, stop, t.bad, o->keep_going, status);
 	engine_free(e1);
 	engine_shared_save(sh);
 	metrics_num("records", (double)t.records);

@@ -10,7 +10,6 @@
 #include "engine.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,25 +182,6 @@ copy_msg(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static int
-bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-bad(struct jsonl_err *err, const char *file, long lineno, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	err->status = EX_DATAERR;
-	n = snprintf(err->msg, sizeof err->msg, "%s:%ld: ", file, lineno);
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof err->msg)
-		vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The fields a verdict depends on, from one record (decoded strings live in
  * the engine's scanner until the next record). */
 struct fields {
@@ -224,13 +204,13 @@ get_dv(struct engine *e, const struct jfield *jf, struct fields *f, const char *
 
 	if (!json_is_array(a)) {
 		json_decref(a);
-		return bad(err, file, lineno, "field 'dv': expected an array of pairs");
+		return verify_bad(err, file, lineno, "field 'dv': expected an array of pairs");
 	}
 	json_array_foreach(a, i, pr) {
 		if (!json_is_array(pr) || json_array_size(pr) != 2 ||
 		    !json_is_string(json_array_get(pr, 0)) || !json_is_string(json_array_get(pr, 1))) {
 			json_decref(a);
-			return bad(err, file, lineno,
+			return verify_bad(err, file, lineno,
 			           "field 'dv': element %zu: expected a pair of variable names", i);
 		}
 		need += strlen(json_string_value(json_array_get(pr, 0))) +
@@ -269,13 +249,13 @@ get_fields(struct engine *e, struct fields *f, const char *file, long lineno,
 	    jscan_strarray(js, "hyps", 0, &f->hyps, &f->nhyps, file, lineno, err) < 0)
 		return -1;
 	if (f->system && strcmp(f->system, "metamath") != 0)
-		return bad(err, file, lineno,
+		return verify_bad(err, file, lineno,
 		           "field 'system': '%s' is not checked by the metamath backend", f->system);
 	if (f->format && strcmp(f->format, "steps") != 0 && strcmp(f->format, "rpn") != 0)
-		return bad(err, file, lineno, "field 'format': expected \"steps\" or \"rpn\"");
+		return verify_bad(err, file, lineno, "field 'format': expected \"steps\" or \"rpn\"");
 	f->rpn = f->format && strcmp(f->format, "rpn") == 0;
 	if (f->nhyps > MM_CAND_MAXHYPS)
-		return bad(err, file, lineno, "field 'hyps': more than %d hypotheses",
+		return verify_bad(err, file, lineno, "field 'hyps': more than %d hypotheses",
 		           MM_CAND_MAXHYPS);
 	jf = jscan_get(js, "dv");
 	if (jf && jf->type != J_NULL && get_dv(e, jf, f, file, lineno, err) < 0)
@@ -480,7 +460,7 @@ engine_line(struct engine *e, const char *line, size_t len, const char *file, lo
 	if (f.context) {
 		context = mm_db_label(db, f.context, strlen(f.context));
 		if (context < 0 || !mm_is_assertion(&db->stmts[context]))
-			return bad(err, file, lineno, "field 'context': '%.60s' is not an assertion of %s",
+			return verify_bad(err, file, lineno, "field 'context': '%.60s' is not an assertion of %s",
 			           f.context, db->files[0]);
 	}
 	tokens = count_tokens(f.proof);

@@ -1,43 +1,67 @@
 /*
- * isabelle.c - stp-verify --backend isabelle: not supported yet
+ * isabelle.c - stp-verify --backend isabelle: attempts checked by a running
+ * Isabelle server
  *
- * Design, for when it is built. The checker is the Isabelle server
- * (`isabelle server`, a TCP service on localhost that prints its address and
- * password on start). One connection per worker, like the Lean pool
- * (lib/backend/lean.c): a request is a line "COMMAND JSON"; short replies are a line
- * "OK JSON" / "ERROR JSON"; long ones are announced by a decimal length line
- * then that many bytes. Commands that take time (session_start,
- * use_theories) answer at once with {"task": ID} and later with an
- * asynchronous "FINISHED {...}" or "FAILED {...}" naming the task, with
- * "NOTE" lines in between.
- *
- *   session_start {"session": "HOL"}                  -> FINISHED {"session_id": ...}
- *   use_theories {"session_id": S, "master_dir": D,
- *                 "theories": ["Attempt_123"]}        -> FINISHED {"ok": ..., "nodes": [
- *                    {"messages": [{"kind": "error", "message": ..., "pos": ...}], ...}]}
- *   purge_theories {"session_id": S, "all": true}    (between attempts, to bound memory)
- *
- * An attempt becomes a theory file in the worker's own master directory:
- * "theory Attempt_N imports <context> begin <statement> <proof> end"; it is
- * complete when use_theories finishes with "ok": true, no message of kind
- * "error", and the proof text (outside comments and strings) uses neither
- * `sorry` nor `oops` (the server's interactive, PIDE-style checking accepts
- * `sorry` with only a warning, and `oops` abandons a proof without error). The time-out is the
- * server's own task cancellation (cancel {"task": ID}) with a kill of the
- * server as the last resort; lemmas come from the theorem's proof term
- * (`thm_deps`), which needs an ML snippet in the theory.
- *
- * Why not now: Debian has no Isabelle package, so the backend could only be
- * tested against a scripted server of our own; the Lean backend and sharded
- * runs came first, and a second scripted protocol (asynchronous tasks, length
- * framed messages) would double what is tested against no real software.
+ * The protocol, the screen, the verdict and the pool of sessions are in
+ * lib/backend/isabelle.h. Here: -j N workers, each a connection and a
+ * session (--isabelle-address, --isabelle-password, --isabelle-session,
+ * --isabelle-start-timeout, --timeout); the records' context, statement and
+ * proof; the run itself is pooled.c's.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/isabelle.h"
+#include "jscan.h"
 #include "msg.h"
+#include "vcache.h"
 #include "verify.h"
+
+/* A record's check: 1 to the server, 0 refused by the screen, -1 malformed. */
+static int
+job_make(void *ctx, struct wpool_job *j, struct jscan *js)
+{
+	struct pooled_rec r;
+
+	if (pooled_fields(j, js, "isabelle", &r) < 0)
+		return -1;
+	return isa_make(ctx, j, r.context, r.clen, r.statement, r.slen, r.proof, r.plen);
+}
 
 int
 isabelle_run(const struct verify_opts *o)
 {
-	(void)o;
-	die(EX_UNAVAILABLE, "--backend isabelle: not supported yet (design: stp-verify/isabelle.c)");
+	struct isa_cfg cfg;
+	struct isa_backend *b;
+	struct isa_stats st;
+	struct pooled_counts cnt;
+	struct vcache *cache = NULL;
+	int nworkers = o->jobs > 0 ? o->jobs : 1, status;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.address = o->isabelle_address ? o->isabelle_address : getenv("STP_ISABELLE_ADDRESS");
+	cfg.password = o->isabelle_password ? o->isabelle_password : getenv("STP_ISABELLE_PASSWORD");
+	cfg.session = o->isabelle_session ? o->isabelle_session : "HOL";
+	cfg.timeout = o->timeout;
+	cfg.start_timeout = o->isabelle_start_timeout > 0 ? o->isabelle_start_timeout : 600;
+	if (!cfg.address || !*cfg.address)
+		die(EX_USAGE, "--backend isabelle needs the server's address: --isabelle-address "
+		    "HOST:PORT (or verify.isabelle_address, or $STP_ISABELLE_ADDRESS)");
+	if (o->cache)
+		cache = vcache_open(o->cache);
+	b = isa_new(&cfg, nworkers, cache);
+	status = pooled_run(o, isa_pool(b), job_make, b, &cnt);
+	isa_free(b, &st);
+	if (cache)
+		vcache_save(cache);
+	if (st.timeouts + st.restarts + st.lost > 0 || cnt.nrec + cnt.nbad > 1000)
+		progress("isabelle: %zu verdicts (%zu ok), %ld checked by %d worker%s: %ld session%s "
+		         "started, %ld timed out (%ld cancelled), %ld connection%s lost, %ld restart%s, "
+		         "%.1f/s",
+		         cnt.nrec, cnt.nok, st.attempts, nworkers, nworkers == 1 ? "" : "s", st.sessions,
+		         st.sessions == 1 ? "" : "s", st.timeouts, st.cancels, st.lost,
+		         st.lost == 1 ? "" : "s", st.restarts, st.restarts == 1 ? "" : "s",
+		         (double)cnt.nrec / (cnt.seconds + 1e-9));
+	vcache_free(cache);
+	return status;
 }

@@ -7,6 +7,9 @@
  *        stp-verify --backend lean [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]
  *                   [--timeout SEC] [--lean-cmd CMD] [--lean-project DIR]
  *                   [--lean-mem MB] [--lean-header-timeout SEC] [FILE...]
+ *        stp-verify --backend isabelle [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]
+ *                   [--timeout SEC] --isabelle-address HOST:PORT [--isabelle-password PW]
+ *                   [--isabelle-session NAME] [--isabelle-start-timeout SEC] [FILE...]
  *        stp-verify --check-db FILE [-j N]
  *
  * In: attempt records (JSONL; files or stdin, plain or gzip). Out: the same
@@ -15,7 +18,8 @@
  * malformed record is an error (exit 65) that names FILE:LINE and the field.
  * With --check-db, verify every proof of a Metamath database and report.
  * With --backend lean, a pool of Lean 4 REPL processes checks the proofs
- * (lean.c); --backend isabelle is not supported yet (isabelle.c).
+ * (lean.c); with --backend isabelle, sessions of a running Isabelle server
+ * (isabelle.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -34,6 +38,9 @@ static const char usage_text[] =
 	"       stp-verify --backend lean [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]\n"
 	"                  [--timeout SEC] [--lean-cmd CMD] [--lean-project DIR]\n"
 	"                  [--lean-mem MB] [--lean-header-timeout SEC] [FILE...]\n"
+	"       stp-verify --backend isabelle [-k] [-j N] [-c CONFIG] [-o FILE] [--cache FILE]\n"
+	"                  [--timeout SEC] --isabelle-address HOST:PORT [--isabelle-password PW]\n"
+	"                  [--isabelle-session NAME] [--isabelle-start-timeout SEC] [FILE...]\n"
 	"       stp-verify --check-db FILE [-j N]\n"
 	"\n"
 	"Check proof attempts: attempt records in (JSONL), verdicts out, in input order.\n"
@@ -47,16 +54,21 @@ static const char usage_text[] =
 	"      --cache FILE    verdict cache: an attempt seen before is not verified again\n"
 	"      --max-steps N   limit on a proof's steps after expansion (default 100000)\n"
 	"      --max-tokens N  limit on a proof's tokens as written (default 20000)\n"
-	"      --timeout SEC   wall-clock limit per attempt (default 10; lean: 300)\n"
+	"      --timeout SEC   wall-clock limit per attempt (default 10; lean, isabelle: 300)\n"
 	"      --wall-time     verify_ms is the measured time, not the deterministic cost\n"
 	"      --check-db FILE verify every proof of a database; exit 65 if any fails\n"
-	"      --backend NAME  metamath (default), lean, or isabelle (not supported yet)\n"
+	"      --backend NAME  metamath (default), lean, or isabelle\n"
 	"      --lean-cmd CMD  starts one Lean REPL, run by /bin/sh -c (default 'lake env repl');\n"
 	"                      -j N is the number of REPL processes\n"
 	"      --lean-project DIR  the Lake project the REPL runs in (default: $STP_LEAN_PROJECT,\n"
 	"                      else .)\n"
 	"      --lean-mem MB   memory limit per REPL process group (default 10240; 0: none)\n"
 	"      --lean-header-timeout SEC  limit for a header's imports (default 600)\n"
+	"      --isabelle-address HOST:PORT  the Isabelle server (`isabelle server` prints it;\n"
+	"                      default: $STP_ISABELLE_ADDRESS); -j N is the number of sessions\n"
+	"      --isabelle-password PW  its password (default: $STP_ISABELLE_PASSWORD)\n"
+	"      --isabelle-session NAME  the logic session to start (default HOL)\n"
+	"      --isabelle-start-timeout SEC  limit for a session's start (default 600)\n"
 	"  -q, --quiet         no progress messages\n"
 	"  -h, --help          this help\n"
 	"      --version       print the version and exit\n"
@@ -65,6 +77,7 @@ static const char usage_text[] =
 enum {
 	OPT_DB = 256, OPT_CACHE, OPT_MAX_STEPS, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_WALL,
 	OPT_CHECK_DB, OPT_BACKEND, OPT_LEAN_CMD, OPT_LEAN_PROJECT, OPT_LEAN_MEM, OPT_LEAN_HDR,
+	OPT_ISA_ADDRESS, OPT_ISA_PASSWORD, OPT_ISA_SESSION, OPT_ISA_START,
 };
 
 static const struct option longopts[] = {
@@ -82,6 +95,10 @@ static const struct option longopts[] = {
 	{ "lean-project", required_argument, NULL, OPT_LEAN_PROJECT },
 	{ "lean-mem", required_argument, NULL, OPT_LEAN_MEM },
 	{ "lean-header-timeout", required_argument, NULL, OPT_LEAN_HDR },
+	{ "isabelle-address", required_argument, NULL, OPT_ISA_ADDRESS },
+	{ "isabelle-password", required_argument, NULL, OPT_ISA_PASSWORD },
+	{ "isabelle-session", required_argument, NULL, OPT_ISA_SESSION },
+	{ "isabelle-start-timeout", required_argument, NULL, OPT_ISA_START },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -96,7 +113,7 @@ static const struct config_key verify_keys[] = {
 	{ "verify.max_steps", CONFIG_INT, V(max_steps), .min = 1, .max = 100000000 },
 	{ "verify.max_tokens", CONFIG_INT, V(max_tokens), .min = 1, .max = 100000000 },
 	{ "verify.max_symbols", CONFIG_INT, V(max_symbols), .min = 1024, .max = 1L << 30 },
-	/* unset (0): 10 seconds, 300 with the Lean backend */
+	/* unset (0): 10 seconds, 300 with the Lean and Isabelle backends */
 	{ "verify.timeout", CONFIG_NUM, V(timeout), .min = 0.001, .max = 86400,
 	  .has_unset = 1, .unset_value = 0 },
 	{ "verify.wall_time", CONFIG_BOOL, V(wall_time) },
@@ -105,6 +122,11 @@ static const struct config_key verify_keys[] = {
 	{ "verify.lean_project", CONFIG_STR, V(lean_project) },
 	{ "verify.lean_mem", CONFIG_INT, V(lean_mem_mb), .min = 0, .max = 1L << 30 },
 	{ "verify.lean_header_timeout", CONFIG_NUM, V(lean_header_timeout), .min = 0.001,
+	  .max = 86400 },
+	{ "verify.isabelle_address", CONFIG_STR, V(isabelle_address) },
+	{ "verify.isabelle_password", CONFIG_STR, V(isabelle_password) },
+	{ "verify.isabelle_session", CONFIG_STR, V(isabelle_session) },
+	{ "verify.isabelle_start_timeout", CONFIG_NUM, V(isabelle_start_timeout), .min = 0.001,
 	  .max = 86400 },
 	{ NULL },
 };
@@ -130,6 +152,8 @@ main(int argc, char **argv)
 	o.lean_project = getenv("STP_LEAN_PROJECT");
 	o.lean_mem_mb = 10240;
 	o.lean_header_timeout = 600;
+	o.isabelle_session = "HOL";
+	o.isabelle_start_timeout = 600;
 
 	/* the configuration first, so that flags override it */
 	config_free(cli_config_apply(&cl, verify_keys, &o));
@@ -154,6 +178,13 @@ main(int argc, char **argv)
 		case OPT_LEAN_HDR:
 			o.lean_header_timeout = cli_double("--lean-header-timeout", optarg, 0.001, 86400);
 			break;
+		case OPT_ISA_ADDRESS: o.isabelle_address = optarg; break;
+		case OPT_ISA_PASSWORD: o.isabelle_password = optarg; break;
+		case OPT_ISA_SESSION: o.isabelle_session = optarg; break;
+		case OPT_ISA_START:
+			o.isabelle_start_timeout = cli_double("--isabelle-start-timeout", optarg, 0.001,
+			                                      86400);
+			break;
 		default:
 			if (!cli_option(&cl, c, argv))
 				cli_bad_option(argv, c);
@@ -162,10 +193,10 @@ main(int argc, char **argv)
 	o.out = cl.out;
 	o.keep_going = cl.keep_going;
 	o.backend = backends[o.backend_id];
-	/* a Lean proof takes seconds to minutes, not milliseconds */
+	/* a Lean or Isabelle proof takes seconds to minutes, not milliseconds */
 	o.timeout_set = o.timeout > 0;
 	if (!o.timeout_set)
-		o.timeout = strcmp(o.backend, "lean") == 0 ? 300 : 10;
+		o.timeout = strcmp(o.backend, "metamath") != 0 ? 300 : 10;
 	if (cl.print_config)
 		cli_print_config(verify_keys, &o);
 	o.files = argv + optind;

@@ -56,14 +56,6 @@ headers() {
 	assert_stderr "stp-verify: --backend: expected metamath, lean or isabelle, got 'coq'"
 }
 
-@test "--backend isabelle is not supported yet: exit 69 with a message" {
-	rec t1 '  trivial' >in.jsonl
-	run --separate-stderr stp-verify --backend isabelle in.jsonl
-	assert_failure 69
-	assert_output ""
-	assert_stderr "stp-verify: --backend isabelle: not supported yet (design: stp-verify/isabelle.c)"
-}
-
 @test "--check-db takes no --backend lean" {
 	run --separate-stderr stp-verify --backend lean --check-db x.mm
 	assert_failure 64
@@ -370,15 +362,7 @@ headers() {
 		4) rec "t$i" '  trivial repl:trickle' ;;
 		esac
 	done >in.jsonl
-	run lean -j 1 -o out1.jsonl in.jsonl
-	assert_success
-	run lean -j 3 -o out3.jsonl in.jsonl
-	assert_success
-	untimed out1.jsonl >u1
-	untimed out3.jsonl >u3
-	cmp u1 u3
-	run bash -c "sed 's/^{\"id\":\"\\([^\"]*\\)\".*/\\1/' u3 | tr '\n' ' '"
-	assert_output "$(for i in $(seq 1 60); do printf 't%d ' "$i"; done)"
+	same_with_1_and_3 60 lean
 	run grep -c '"ok":true' u3
 	assert_output 36
 }

@@ -340,10 +340,10 @@ reference() {
 	assert_stderr "stp-prove: warning: bad.jsonl:3: field 'statement': missing (skipped)
 stp-prove: 24 requests for 24 samples; 0 retried
 stp-prove: 1 malformed record skipped"
-	echo '{"id":"i","system":"isabelle","statement":"lemma x: True"}' >isa.jsonl
-	run --separate-stderr prove --endpoint "$url" isa.jsonl
+	echo '{"id":"i","system":"coq","statement":"Lemma x: True."}' >coq.jsonl
+	run --separate-stderr prove --endpoint "$url" coq.jsonl
 	assert_failure 65
-	assert_stderr "stp-prove: isa.jsonl:1: field 'system': 'isabelle' has no prompt format for --backend openai"
+	assert_stderr "stp-prove: coq.jsonl:1: field 'system': 'coq' has no prompt format for --backend openai"
 }
 
 @test "openai: Metamath statements: the built-in prompt format, steps, stop <eos>" {
@@ -353,6 +353,15 @@ stp-prove: 1 malformed record skipped"
 	grep -q '"prompt": "<bos> <prover> <statement> |- ( ph -> ph ) <proof>"' a.log
 	grep -q '"stop": \["<eos>"\]' a.log
 	[[ $(grep -c '"format":"steps"' out.jsonl) == 2 ]]
+}
+
+@test "openai: Isabelle statements: the theory up to the statement, format isabelle, stop \`\`\`" {
+	start_peer a
+	printf '%s\n' '{"id":"isa/t","system":"isabelle","context":"Complex_Main","statement":"theorem t: \"(2::nat) + 2 = 4\""}' >isa.jsonl
+	prove -q -n 2 --endpoint "$url" isa.jsonl >out.jsonl
+	grep -qF '"prompt": "Complete the following Isabelle/HOL theory:\n\n```isabelle\ntheory Scratch imports Complex_Main begin\ntheorem t: \"(2::nat) + 2 = 4\"\n"' a.log
+	grep -qF '"stop": ["```"]' a.log
+	[[ $(grep -c '"format":"isabelle"' out.jsonl) == 2 ]]
 }
 
 @test "openai: a full disk is not success (>/dev/full exits 74)" {

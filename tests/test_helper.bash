@@ -40,6 +40,23 @@ assert_stderr_regexp() {
 	fi
 }
 
+# same_with_1_and_3 N CMD...: "CMD -j 1" and "CMD -j 3" over in.jsonl
+# (records t1 .. tN) give the same verdicts but for verify_ms, all N, in
+# input order; the verdicts, verify_ms replaced by T, are left in u1 and u3
+# (a pool's output depends on neither its size nor its timing).
+same_with_1_and_3() {
+	local n=$1 j
+	shift
+	for j in 1 3; do
+		run "$@" -j "$j" -o "out$j.jsonl" in.jsonl
+		assert_success
+		sed -E 's/"verify_ms":[0-9.e+-]+/"verify_ms":T/' "out$j.jsonl" >"u$j"
+	done
+	cmp u1 u3
+	run bash -c "sed 's/^{\"id\":\"\\([^\"]*\\)\".*/\\1/' u3 | tr '\n' ' '"
+	assert_output "$(for i in $(seq 1 "$n"); do printf 't%d ' "$i"; done)"
+}
+
 # require_metamath: Debian's metamath is the independent cross-check. Without
 # it a test skips, except in CI (CI set), where a missing cross-check fails.
 require_metamath() {

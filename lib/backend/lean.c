@@ -2,9 +2,8 @@
  * lean.c - the Lean 4 REPL as a checker: its processes, the judgement of its
  * replies, the pool (see lean.h)
  *
- * The window: the job of input seq is at w[seq % W]; [seq_out, seq_in) are
- * in flight. The caller fills w[seq_in] and pushes it; workers take pending
- * jobs, under mu; the caller waits for w[seq_out] to be done and pops it.
+ * The window of attempts in flight and its worker threads are wpool.c's;
+ * here, each worker's REPL and what it does with a job.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +24,7 @@
 #include <jansson.h>
 
 #include "lean.h"
+#include "wpool.h"
 
 #include "hash.h"
 #include "jscan.h"
@@ -500,18 +500,11 @@ repl_exchange(struct repl *r, const struct lean_cfg *c, const char *req, size_t 
 
 /* ---- the judgement of replies */
 
-/* Copy at most MSG_KEEP bytes of s, cut on a UTF-8 boundary. */
+/* At most MSG_KEEP bytes of s. */
 static char *
 keep_text(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n <= MSG_KEEP)
-		return xstrdup(s);
-	n = MSG_KEEP;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return xasprintf("%.*s...", (int)n, s);
+	return wpool_clip(s, MSG_KEEP);
 }
 
 /* "L:C: SEVERITY: DATA" for a message object of a reply. */
@@ -797,74 +790,32 @@ lean_theorem_name(const char *s)
 	return p > a ? xstrndup(a, (size_t)(p - a)) : NULL;
 }
 
-/* ---- jobs and the pool */
+/* ---- the pool's workers */
 
-struct worker {
-	struct lean_pool *p;
-	struct repl r;
-	pthread_t tid;
-};
-
-struct lean_pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv_work, cv_done;
-	struct lean_job *w;    /* (nw) the window: record seq is at w[seq % nw] */
-	long nw;
-	long seq_out, seq_in;  /* [seq_out, seq_in) are in the window */
-	int quit;
+struct lean_backend {
 	struct lean_cfg cfg;
-	struct vcache *cache;
+	struct wpool *pool;
 	char pid[17];          /* the checker's identity in cache keys (project_id) */
 	struct hash_fields *hf;   /* for cache keys, in the caller's thread */
+	pthread_mutex_t mu;
 	struct lean_stats st;  /* under mu */
-	struct worker *ws;     /* (nworkers) */
-	int nworkers;
 };
 
-static void
-job_release(struct lean_job *j)
-{
-	free(j->line);
-	free(j->header);
-	free(j->cmd);
-	free(j->name);
-	free(j->extra);
-	memset(j, 0, sizeof *j);
-}
+/* What an attempt is checked as (a job's check). */
+struct lean_check {
+	char *header;          /* the context (header) text, its length */
+	size_t hlen;
+	uint64_t hh;           /* hash of the header */
+	char *cmd;             /* the proof's command: statement, newline, proof */
+	size_t cmdlen;
+	char *name;            /* the theorem's name, or NULL */
+	long tokens;           /* the proof's length: whitespace-separated tokens */
+};
 
-static void
-put(struct lean_job *j, const char *s)
-{
-	size_t n = strlen(s);
-
-	xgrow(&j->extra, &j->capextra, j->nextra + n + 1, 1);
-	memcpy(j->extra + j->nextra, s, n);
-	j->nextra += n;
-}
-
-/* The verdict's fields: failed with reason why (or ok, with lemmas from rep). */
-static void
-job_verdict(struct lean_job *j, const char *why, json_t *rep, double ms)
-{
-	char num[48];
-
-	j->nextra = 0;
-	if (!why) {
-		j->ok = 1;
-		put(j, "\"ok\":true,\"lemmas\":");
-		lean_put_lemmas(rep, j->name, &j->extra, &j->nextra, &j->capextra);
-	} else {
-		j->ok = 0;
-		put(j, "\"ok\":false,\"error\":");
-		jscan_put_string(why, strlen(why), &j->extra, &j->nextra, &j->capextra);
-		put(j, ",\"lemmas\":[]");
-	}
-	snprintf(num, sizeof num, ",\"length\":%ld,\"verify_ms\":", j->tokens);
-	put(j, num);
-	ms = round(ms * 1e4) / 1e4;
-	jsonl_format_real(ms, num);
-	put(j, num);
-}
+struct worker {
+	struct lean_backend *b;
+	struct repl r;
+};
 
 /* The request {"cmd":TEXT[,"env":ENV][,"allTactics":true]} and its blank line. */
 char *
@@ -892,34 +843,35 @@ lean_request(const char *text, size_t n, long env, int tactics, size_t *len)
 
 /* Account for an infrastructure failure of w's REPL and kill it. */
 static void
-repl_failed(struct worker *w, enum xres x, const char *why, const struct lean_job *j)
+repl_failed(struct worker *w, enum xres x, const char *why, const struct wpool_job *j)
 {
-	struct lean_pool *p = w->p;
+	struct lean_backend *b = w->b;
 	char last[256];
 
 	stderr_last_line(&w->r, last, sizeof last);
 	repl_kill(&w->r);
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&b->mu);
 	if (x == XR_TIMEOUT)
-		p->st.timeouts++;
+		b->st.timeouts++;
 	else if (x == XR_MEMORY)
-		p->st.memory++;
+		b->st.memory++;
 	else if (x == XR_BADREPLY)
-		p->st.badreply++;
+		b->st.badreply++;
 	else
-		p->st.died++;
-	pthread_mutex_unlock(&p->mu);
+		b->st.died++;
+	pthread_mutex_unlock(&b->mu);
 	if (msg_verbosity >= 2 || (msg_verbosity >= 1 && x != XR_TIMEOUT && x != XR_MEMORY))
 		progress("lean process %d restarted: %s on '%s:%ld'%s%s", w->r.id, why, j->file,
 		         j->lineno, last[0] ? ": " : "", last);
 }
 
 /*
- * The environment for j's header in w's REPL (loading it if need be).
+ * The environment for k's header in w's REPL (loading it if need be).
  * Returns the header slot, or NULL with *why (malloc'd) and *transient.
  */
 static struct header *
-get_header(struct worker *w, struct lean_job *j, char **why, int *transient)
+get_header(struct worker *w, const struct wpool_job *j, const struct lean_check *k, char **why,
+           int *transient)
 {
 	struct repl *r = &w->r;
 	struct header *h;
@@ -930,13 +882,14 @@ get_header(struct worker *w, struct lean_job *j, char **why, int *transient)
 	enum xres x;
 
 	*transient = 0;
-	for (int k = 0; k < HDR_SLOTS; k++) {
-		h = &r->hdr[k];
-		if (h->text && h->h == j->hh && h->len == j->hlen && memcmp(h->text, j->header, j->hlen) == 0)
+	for (int s = 0; s < HDR_SLOTS; s++) {
+		h = &r->hdr[s];
+		if (h->text && h->h == k->hh && h->len == k->hlen &&
+		    memcmp(h->text, k->header, k->hlen) == 0)
 			return h;
 	}
-	req = lean_request(j->header, j->hlen, -1, 0, &n);
-	x = repl_exchange(r, &w->p->cfg, req, n, now_seconds() + w->p->cfg.header_timeout, &rep, msg,
+	req = lean_request(k->header, k->hlen, -1, 0, &n);
+	x = repl_exchange(r, &w->b->cfg, req, n, now_seconds() + w->b->cfg.header_timeout, &rep, msg,
 	                  sizeof msg);
 	free(req);
 	if (x != XR_OK) {
@@ -947,11 +900,11 @@ get_header(struct worker *w, struct lean_job *j, char **why, int *transient)
 			char last[256];
 			stderr_last_line(r, last, sizeof last);
 			die(EX_UNAVAILABLE, "--lean-cmd '%s' cannot be run in '%s' (exit status %d)%s%s",
-			    w->p->cfg.cmd, w->p->cfg.project, WEXITSTATUS(r->status),
+			    w->b->cfg.cmd, w->b->cfg.project, WEXITSTATUS(r->status),
 			    last[0] ? ": " : "", last);
 		}
 		if (x == XR_TIMEOUT)
-			snprintf(msg, sizeof msg, "timed out after %g s", w->p->cfg.header_timeout);
+			snprintf(msg, sizeof msg, "timed out after %g s", w->b->cfg.header_timeout);
 		*why = xasprintf("lean: header: %s", msg);
 		*transient = 1;
 		repl_failed(w, x, msg, j);
@@ -961,11 +914,11 @@ get_header(struct worker *w, struct lean_job *j, char **why, int *transient)
 	r->hdr_next = (r->hdr_next + 1) % HDR_SLOTS;
 	free(h->text);
 	free(h->err);
-	h->h = j->hh;
-	h->text = xmalloc(j->hlen + 1);
-	memcpy(h->text, j->header, j->hlen);
-	h->text[j->hlen] = '\0';
-	h->len = j->hlen;
+	h->h = k->hh;
+	h->text = xmalloc(k->hlen + 1);
+	memcpy(h->text, k->header, k->hlen);
+	h->text[k->hlen] = '\0';
+	h->len = k->hlen;
 	h->err = NULL;
 	h->env = -1;
 	if (json_is_string(json_object_get(rep, "message")) && !json_object_get(rep, "env")) {
@@ -991,13 +944,31 @@ get_header(struct worker *w, struct lean_job *j, char **why, int *transient)
 	return h;
 }
 
-/* Check j with w's REPL: fills j's verdict. */
+/* The verdict's fields: failed with reason why (or ok, with lemmas from rep). */
 static void
-check(struct worker *w, struct lean_job *j)
+verdict(struct wpool_job *j, const struct lean_check *k, const char *why, json_t *rep, double ms)
 {
-	struct lean_pool *p = w->p;
+	char *lemmas = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!why) {
+		lean_put_lemmas(rep, k->name, &lemmas, &len, &cap);
+		xgrow(&lemmas, &cap, len + 1, 1);
+		lemmas[len] = '\0';
+	}
+	wpool_verdict(j, why, lemmas, k->tokens, ms);
+	free(lemmas);
+}
+
+/* Check job j with worker w's REPL: fills j's verdict. */
+static void
+check(void *arg, struct wpool_job *j)
+{
+	struct worker *w = arg;
+	struct lean_backend *b = w->b;
+	const struct lean_check *k = j->check;
 	struct repl *r = &w->r;
-	const struct lean_cfg *c = &p->cfg;
+	const struct lean_cfg *c = &b->cfg;
 	struct header *h;
 	char msg[256], *why = NULL, *req;
 	json_t *rep = NULL, *ax = NULL;
@@ -1006,9 +977,12 @@ check(struct worker *w, struct lean_job *j)
 	enum xres x;
 	int transient = 0;
 
+	pthread_mutex_lock(&b->mu);
+	b->st.attempts++;
+	pthread_mutex_unlock(&b->mu);
 	j->cacheable = 1;
-	if (!j->name) {
-		job_verdict(j, "statement: expected 'theorem NAME', 'lemma NAME' or 'def NAME'", NULL, 0);
+	if (!k->name) {
+		verdict(j, k, "statement: expected 'theorem NAME', 'lemma NAME' or 'def NAME'", NULL, 0);
 		return;
 	}
 	/* a process that has grown past the soft limit goes before it is used */
@@ -1022,39 +996,39 @@ check(struct worker *w, struct lean_job *j)
 		if (repl_start(r, c, msg, sizeof msg) < 0) {
 			why = xasprintf("lean: %s", msg);
 			j->cacheable = 0;
-			job_verdict(j, why, NULL, 0);
+			verdict(j, k, why, NULL, 0);
 			free(why);
 			return;
 		}
-		pthread_mutex_lock(&p->mu);
-		p->st.starts++;
-		pthread_mutex_unlock(&p->mu);
+		pthread_mutex_lock(&b->mu);
+		b->st.starts++;
+		pthread_mutex_unlock(&b->mu);
 	}
-	if (!(h = get_header(w, j, &why, &transient))) {
+	if (!(h = get_header(w, j, k, &why, &transient))) {
 		j->cacheable = 0;
-		job_verdict(j, why, NULL, 0);
+		verdict(j, k, why, NULL, 0);
 		free(why);
 		return;
 	}
 	if (h->err) {
-		job_verdict(j, h->err, NULL, 0);
+		verdict(j, k, h->err, NULL, 0);
 		return;
 	}
 	r->uses++;
 	t0 = now_seconds();
 	deadline = t0 + c->timeout;
-	req = lean_request(j->cmd, j->cmdlen, h->env, 1, &n);
+	req = lean_request(k->cmd, k->cmdlen, h->env, 1, &n);
 	x = repl_exchange(r, c, req, n, deadline, &rep, msg, sizeof msg);
 	free(req);
 	if (x == XR_OK && !(why = lean_judge_proof(rep, &transient))) {
 		long env = (long)json_integer_value(json_object_get(rep, "env"));
-		char *pa = xasprintf("#print axioms %s", j->name);
+		char *pa = xasprintf("#print axioms %s", k->name);
 		req = lean_request(pa, strlen(pa), env, 0, &n);
 		free(pa);
 		x = repl_exchange(r, c, req, n, deadline, &ax, msg, sizeof msg);
 		free(req);
 		if (x == XR_OK)
-			why = lean_judge_axioms(ax, j->name, &transient);
+			why = lean_judge_axioms(ax, k->name, &transient);
 	}
 	if (x != XR_OK) {
 		if (x == XR_TIMEOUT)
@@ -1065,7 +1039,7 @@ check(struct worker *w, struct lean_job *j)
 	}
 	if (transient)
 		j->cacheable = 0;
-	job_verdict(j, why, rep, (now_seconds() - t0) * 1e3);
+	verdict(j, k, why, rep, (now_seconds() - t0) * 1e3);
 	/* after a slow attempt (it may have grown the process), and at most
 	 * every MEM_CHECK_EVERY seconds (a scan of /proc is not free), measure
 	 * the group before the next attempt */
@@ -1076,87 +1050,64 @@ check(struct worker *w, struct lean_job *j)
 	json_decref(ax);
 }
 
-/* The next job for w: the oldest pending one whose header w's REPL has, or
- * else the oldest pending one. Called with mu held. */
-static struct lean_job *
-take(struct worker *w)
+/* A job whose header w's REPL has already loaded suits it better. */
+static int
+affinity(void *arg, const struct wpool_job *j)
 {
-	struct lean_pool *p = w->p;
-	struct lean_job *first = NULL;
+	struct worker *w = arg;
+	const struct lean_check *k = j->check;
 
-	for (long s = p->seq_out; s < p->seq_in; s++) {
-		struct lean_job *j = &p->w[s % p->nw];
-		if (j->state != LEAN_PENDING)
-			continue;
-		if (!first)
-			first = j;
-		if (!w->r.pid)
-			break;
-		for (int k = 0; k < HDR_SLOTS; k++)
-			if (w->r.hdr[k].text && w->r.hdr[k].h == j->hh)
-				return j;
-	}
-	return first;
+	if (!w->r.pid || !k)
+		return 0;
+	for (int s = 0; s < HDR_SLOTS; s++)
+		if (w->r.hdr[s].text && w->r.hdr[s].h == k->hh)
+			return 1;
+	return 0;
 }
 
 static void *
-worker_main(void *arg)
+worker_new(void *ctx, int id)
+{
+	struct worker *w = xcalloc(1, sizeof *w);
+
+	w->b = ctx;
+	w->r.id = id;
+	w->r.in = w->r.out = w->r.err = -1;
+	return w;
+}
+
+static void
+worker_free(void *arg)
 {
 	struct worker *w = arg;
-	struct lean_pool *p = w->p;
-	sigset_t pipe_set;
 
-	/* a REPL that dies makes write() fail with EPIPE, not kill us */
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct lean_job *j = take(w);
-		if (!j) {
-			if (p->quit)
-				break;
-			pthread_cond_wait(&p->cv_work, &p->mu);
-			continue;
-		}
-		j->state = LEAN_RUNNING;
-		pthread_mutex_unlock(&p->mu);
-		check(w, j);
-		if (j->cacheable && p->cache) {
-			char *v = xmalloc(j->nextra + 3);
-			v[0] = '{';
-			memcpy(v + 1, j->extra, j->nextra);
-			v[j->nextra + 1] = '}';
-			v[j->nextra + 2] = '\0';
-			vcache_put(p->cache, j->key, v, j->nextra + 2);
-			free(v);
-		}
-		pthread_mutex_lock(&p->mu);
-		p->st.attempts++;
-		j->state = LEAN_DONE;
-		pthread_cond_broadcast(&p->cv_done);
-	}
-	pthread_mutex_unlock(&p->mu);
 	repl_stop(&w->r);
-	return NULL;
-}
-
-static long
-count_tokens(const char *s, size_t n)
-{
-	long k = 0;
-	int in = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-		if (!ws && !in)
-			k++;
-		in = !ws;
+	free(w->r.buf);
+	for (int s = 0; s < HDR_SLOTS; s++) {
+		free(w->r.hdr[s].text);
+		free(w->r.hdr[s].err);
 	}
-	return k;
+	free(w);
 }
+
+static void
+check_free(void *arg)
+{
+	struct lean_check *k = arg;
+
+	free(k->header);
+	free(k->cmd);
+	free(k->name);
+	free(k);
+}
+
+static const struct wpool_ops lean_ops = {
+	.worker_new = worker_new,
+	.check = check,
+	.affinity = affinity,
+	.worker_free = worker_free,
+	.check_free = check_free,
+};
 
 /* The identity of the checker for cache keys: the command and the project's
  * toolchain and package manifest. */
@@ -1180,164 +1131,68 @@ project_id(const struct lean_cfg *c)
 	return acc;
 }
 
-struct lean_pool *
-lean_pool_new(const struct lean_cfg *c, int nworkers, struct vcache *cache)
+struct lean_backend *
+lean_new(const struct lean_cfg *c, int nworkers, struct vcache *cache)
 {
-	struct lean_pool *p = xcalloc(1, sizeof *p);
+	struct lean_backend *b = xcalloc(1, sizeof *b);
 
-	p->cfg = *c;
-	p->cache = cache;
-	hash64_hex(project_id(c), p->pid);
-	p->hf = hash_fields_new();
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv_work, NULL);
-	pthread_cond_init(&p->cv_done, NULL);
-	p->nw = 256 + 64L * nworkers;
-	p->w = xcalloc((size_t)p->nw, sizeof *p->w);
-	p->nworkers = nworkers;
-	p->ws = xcalloc((size_t)nworkers, sizeof *p->ws);
-	for (int i = 0; i < nworkers; i++) {
-		p->ws[i].p = p;
-		p->ws[i].r.id = i + 1;
-		p->ws[i].r.in = p->ws[i].r.out = p->ws[i].r.err = -1;
-		if (pthread_create(&p->ws[i].tid, NULL, worker_main, &p->ws[i]) != 0)
-			die(EX_OSERR, "cannot start a thread:");
-	}
-	return p;
+	b->cfg = *c;
+	hash64_hex(project_id(c), b->pid);
+	b->hf = hash_fields_new();
+	pthread_mutex_init(&b->mu, NULL);
+	b->pool = wpool_new(&lean_ops, b, nworkers, cache);
+	return b;
 }
 
-/* (seq_in and seq_out change in the caller's thread only: it reads them
- * without the lock) */
-struct lean_job *
-lean_pool_slot(struct lean_pool *p)
+struct wpool *
+lean_pool(struct lean_backend *b)
 {
-	struct lean_job *j;
-
-	if (p->seq_in - p->seq_out >= p->nw)
-		return NULL;
-	j = &p->w[p->seq_in % p->nw];
-	job_release(j);
-	j->seq = p->seq_in;
-	return j;
+	return b->pool;
 }
 
 void
-lean_pool_make(struct lean_pool *p, struct lean_job *j, const char *context, size_t clen,
-               const char *statement, size_t slen, const char *proof, size_t plen)
+lean_make(struct lean_backend *b, struct wpool_job *j, const char *context, size_t clen,
+          const char *statement, size_t slen, const char *proof, size_t plen)
 {
-	j->header = xmalloc(clen + 1);
+	struct lean_check *k = xcalloc(1, sizeof *k);
+
+	k->header = xmalloc(clen + 1);
 	if (clen)
-		memcpy(j->header, context, clen);
-	j->header[clen] = '\0';
-	j->hlen = clen;
-	j->hh = hash64(j->header, clen) | 1;
+		memcpy(k->header, context, clen);
+	k->header[clen] = '\0';
+	k->hlen = clen;
+	k->hh = hash64(k->header, clen) | 1;
 	/* the proof follows the statement on a new line */
 	{
 		int nl = slen > 0 && statement[slen - 1] == '\n';
-		j->cmdlen = slen + (nl ? 0 : 1) + plen;
-		j->cmd = xmalloc(j->cmdlen + 1);
-		memcpy(j->cmd, statement, slen);
+		k->cmdlen = slen + (nl ? 0 : 1) + plen;
+		k->cmd = xmalloc(k->cmdlen + 1);
+		memcpy(k->cmd, statement, slen);
 		if (!nl)
-			j->cmd[slen] = '\n';
-		memcpy(j->cmd + slen + (nl ? 0 : 1), proof, plen);
-		j->cmd[j->cmdlen] = '\0';
+			k->cmd[slen] = '\n';
+		memcpy(k->cmd + slen + (nl ? 0 : 1), proof, plen);
+		k->cmd[k->cmdlen] = '\0';
 	}
-	j->name = lean_theorem_name(statement);
-	j->tokens = count_tokens(proof, plen);
-	if (!p->cache)
-		return;
-	hash_fields_reset(p->hf);
-	hash_fields_add_str(p->hf, LEAN_CACHE_VERSION);
-	hash_fields_add_str(p->hf, p->pid);
-	hash_fields_add_str(p->hf, "lean");
-	hash_fields_add(p->hf, j->header, j->hlen);
-	hash_fields_add(p->hf, statement, slen);
-	hash_fields_add(p->hf, proof, plen);
-	j->key = hash_fields_128(p->hf);
-}
-
-/* A verdict from the cache for j: 1 (j is done), or 0. */
-static int
-cached(struct lean_pool *p, struct lean_job *j)
-{
-	char *txt = p->cache ? vcache_get(p->cache, j->key) : NULL;
-	size_t n;
-
-	if (!txt)
-		return 0;
-	n = strlen(txt);
-	j->nextra = 0;
-	if (n >= 2) {
-		xgrow(&j->extra, &j->capextra, n, 1);
-		memcpy(j->extra, txt + 1, n - 2);
-		j->nextra = n - 2;
-	}
-	j->ok = strncmp(txt, "{\"ok\":true", 10) == 0;
-	free(txt);
-	return 1;
+	k->name = lean_theorem_name(statement);
+	k->tokens = wpool_count_tokens(proof, plen);
+	j->check = k;
+	hash_fields_reset(b->hf);
+	hash_fields_add_str(b->hf, LEAN_CACHE_VERSION);
+	hash_fields_add_str(b->hf, b->pid);
+	hash_fields_add_str(b->hf, "lean");
+	hash_fields_add(b->hf, k->header, k->hlen);
+	hash_fields_add(b->hf, statement, slen);
+	hash_fields_add(b->hf, proof, plen);
+	j->key = hash_fields_128(b->hf);
+	j->keyed = 1;
 }
 
 void
-lean_pool_push(struct lean_pool *p, int made)
+lean_free(struct lean_backend *b, struct lean_stats *st)
 {
-	struct lean_job *j = &p->w[p->seq_in % p->nw];
-
-	j->state = made && !cached(p, j) ? LEAN_PENDING : LEAN_DONE;
-	pthread_mutex_lock(&p->mu);
-	p->seq_in++;
-	if (j->state == LEAN_PENDING)
-		pthread_cond_signal(&p->cv_work);
-	pthread_mutex_unlock(&p->mu);
-}
-
-struct lean_job *
-lean_pool_oldest(struct lean_pool *p)
-{
-	struct lean_job *j;
-
-	if (p->seq_out == p->seq_in)
-		return NULL;
-	j = &p->w[p->seq_out % p->nw];
-	pthread_mutex_lock(&p->mu);
-	while (j->state != LEAN_DONE)
-		pthread_cond_wait(&p->cv_done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-	return j;
-}
-
-void
-lean_pool_pop(struct lean_pool *p)
-{
-	pthread_mutex_lock(&p->mu);
-	job_release(&p->w[p->seq_out % p->nw]);
-	p->seq_out++;
-	pthread_mutex_unlock(&p->mu);
-}
-
-void
-lean_pool_free(struct lean_pool *p, struct lean_stats *st)
-{
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->cv_work);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nworkers; i++)
-		pthread_join(p->ws[i].tid, NULL);
-	*st = p->st;
-	for (int i = 0; i < p->nworkers; i++) {
-		free(p->ws[i].r.buf);
-		for (int k = 0; k < HDR_SLOTS; k++) {
-			free(p->ws[i].r.hdr[k].text);
-			free(p->ws[i].r.hdr[k].err);
-		}
-	}
-	for (long i = 0; i < p->nw; i++)
-		job_release(&p->w[i]);
-	free(p->w);
-	free(p->ws);
-	hash_fields_free(p->hf);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv_work);
-	pthread_cond_destroy(&p->cv_done);
-	free(p);
+	wpool_free(b->pool);
+	*st = b->st;
+	hash_fields_free(b->hf);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
 }

@@ -18,8 +18,9 @@
  *
  * and a failure of the REPL itself is {"message": "Unknown environment."}.
  *
- * The pool. N worker threads each own one REPL process. A process gets
- * each header (the record's "context": imports, opens) once and keeps the
+ * The pool (a window pool, wpool.h). N worker threads each own one REPL
+ * process. A process gets each header (the record's "context": imports,
+ * opens) once and keeps the
  * environment it answered with; every attempt with that header then runs in
  * that environment (a worker prefers pending attempts whose header its
  * process already has). The caller (one thread) fills the jobs of a window
@@ -57,9 +58,8 @@
  * are byte-identical.
  *
  * Ownership: a job owns its copies of the record and of the strings derived
- * from it; a worker owns its REPL; the caller owns the window's slots
- * between lean_pool_slot and lean_pool_push, the pool from then until
- * lean_pool_oldest hands them back.
+ * from it (its check); a worker owns its REPL; the window's slots are as in
+ * wpool.h.
  */
 #ifndef STP_BACKEND_LEAN_H
 #define STP_BACKEND_LEAN_H
@@ -69,8 +69,7 @@
 
 #include <jansson.h>
 
-#include "hash.h"
-#include "jsonl.h"
+#include "backend/wpool.h"
 
 struct vcache;
 
@@ -83,35 +82,6 @@ struct lean_cfg {
 	long page_kb;              /* the system's page size, kB */
 };
 
-/* ---- jobs: one attempt each */
-
-enum { LEAN_FREE, LEAN_PENDING, LEAN_RUNNING, LEAN_DONE };
-
-struct lean_job {
-	int state;             /* LEAN_*: the pool's */
-	long seq;              /* its place in the input */
-	/* the caller's: the record, where it was read, what was wrong with it */
-	char *line;            /* the record, NUL-terminated; freed with the job */
-	size_t len;
-	const char *file;      /* lives as long as the reader */
-	long lineno;
-	struct jsonl_err err;  /* err.status != 0: the record is bad */
-	/* the check (lean_pool_make) */
-	char *header;          /* the context (header) text, its length */
-	size_t hlen;
-	uint64_t hh;           /* hash of the header */
-	char *cmd;             /* the proof's command: statement, newline, proof */
-	size_t cmdlen;
-	char *name;            /* the theorem's name, or NULL */
-	long tokens;           /* the proof's length: whitespace-separated tokens */
-	struct hash128 key;    /* its cache key */
-	/* the verdict: its fields, encoded ("ok":...,"verify_ms":...) */
-	char *extra;
-	size_t nextra, capextra;
-	int ok;
-	int cacheable;
-};
-
 /* ---- the pool */
 
 struct lean_stats {
@@ -120,33 +90,26 @@ struct lean_stats {
 	long timeouts, memory, died, badreply;   /* processes killed, by reason */
 };
 
-struct lean_pool;
+struct lean_backend;
 
-/* nworkers threads and their REPLs (each started at its first attempt);
- * verdicts are looked up in and added to cache (may be NULL), under keys of
- * the checker's identity (the command, the project's toolchain and package
- * manifest) and the attempt. */
-struct lean_pool *lean_pool_new(const struct lean_cfg *c, int nworkers, struct vcache *cache);
-/* The slot of the next attempt, released, or NULL while the window is full. */
-struct lean_job *lean_pool_slot(struct lean_pool *p);
+/* nworkers workers and their REPLs (each started at its first attempt) on a
+ * window pool (wpool.h); verdicts are looked up in and added to cache (may
+ * be NULL), under keys of the checker's identity (the command, the
+ * project's toolchain and package manifest) and the attempt. */
+struct lean_backend *lean_new(const struct lean_cfg *c, int nworkers, struct vcache *cache);
+/* Its pool: slots, push, oldest, pop. */
+struct wpool *lean_pool(struct lean_backend *b);
 /*
- * Make the check of slot j from its record's fields: the header
+ * Make slot j's check from its record's fields: the header
  * (context[0..clen)), the command (the statement, a newline unless it ends
  * in one, the proof), the theorem's name, the proof's length, its cache key.
+ * Push it made.
  */
-void lean_pool_make(struct lean_pool *p, struct lean_job *j, const char *context, size_t clen,
-                    const char *statement, size_t slen, const char *proof, size_t plen);
-/* Hand the slot over: made (by lean_pool_make), it is answered from the
- * cache or goes to the workers; not made, it is done as it is (a malformed
- * record). */
-void lean_pool_push(struct lean_pool *p, int made);
-/* The oldest job once it is done (waiting for it), or NULL when the window
- * is empty; lean_pool_pop releases it. */
-struct lean_job *lean_pool_oldest(struct lean_pool *p);
-void lean_pool_pop(struct lean_pool *p);
+void lean_make(struct lean_backend *b, struct wpool_job *j, const char *context, size_t clen,
+               const char *statement, size_t slen, const char *proof, size_t plen);
 /* Stop the workers (each REPL gets its stdin closed and a moment to exit)
- * and free the pool; *st gets the counts. */
-void lean_pool_free(struct lean_pool *p, struct lean_stats *st);
+ * and free the backend; *st gets the counts. */
+void lean_free(struct lean_backend *b, struct lean_stats *st);
 
 /* ---- the parts, exposed for tests */
 

@@ -131,6 +131,38 @@ test_lean_parse(void)
 	}
 }
 
+static void
+test_isabelle(void)
+{
+	struct pbuf b = { NULL, 0, 0 };
+
+	prompt_isabelle_theory(&b, "Attempt_1", "Complex_Main", "theorem t: \"x = x\"", "  by simp");
+	CHECK_STR_EQ(b.s, "theory Attempt_1 imports Complex_Main begin\ntheorem t: \"x = x\"\n"
+	                  "  by simp\nend\n");
+	pbuf_reset(&b);
+	/* no context: Main; a leading "imports" is not doubled; newlines not doubled */
+	prompt_isabelle_theory(&b, "A", NULL, "lemma l: \"True\"\n", "by simp\n");
+	CHECK_STR_EQ(b.s, "theory A imports Main begin\nlemma l: \"True\"\nby simp\nend\n");
+	pbuf_reset(&b);
+	prompt_isabelle_header(&b, "A", "  imports Main \"HOL-Library.Sum_of_Squares\"\n");
+	CHECK_STR_EQ(b.s, "theory A imports Main \"HOL-Library.Sum_of_Squares\" begin\n");
+	pbuf_reset(&b);
+	prompt_isabelle_header(&b, "A", "importsX");
+	CHECK_STR_EQ(b.s, "theory A imports importsX begin\n");
+	pbuf_reset(&b);
+	prompt_isabelle_prover(&b, "Complex_Main", "theorem t: \"x = x\"");
+	CHECK_STR_EQ(b.s, "Complete the following Isabelle/HOL theory:\n\n```isabelle\n"
+	                  "theory Scratch imports Complex_Main begin\ntheorem t: \"x = x\"\n");
+	pbuf_reset(&b);
+	prompt_isabelle_conjecturer(&b, "", "lemma l: \"a = a\" by simp",
+	                            "theorem e: \"b = b\" using l by simp");
+	CHECK_STR_EQ(b.s, "Complete the following Isabelle/HOL theory:\n\n```isabelle\n"
+	                  "theory Scratch imports Main begin\n<lemma>\nlemma l: \"a = a\" by simp\n"
+	                  "</lemma>\n<easy theorem>\ntheorem e: \"b = b\" using l by simp\n"
+	                  "</easy theorem>\n<hard theorem>\n");
+	pbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -139,5 +171,6 @@ main(void)
 	RUN(test_parse);
 	RUN(test_lean);
 	RUN(test_lean_parse);
+	RUN(test_isabelle);
 	return unit_done();
 }
