@@ -27,7 +27,9 @@ built-in model's formats, lib/prompt.h): with --answers FILE (statement
 records with "statement", "hyps", "proof"), a prover prompt of a statement
 there is completed, for every other seed, with its proof then " <eos>"; a
 conjecturer prompt (one ending in "<conjecture>") of theorem "|- W" gets
-"<statement> |- ( W -> W ) <eos>" or, for odd seeds, "... |- ( ph -> W )".
+"<statement> |- ( W -> W ) <eos>" or, for odd seeds, "... |- ( ph -> W )";
+and a prover prompt of "|- ( X -> X )" without hypotheses gets "id <eos>"
+for one seed in 8 (so that such conjectures are proved, rarely).
 
 Flavors reproduce each server's framing and quirks, as their source shows:
   vllm          choice j of a request seeded s is sampled with s + j (vLLM V1's
@@ -150,6 +152,11 @@ def pieces_for(prompt, seed):
     h = digest(prompt, seed)
     if prompt in ARGS.answers and int(h[:8], 16) % 2 == 0:
         return [" " + t for t in ARGS.answers[prompt].split()] + [" <eos>", " trailing"]
+    if prompt.startswith("<bos> <prover> <statement> |- ( ") and prompt.endswith(" ) <proof>"):
+        inner = prompt[len("<bos> <prover> <statement> |- ( "):-len(" ) <proof>")]
+        x = inner[:(len(inner) - 4) // 2]
+        if inner == x + " -> " + x and int(h[:8], 16) % 8 == 0:
+            return [" id", " <eos>"]
     if prompt.startswith("<bos> <conjecturer>") and prompt.endswith("<conjecture>"):
         thm = prompt[prompt.rindex("<theorem>"):]
         stmt = thm[thm.rindex("<statement> ") + 12:thm.rindex(" <proof>")]
