@@ -15,30 +15,12 @@ load test_helper
 LOCAL_SLURM=$BATS_TEST_DIRNAME/../pipelines/shard-slurm-local.sh
 PEER=$BATS_TEST_DIRNAME/peers/oai_peer.py
 
-# tree DIR: a scratch tree (as pipelines.bats's), with the Makefile
-tree() {
-	local d
-	mkdir -p "$1"
-	for d in bin data tools pipelines configs Makefile; do ln -s "$STP_ROOT/$d" "$1/$d"; done
-}
-
 setup_file() {
 	cd "$BATS_FILE_TMPDIR" || return 1
 	command -v python3 >/dev/null || return 0   # setup() says so
 	[[ -r $STP_ROOT/data/mm-pc/pc.mm ]] || return 0
-	tree base
-	{
-		grep '"split":"train"' base/data/mm-pc/statements.jsonl | sed -n '60,73p'
-		grep '"split":"unproved"' base/data/mm-pc/statements.jsonl | head -6
-		grep '"split":"test"' base/data/mm-pc/statements.jsonl | sed -n '20,21p'
-	} >base/stmts.jsonl
-	python3 - base/stmts.jsonl base/data/mm-pc/proofs.jsonl >answers.jsonl <<-'PY'
-	import json, sys
-	ids = {json.loads(l)["id"] for l in open(sys.argv[1])}
-	for l in open(sys.argv[2]):
-	    if json.loads(l)["id"] in ids:
-	        sys.stdout.write(l)
-	PY
+	scratch_tree base Makefile
+	remote_fixture base answers.jsonl
 	# a stand-in for `vllm serve MODEL --served-model-name NAME ... --port P`
 	cat >fake-vllm.sh <<-EOF
 	#!/bin/sh
@@ -211,28 +193,8 @@ stp-train: train\.external_cmd 'pipelines/cluster/train-external\.sh' failed: ex
 @test "cluster: loop.sh runs iterations 1 and 2: sampling on the GPU nodes' servers, verification and training as Slurm jobs" {
 	require_slurm
 	start_servers
-	# configs/small.yaml's shape, tiny; the sections of pipelines/cluster/cluster.yaml
-	cat >c.yaml <<-EOF
-	model: { width: 32, layers: 1, heads: 2, ctx: 256 }
-	seed: { threshold: 0.05, lemma_cap: 1 }
-	prove: { backend: openai, max_tokens: 48 }
-	conjecture: { backend: openai, max_tokens: 48 }
-	reward: { backend: openai }
-	openai:
-	  endpoints: ["$URL"]
-	  model: "stp-{run}-{iter}"
-	  reload: pipelines/cluster/vllm-reload.sh
-	  backoff: 0.02
-	train:
-	  batch: 16
-	  steps: 40
-	  warmup: 5
-	  lr: 0.01
-	  seed: 3
-	  iter: { steps: 5, warmup: 1 }
-	  backend: external
-	  external_cmd: pipelines/cluster/train-external.sh
-	EOF
+	# the sections of pipelines/cluster/cluster.yaml, on a tiny run
+	remote_config "$URL" pipelines/cluster/vllm-reload.sh pipelines/cluster/train-external.sh >c.yaml
 	run --separate-stderr env STP_VERIFY_NODES=2 STP_VERIFY_CPUS=1 STP_EVAL=1 \
 		pipelines/cluster/loop.sh tiny 1 2 c.yaml TOOLS_= STMTS=stmts.jsonl
 	assert_success

@@ -18,34 +18,14 @@ load test_helper
 PEER="$BATS_TEST_DIRNAME/peers/oai_peer.py"
 MK=(make -s -f "$STP_ROOT/Makefile" TOOLS_= RUN=tiny STMTS=stmts.jsonl CONFIG=remote.yaml)
 
-# tree DIR: a scratch tree
-tree() {
-	local d
-	mkdir -p "$1"
-	for d in bin data tools pipelines configs; do ln -s "$STP_ROOT/$d" "$1/$d"; done
-}
-
 setup_file() {
 	local i
 	command -v python3 >/dev/null || return 0   # setup() says so
 	[[ -r "$STP_ROOT/data/mm-pc/pc.mm" ]] || return 1
 	cd "$BATS_FILE_TMPDIR" || return 1
-	tree base
+	scratch_tree base
 	cd base || return 1
-	# statements after `id` in set.mm, so that the peer's "id" proofs of
-	# "( X -> X )" conjectures check in their seeds' contexts
-	{
-		grep '"split":"train"' data/mm-pc/statements.jsonl | sed -n '60,73p'
-		grep '"split":"unproved"' data/mm-pc/statements.jsonl | head -6
-		grep '"split":"test"' data/mm-pc/statements.jsonl | sed -n '20,21p'
-	} >stmts.jsonl
-	python3 - stmts.jsonl data/mm-pc/proofs.jsonl >../answers.jsonl <<-'PY'
-	import json, sys
-	ids = {json.loads(l)["id"] for l in open(sys.argv[1])}
-	for l in open(sys.argv[2]):
-	    if json.loads(l)["id"] in ids:
-	        sys.stdout.write(l)
-	PY
+	remote_fixture . ../answers.jsonl
 	cat >../reload.sh <<-EOF
 	#!/bin/sh
 	# the scripted openai.reload: log, then serve the name
@@ -69,27 +49,7 @@ setup_file() {
 		sleep 0.05
 	done
 	URL="http://127.0.0.1:$(cat ../peer.port)"
-	cat >remote.yaml <<-EOF
-	model: { width: 32, layers: 1, heads: 2, ctx: 256 }
-	train:
-	  batch: 16
-	  steps: 40
-	  warmup: 5
-	  lr: 0.01
-	  seed: 3
-	  iter: { steps: 5, warmup: 1 }
-	  backend: external
-	  external_cmd: "$BATS_FILE_TMPDIR/trainer.sh"
-	prove: { backend: openai, max_tokens: 48 }
-	conjecture: { backend: openai, max_tokens: 48 }
-	reward: { backend: openai }
-	seed: { threshold: 0.05, lemma_cap: 1 }
-	openai:
-	  endpoints: ["$URL"]
-	  model: "stp-{run}-{iter}"
-	  reload: "$BATS_FILE_TMPDIR/reload.sh"
-	  backoff: 0.02
-	EOF
+	remote_config "$URL" "$BATS_FILE_TMPDIR/reload.sh" "$BATS_FILE_TMPDIR/trainer.sh" >remote.yaml
 	"${MK[@]}" sft >../make.log 2>&1 &&
 		"${MK[@]}" iteration N=1 >>../make.log 2>&1 &&
 		"${MK[@]}" iteration N=2 >>../make.log 2>&1 &&
