@@ -178,9 +178,13 @@ oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *
 	oai_config_load(c, cf, &key_env);
 	oai_cli_apply(cli, c, &key_env);
 	if (c->model) {
-		/* a copy that lives as long as the program */
-		if (!(c->model = serve_name(c->model, ckpt, &st, err, sizeof err)))
+		/* the template is config_apply()'s copy; the name lives as long
+		 * as the program, as the other strings do */
+		char *name = serve_name(c->model, ckpt, &st, err, sizeof err);
+		if (!name)
 			die(st, "%s", err);
+		free((char *)c->model);
+		c->model = name;
 	} else {
 		c->model = ckpt;
 	}
