@@ -8,6 +8,8 @@
  */
 #include "hash.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -138,6 +140,28 @@ hex_u64(uint64_t v, char *out)
 		out[i] = digits[v & 15];
 		v >>= 4;
 	}
+}
+
+int
+hash64_file(const char *path, uint64_t *h)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[1 << 16];
+	size_t k;
+	int bad;
+
+	*h = 0;
+	if (!f)
+		return -1;
+	while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+		*h = hash64_seed(buf, k, *h);
+	bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 void

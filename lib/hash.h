@@ -30,6 +30,11 @@ uint64_t hash_fields_64(struct hash_fields *h);
 struct hash128 hash_fields_128(struct hash_fields *h);
 void hash_fields_free(struct hash_fields *h);
 
+/* The id of a file's content, as the "model" field of an attempt names a
+ * checkpoint: hash64_seed chained over its 64 KiB blocks (each block's hash
+ * the next one's seed, from 0). 0, or -1 with errno when it cannot be read. */
+int hash64_file(const char *path, uint64_t *h);
+
 /* Lowercase hex, zero padded: 16 digits (+NUL) and 32 digits (+NUL). */
 void hash64_hex(uint64_t h, char out[17]);
 void hash128_hex(struct hash128 h, char out[33]);

@@ -30,7 +30,6 @@ struct copts {
 	/* --backend openai (remote.c) */
 	int openai;
 	const char *config;        /* -c, read again for the 'openai' section */
-	const char *cli_model;     /* --model as given on the command line */
 	struct oai_cli cli;
 	const char **stop;         /* conjecture.stop (remote.c reads it itself), or NULL */
 	size_t nstop;

@@ -267,7 +267,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
 		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_MODEL: o.model = o.cli_model = optarg; break;
+		case OPT_MODEL: o.model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_DATASET: o.dataset = optarg; break;
 		case OPT_MAX: o.max = cli_long("--max", optarg, 0, 1L << 40); break;
@@ -289,7 +289,7 @@ main(int argc, char **argv)
 	o.out = cl.out;
 	o.keep_going = cl.keep_going;
 	if (cl.print_config)
-		oai_print_config(conj_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.cli_model);
+		oai_print_config(conj_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.model);
 	config_free(cf);   /* remote.c reads it again for 'openai' */
 	o.seed = model_iter_seed(o.seed, o.iter);
 	if (o.openai) {

@@ -371,7 +371,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
 		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_MODEL: o.model = o.cli_model = optarg; break;
+		case OPT_MODEL: o.model = optarg; break;
 		case OPT_DB: o.db = optarg; break;
 		case OPT_TEMP: o.temperature = cli_double("--temperature", optarg, 0, 100); break;
 		case OPT_TOPP: o.top_p = cli_double("--top-p", optarg, 0, 1); break;
@@ -399,7 +399,7 @@ main(int argc, char **argv)
 	o.out = cl.out;
 	o.keep_going = cl.keep_going;
 	if (cl.print_config)
-		oai_print_config(prove_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.cli_model);
+		oai_print_config(prove_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.model);
 	config_free(cf);   /* remote.c reads it again for 'openai' */
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
@@ -416,15 +416,8 @@ main(int argc, char **argv)
 		die(st, "%s", err);
 	{
 		/* the checkpoint's identity: a hash of its file */
-		FILE *f = fopen(o.model, "rb");
-		uint64_t h = 0;
-		char buf[1 << 16];
-		size_t k;
-		if (f) {
-			while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-				h = hash64_seed(buf, k, h);
-			fclose(f);
-		}
+		uint64_t h;
+		hash64_file(o.model, &h);
 		hash64_hex(h, p.model_id);
 	}
 	if (!o.embed) {

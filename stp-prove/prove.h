@@ -36,7 +36,6 @@ struct prove_opts {
 	/* --backend openai (remote.c) */
 	int openai;                /* 1: sample from an OpenAI-compatible server */
 	const char *config;        /* -c, read again for the 'openai' section */
-	const char *cli_model;     /* --model as given on the command line */
 	struct oai_cli cli;        /* the openai flags given */
 	const char **stop;         /* prove.stop (remote.c reads it itself), or NULL */
 	size_t nstop;

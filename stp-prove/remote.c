@@ -228,7 +228,7 @@ prove_remote(struct prove_opts *o)
 	struct oai_client *c;
 	struct run x;
 
-	oai_config_setup(&cfg, cf, &o->cli, o->cli_model, "prove.stop", o->max_tokens, o->temperature,
+	oai_config_setup(&cfg, cf, &o->cli, o->model, "prove.stop", o->max_tokens, o->temperature,
 	                 o->top_p, o->seed);
 
 	memset(&x, 0, sizeof x);

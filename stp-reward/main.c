@@ -66,6 +66,7 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
+#include "backend/openai.h"
 #include "cli.h"
 #include "config.h"
 #include "embed.h"
@@ -93,6 +94,9 @@ static const char usage_text[] =
 	"      --statements FILE     the dataset statements (Wasserstein targets; --init-state)\n"
 	"      --seeds FILE          this iteration's seeds (for conjecturer examples)\n"
 	"      --model CKPT          the model whose embeddings the Wasserstein step uses\n"
+	"      --backend B           builtin (the default: --model is loaded) or openai (its\n"
+	"                            embeddings from the server of the section 'openai', the\n"
+	"                            served model named by openai.model from --model)\n"
 	"      --previous VERDICTS   an earlier iteration's verdicts, newest first (replay)\n"
 	"      --prev-stats FILE     the previous iteration's stats (running totals)\n"
 	"      --conjecture-stats F  stp-conjecture's counts, copied into the stats\n"
@@ -106,7 +110,7 @@ static const char usage_text[] =
 	"  -o, --output FILE         write the examples to FILE (atomically; gzip if it ends\n"
 	"                            in .gz)\n"
 	"  -k, --keep-going          skip a malformed verdict with a warning, exit 65 at the end\n"
-	"  -c, --config FILE         YAML configuration (section 'reward')\n"
+	"  -c, --config FILE         YAML configuration (sections 'reward' and 'openai')\n"
 	"  -q, --quiet               no progress messages\n"
 	"  -h, --help                this help\n"
 	"      --version             print the version and exit\n"
@@ -323,17 +327,87 @@ set_or(json_t *obj, const char *key, json_t *v, json_t *dflt)
 	}
 }
 
+/* The embeddings of recs[0..n) with the built-in model: a malloc'd (n, *C)
+ * matrix. */
+static float *
+embed_builtin(const struct ropts *o, json_t *const *recs, size_t n, int *C)
+{
+	struct model *m;
+	struct tokenizer *tok;
+	char err[1024];
+	int stt;
+	float *E;
+
+	stt = model_load(o->model, o->threads, &m, &tok, err, sizeof err);
+	if (stt)
+		die(stt, "%s", err);
+	*C = model_config(m)->width;
+	E = xmalloc((n ? n : 1) * (size_t)*C * sizeof *E);
+	for (size_t i = 0; i < n; i++)
+		embed_rec(m, tok, recs[i], E + i * (size_t)*C);
+	model_free(m);
+	tokenizer_free(tok);
+	return E;
+}
+
+/* The same from the server (reward.backend openai): each record's prover
+ * prompt, as stp-prove --backend openai --embed embeds it, through
+ * /v1/embeddings, or the hashed fallback where the server has none. */
+static float *
+embed_remote(const struct ropts *o, json_t *const *recs, size_t n, int *C)
+{
+	struct config *cf = config_load(o->cl->config);
+	struct oai_config cfg;
+	struct oai_cli cli;
+	struct pbuf b = { NULL, 0, 0 };
+	char **texts = xcalloc(n ? n : 1, sizeof *texts), err[1024];
+	float *E;
+	int fallback, st;
+
+	oai_cli_init(&cli);
+	oai_config_setup(&cfg, cf, &cli, o->model, NULL, 1, 1.0, 1.0, o->seed);
+	for (size_t i = 0; i < n; i++) {
+		const char *sys = json_string_value(json_object_get(recs[i], "system"));
+		const char *stmt = json_string_value(json_object_get(recs[i], "statement"));
+		pbuf_reset(&b);
+		if (sys && strcmp(sys, "lean") == 0) {
+			const char *ctx = json_string_value(json_object_get(recs[i], "context"));
+			prompt_lean_prover(&b, PROMPT_LEAN_NON_COT, ctx ? ctx : "", stmt ? stmt : "");
+		} else {
+			json_t *h = json_object_get(recs[i], "hyps");
+			size_t nh = json_array_size(h);
+			const char **hv = xcalloc(nh + 1, sizeof *hv);
+			struct pstmt ps = { stmt ? stmt : "", hv, nh };
+			for (size_t k = 0; k < nh; k++)
+				hv[k] = json_string_value(json_array_get(h, k));
+			prompt_mm_prover(&b, &ps);
+			free(hv);
+		}
+		texts[i] = xstrdup(b.s);
+	}
+	st = oai_embed_all(&cfg, (const char *const *)texts, n, 256, &E, C, &fallback, err,
+	                   sizeof err);
+	if (st)
+		die(st, "%s", err);
+	if (fallback)
+		warn("the server has no /v1/embeddings: the Wasserstein step matches by hashed "
+		     "tokens instead (a lexical similarity, not the model's)");
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	pbuf_free(&b);
+	config_free(cf);
+	return E;
+}
+
 /* The Wasserstein reweighting of cj[0..ncj) (rules.c) against the dataset
  * statements still unproved, with the model's embeddings; the statements'
  * "weight" is their matching weight (default 1). */
 static void
 wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size_t ncj)
 {
-	struct model *m;
-	struct tokenizer *tok;
-	char err[1024];
-	int stt;
-	json_t **ys = NULL;
+	json_t **ys = NULL, **recs;
+	float *E;
 	size_t ny = 0, capy = 0;
 	char *sf[1] = { (char *)o->statements };
 	struct jsonl_in *in;
@@ -348,9 +422,6 @@ wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size
 
 	if (!o->model)
 		die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
-	stt = model_load(o->model, o->threads, &m, &tok, err, sizeof err);
-	if (stt)
-		die(stt, "%s", err);
 	in = jsonl_in_open(sf, 1, 0);
 	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
 		json_t *rec;
@@ -370,16 +441,20 @@ wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size
 		}
 	}
 	jsonl_in_close(in);
-	C = model_config(m)->width;
-	X = xmalloc(ncj * (size_t)C * sizeof *X);
-	Y = xmalloc((ny + 1) * (size_t)C * sizeof *Y);
+	/* the conjectures' embeddings, then the statements' */
+	recs = xmalloc((ncj + ny) * sizeof *recs);
+	for (size_t i = 0; i < ncj; i++)
+		recs[i] = cj[i].rec;
+	for (size_t i = 0; i < ny; i++)
+		recs[ncj + i] = ys[i];
+	E = o->openai ? embed_remote(o, recs, ncj + ny, &C) : embed_builtin(o, recs, ncj + ny, &C);
+	free(recs);
+	X = E;
+	Y = E + ncj * (size_t)C;
 	k = xmalloc((ny + 1) * sizeof *k);
 	w = xmalloc(ncj * sizeof *w);
-	for (size_t i = 0; i < ncj; i++)
-		embed_rec(m, tok, cj[i].rec, X + i * (size_t)C);
 	for (size_t i = 0; i < ny; i++) {
 		json_t *wj = json_object_get(ys[i], "weight");
-		embed_rec(m, tok, ys[i], Y + i * (size_t)C);
 		k[i] = json_is_number(wj) && json_number_value(wj) >= 1 ?
 		       (int)json_number_value(wj) : 1;
 	}
@@ -393,12 +468,9 @@ wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size
 	for (size_t i = 0; i < ny; i++)
 		json_decref(ys[i]);
 	free(ys);
-	free(X);
-	free(Y);
+	free(E);
 	free(k);
 	free(w);
-	model_free(m);
-	tokenizer_free(tok);
 }
 
 /* Conjecturer examples of this iteration into fp; returns how many (and the
@@ -625,6 +697,8 @@ final_run(struct ropts *o, char **files, int nfiles)
 
 static const char *const final_picks[] = { "shortest", "random", NULL };
 
+static const char *const backends[] = { "builtin", "openai", NULL };
+
 /* The section 'reward' (docs/stp.yaml.5.scd), bound to the options. */
 #define R(f) CONFIG_FIELD(struct ropts, f)
 static const struct config_key reward_keys[] = {
@@ -641,6 +715,7 @@ static const struct config_key reward_keys[] = {
 	{ "reward.pooled_pass", CONFIG_BOOL, R(pooled_pass) },
 	{ "reward.relabel_trivial", CONFIG_BOOL, R(relabel_trivial) },
 	{ "reward.final_pick", CONFIG_ENUM, R(final_random), .names = final_picks },
+	{ "reward.backend", CONFIG_ENUM, R(openai), .names = backends },
 	{ NULL },
 };
 #undef R
@@ -650,7 +725,7 @@ main(int argc, char **argv)
 {
 	enum {
 		O_STATE = 256, O_ITER, O_STMTS, O_SEEDS, O_MODEL, O_PREV, O_PSTATS, O_CSTATS,
-		O_SOUT, O_STATS, O_FINAL, O_INIT, O_SFT, O_SEED,
+		O_SOUT, O_STATS, O_FINAL, O_INIT, O_SFT, O_SEED, O_BACKEND,
 	};
 	static const struct option longopts[] = {
 		CLI_LONGOPTS,
@@ -668,11 +743,13 @@ main(int argc, char **argv)
 		{ "init-state", no_argument, NULL, O_INIT },
 		{ "sft", required_argument, NULL, O_SFT },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "threads", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts o;
 	struct cli cl;
+	struct config *cf;
 	int c, status;
 
 	cli_init(&cl, argc, argv, usage_text);
@@ -693,7 +770,7 @@ main(int argc, char **argv)
 	o.pooled_pass = 1;
 	o.relabel_trivial = 1;
 	o.final_random = 1;
-	config_free(cli_config_apply(&cl, reward_keys, &o));
+	cf = cli_config_apply(&cl, reward_keys, &o);
 	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STATE: o.state = optarg; break;
@@ -715,14 +792,19 @@ main(int argc, char **argv)
 		case O_SFT: o.sft = optarg; break;
 		case O_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
+		case O_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		default:
 			if (!cli_option(&cl, c, argv))
 				cli_bad_option(argv, c);
 		}
 	}
 	o.out = cl.out;
-	if (cl.print_config)
-		cli_print_config(reward_keys, &o);
+	if (cl.print_config) {
+		struct oai_cli ocli;
+		oai_cli_init(&ocli);
+		oai_print_config(reward_keys, &o, NULL, NULL, cf, &ocli, o.model);
+	}
+	config_free(cf);   /* embed_remote() reads it again for 'openai' */
 	if (o.init_state) {
 		struct state st;
 		if (!o.statements)

@@ -152,6 +152,7 @@ struct ropts {
 	int final_random;      /* final: a random 16 a statement (1) or the shortest */
 	struct tallies *pooled;   /* the window's tallies summed per id */
 	struct cli *cl;        /* -k, and the malformed verdicts skipped */
+	int openai;            /* reward.backend openai: embeddings from the server */
 };
 
 /* ---- rules.c: the rules of docs/algorithm.md step 5 ("Rewards"), "The state

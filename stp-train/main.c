@@ -12,7 +12,8 @@
  * DIR/examples.manifest.json; --shards-only stops there, for an external
  * trainer); then trains on the shards: weighted cross-entropy on the target
  * tokens only, from --init or from scratch, and writes CHECKPOINT
- * (safetensors) atomically. Progress on stderr.
+ * (safetensors) atomically. Progress on stderr. With train.backend external
+ * a command of the user's trains on the shards instead (external.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "model/model.h"
 #include "msg.h"
+#include "shard.h"
 #include "train.h"
 
 static const char usage_text[] =
@@ -42,6 +44,9 @@ static const char usage_text[] =
 	"      --shards-only   write the shards and stop (for an external trainer)\n"
 	"      --from-shards DIR  train on a shard set written before (no examples read)\n"
 	"      --phase iter    use the train.iter settings (self-play iterations) over train's\n"
+	"      --backend B     builtin (the default) or external: the shards go to\n"
+	"                      train.external_cmd, run as CMD SHARDS_DIR MANIFEST INIT OUT\n"
+	"      --external-cmd CMD  the external trainer (train.external_cmd)\n"
 	"      --held-out FILE statements: an example stating one of its `test` statements\n"
 	"                      (up to renaming and hypothesis order) is an error (65)\n"
 	"      --replay FILE   replayed examples (the SFT set): a random subset, at most\n"
@@ -62,6 +67,7 @@ static const char usage_text[] =
 enum {
 	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
 	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY, OPT_HELDOUT, OPT_RESUME, OPT_SAVE_EVERY,
+	OPT_BACKEND, OPT_EXTERNAL_CMD,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +86,8 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
 	{ "phase", required_argument, NULL, OPT_PHASE },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "external-cmd", required_argument, NULL, OPT_EXTERNAL_CMD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -99,6 +107,8 @@ struct tconf {
 		long refresh_every;        /* read by make and pipelines/iteration.sh only */
 	} it;
 };
+
+static const char *const backends[] = { "builtin", "external", NULL };
 
 /* The sections 'model' and 'train' (docs/stp.yaml.5.scd). */
 #define T(f) CONFIG_FIELD(struct tconf, o.f)
@@ -128,6 +138,8 @@ static const struct config_key train_keys[] = {
 	{ "train.shard_bytes", CONFIG_INT, T(shard_bytes), .min = 0, .max = 1L << 40 },
 	{ "train.save_every", CONFIG_INT, T(save_every), .min = 0, .max = 1L << 40 },
 	{ "train.val_share", CONFIG_NUM, T(val_share), .min = 0, .max = 1 },
+	{ "train.backend", CONFIG_ENUM, T(external), .names = backends },
+	{ "train.external_cmd", CONFIG_STR, T(external_cmd) },
 	{ "train.iter.batch", CONFIG_INT, I(batch), .min = 1, .max = 65536 },
 	{ "train.iter.steps", CONFIG_INT, I(steps), .min = 0, .max = 1L << 40 },
 	{ "train.iter.epochs", CONFIG_NUM, I(epochs), .min = 0, .max = 1e9 },
@@ -250,6 +262,8 @@ main(int argc, char **argv)
 		case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case OPT_FROM_SHARDS: from_shards = optarg; break;
 		case OPT_PHASE: phase_iter = cli_enum("--phase", optarg, phases); break;
+		case OPT_BACKEND: o->external = cli_enum("--backend", optarg, backends); break;
+		case OPT_EXTERNAL_CMD: o->external_cmd = optarg; break;
 		case OPT_HELDOUT: o->held_out = optarg; break;
 		case OPT_RESUME: o->resume = 1; break;
 		case OPT_SAVE_EVERY: o->save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
@@ -290,6 +304,8 @@ main(int argc, char **argv)
 		apply_phase(o, &tc.it);
 	o->files = argv + optind;
 	o->nfiles = argc - optind;
+	o->phase_iter = phase_iter;
+	o->config = cl.config;
 	if (!o->out && !(o->shards_only && o->shards))
 		die(EX_USAGE, "no checkpoint to write: give -o FILE (or --shards-only --shards DIR)");
 
@@ -297,7 +313,14 @@ main(int argc, char **argv)
 		/* train on an existing shard set (checked against its manifest) */
 		if (o->nfiles || o->nreplay || o->shards_only)
 			die(EX_USAGE, "--from-shards takes no example files and no --shards-only");
-		status = train_run(o, from_shards);
+		if (o->external) {
+			char msg[1024];
+			if (shard_verify(from_shards, "examples", msg, sizeof msg) < 0)
+				die(EX_DATAERR, "%s: %s", from_shards, msg);
+			status = train_external(o, from_shards);
+		} else {
+			status = train_run(o, from_shards);
+		}
 		close_stdout();
 		return status;
 	}
@@ -307,7 +330,7 @@ main(int argc, char **argv)
 	status = examples_to_shards(o, dir);
 	/* with -k, bad examples were skipped: train on the rest, still exit 65 */
 	if ((status == 0 || (o->keep_going && status == EX_DATAERR)) && !o->shards_only) {
-		int st = train_run(o, dir);
+		int st = o->external ? train_external(o, dir) : train_run(o, dir);
 		if (st)
 			status = st;
 	}

@@ -42,6 +42,11 @@ struct train_opts {
 	double val_share;          /* train.val_share: the share of the examples held out for
 	                            * the validation loss, never trained on (0: none) */
 	int resume;                /* --resume: continue from the latest resume point */
+	/* train.backend external (external.c) */
+	int external;              /* 1: the shards go to external_cmd, which trains */
+	const char *external_cmd;  /* train.external_cmd, --external-cmd */
+	int phase_iter;            /* --phase iter (STP_TRAIN_PHASE) */
+	const char *config;        /* -c, for the command (STP_CONFIG) */
 };
 
 /* Read the examples, format them with the prompt functions, write the
@@ -51,5 +56,11 @@ int examples_to_shards(const struct train_opts *o, const char *dir);
 
 /* Train on the shards in dir; write the checkpoint. Returns the exit status. */
 int train_run(const struct train_opts *o, const char *dir);
+
+/* train.backend external: external_cmd trains on the shards in dir and
+ * writes the checkpoint, which is checked, then renamed to o->out (see
+ * external.c). Returns 0; dies with 69 when the command fails, 65 when it
+ * leaves no checkpoint that loads. */
+int train_external(const struct train_opts *o, const char *dir);
 
 #endif

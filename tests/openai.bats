@@ -411,8 +411,130 @@ stp-prove: 1 malformed record skipped"
 	head -1 ref.jsonl >ds.jsonl
 	stp-conjecture -q --backend openai --model m -n 8 --backoff 0.02 --dataset ds.jsonl --endpoint "$url" seeds.jsonl >nods.jsonl
 	cmp nods.jsonl <(tail -n +2 ref.jsonl)
-	# Metamath seeds need the built-in backend
-	run --separate-stderr stp-conjecture --backend openai --model m --endpoint "$url" "$BATS_TEST_DIRNAME/fixtures/prove/seeds.jsonl"
+	# a seed of another system after Lean ones
+	{ cat seeds.jsonl; head -1 "$BATS_TEST_DIRNAME/fixtures/prove/seeds.jsonl"; } >mixed.jsonl
+	run --separate-stderr stp-conjecture --backend openai --model m --endpoint "$url" mixed.jsonl
 	assert_failure 65
-	assert_stderr_regexp "seeds\.jsonl:1: field 'system': 'metamath' seeds need the built-in backend"
+	assert_stderr_regexp "mixed\.jsonl:4: field 'system': a 'metamath' seed after 'lean' ones \(one system per input\)$"
+}
+
+@test "stp-conjecture --backend openai: Metamath seeds, the built-in backend's prompt, filters and counts" {
+	export STP_DB="$STP_ROOT/data/mm-pc/pc.mm"
+	[[ -r $STP_DB ]] || fail "data/mm-pc missing: run make data"
+	start_peer a
+	stp-conjecture --backend openai --model m -n 4 --concurrency 3 --endpoint "$url" --stats st.json \
+		"$BATS_TEST_DIRNAME/fixtures/prove/seeds.jsonl" >out.jsonl
+	# the prompt is prompt_mm_conjecturer's, the stop <eos>
+	grep -q '"prompt": "<bos> <conjecturer> <lemma> ax-mp <hyp> |- ph <hyp> |- ( ph -> ps ) <statement> |- ps <theorem> <hyp> |- ph <hyp> |- ps <hyp> |- ( ph -> ( ps -> ch ) ) <statement> |- ch <proof> ax-mp ps H2 ax-mp ph H1 H3 <conjecture>"' a.log
+	grep -q '"stop": \["<eos>"\]' a.log
+	# the filters: well formed by the database, new, valid (the peer's
+	# "|- ( ph -> W )" of a theorem with hypotheses is not), as the counts say
+	run cat st.json
+	assert_output '{"seeds":5,"generated":20,"well_formed":16,"duplicate_test":0,"duplicate_dataset":0,"duplicate":8,"new":8,"valid":5,"not_valid":3,"validity_unknown":0,"refuted_dropped":3,"max":-1,"kept":5}'
+	[[ $(wc -l <out.jsonl) == 5 ]]
+	assert_equal "$(grep -c '"system":"metamath",.*"split":"conjecture","source":"conjecture",.*"valid":true}$' out.jsonl)" 5
+	grep -q '"statement":"|- ( ch -> ch )","hyps":\[\],"split":"conjecture","source":"conjecture","seed":"seed/0","lemma":"ax-mp","iter":0,"valid":true}' out.jsonl
+	# --max, as the built-in backend's cut
+	stp-conjecture -q --backend openai --model m -n 4 --max 2 --endpoint "$url" \
+		"$BATS_TEST_DIRNAME/fixtures/prove/seeds.jsonl" >max.jsonl
+	[[ $(wc -l <max.jsonl) == 2 ]]
+}
+
+# ---- the served name of a checkpoint (openai.model) and the reload hook
+# (openai.reload): lib/backend/serve.h
+
+# ckpt DIR: a stand-in checkpoint DIR/model.safetensors (its bytes are all
+# that {hash} reads)
+ckpt() {
+	mkdir -p "$1"
+	printf 'weights of %s\n' "$1" >"$1/model.safetensors"
+}
+
+@test "openai: --model is the checkpoint; openai.model names it on the server, {run} {iter} {hash} filled in" {
+	start_peer a
+	ckpt runs/demo/iter-003
+	printf 'openai:\n  endpoints: ["%s"]\n  model: "stp-{run}-{iter}-{hash}"\n' "$url" >c.yaml
+	stp-prove -q -c c.yaml --backend openai --model runs/demo/iter-003/model.safetensors -n 1 \
+		stmts.jsonl >out.jsonl
+	h=$(python3 -c 'import re,sys; print(re.search(r"\"model\": \"stp-demo-iter-003-([0-9a-f]{16})\"", open("a.log").read()).group(1))')
+	# {hash} is the built-in backend's "model" id of the same file (hash64_file)
+	grep -q "\"model\":\"stp-demo-iter-003-$h\"" out.jsonl
+	[[ $(grep -c '"model": "stp-demo-iter-003-' a.log) == 9 ]]
+	# a relative path from inside the run names the same
+	(cd runs/demo/iter-003 && stp-prove -q -c ../../../c.yaml --backend openai --model model.safetensors -n 1 ../../../stmts.jsonl) >out2.jsonl
+	cmp out.jsonl out2.jsonl
+	# without placeholders, one fixed served model whatever the checkpoint
+	printf 'openai:\n  endpoints: ["%s"]\n  model: prover-7b\n' "$url" >f.yaml
+	stp-prove -q -c f.yaml --backend openai --model runs/demo/iter-003/model.safetensors -n 1 \
+		stmts.jsonl >f.jsonl
+	grep -q '"model":"prover-7b"' f.jsonl
+}
+
+@test "openai: a bad openai.model template exits 64 (66 for {hash} of a missing checkpoint)" {
+	printf 'openai:\n  endpoints: ["http://127.0.0.1:9"]\n  model: "stp-{step}"\n' >c.yaml
+	run --separate-stderr stp-prove -c c.yaml --backend openai --model x stmts.jsonl
+	assert_failure 64
+	assert_stderr "stp-prove: openai.model 'stp-{step}': unknown placeholder at '{step}' (known: {iter}, {run}, {hash})"
+	printf 'openai:\n  endpoints: ["http://127.0.0.1:9"]\n  model: "stp-{iter}"\n' >c.yaml
+	run --separate-stderr stp-prove -c c.yaml --backend openai stmts.jsonl
+	assert_failure 64
+	assert_stderr "stp-prove: openai.model 'stp-{iter}' names the checkpoint's {iter}: give --model CHECKPOINT"
+	printf 'openai:\n  endpoints: ["http://127.0.0.1:9"]\n  model: "stp-{run}"\n' >c.yaml
+	run --separate-stderr stp-prove -c c.yaml --backend openai --model /m.safetensors stmts.jsonl
+	assert_failure 64
+	assert_stderr "stp-prove: openai.model 'stp-{run}': the checkpoint '/m.safetensors' has no directory for {run}"
+	printf 'openai:\n  endpoints: ["http://127.0.0.1:9"]\n  model: "stp-{hash}"\n' >c.yaml
+	run --separate-stderr stp-prove -c c.yaml --backend openai --model nope/m.safetensors stmts.jsonl
+	assert_failure 66
+	assert_stderr "stp-prove: openai.model 'stp-{hash}': cannot read the checkpoint 'nope/m.safetensors' for {hash}: No such file or directory"
+}
+
+# reload_hook: a scripted openai.reload that logs its arguments and the
+# endpoints, then serves the name (the peer's --served-model-file)
+reload_hook() {
+	cat >reload.sh <<-'HOOK'
+	#!/bin/sh
+	echo "$1 $2 $STP_ENDPOINTS" >>reload.log
+	echo "$2" >served.txt
+	HOOK
+	chmod +x reload.sh
+}
+
+@test "openai: openai.reload runs when the server does not serve the name, and only then" {
+	reload_hook
+	start_peer a --served-model-file served.txt
+	ckpt runs/demo/iter-001
+	ckpt runs/demo/iter-002
+	printf 'openai:\n  endpoints: ["%s"]\n  model: "stp-{iter}"\n  reload: ./reload.sh\n' "$url" >c.yaml
+	run --separate-stderr stp-prove -c c.yaml --backend openai --model runs/demo/iter-001/model.safetensors -n 1 stmts.jsonl
+	assert_success
+	assert_stderr_regexp "^stp-prove: '$url' serves nothing, not 'stp-iter-001': running openai.reload"$'\n'"stp-prove: 'stp-iter-001' served after "
+	assert_equal "$(cat reload.log)" "runs/demo/iter-001/model.safetensors stp-iter-001 $url"
+	# the hook's output went to stderr, not into the records
+	[[ $(wc -l <<<"$output") == 9 ]]
+	# served already: no hook
+	stp-prove -q -c c.yaml --backend openai --model runs/demo/iter-001/model.safetensors -n 1 stmts.jsonl >/dev/null
+	[[ $(wc -l <reload.log) == 1 ]]
+	# the next iteration's model: the hook again; stp-conjecture too
+	stp-conjecture -q -c c.yaml --backend openai --model runs/demo/iter-002/model.safetensors /dev/null
+	assert_equal "$(tail -1 reload.log)" "runs/demo/iter-002/model.safetensors stp-iter-002 $url"
+	[[ $(grep -c '"path": "/v1/models"' a.log) -ge 5 ]]
+}
+
+@test "openai: a reload hook that fails exits 69 naming it; one that does not serve the name too" {
+	start_peer a --served-model-file served.txt
+	ckpt runs/demo/iter-001
+	printf 'openai:\n  endpoints: ["%s"]\n  model: "stp-{iter}"\n  reload: "exit 3;"\n' "$url" >c.yaml
+	run --separate-stderr stp-prove -q -c c.yaml --backend openai --model runs/demo/iter-001/model.safetensors -o out.jsonl stmts.jsonl
+	assert_failure 69
+	assert_stderr "stp-prove: openai.reload 'exit 3;' failed for 'runs/demo/iter-001/model.safetensors' as 'stp-iter-001': exit status 3"
+	[[ ! -e out.jsonl ]]
+	printf 'openai:\n  endpoints: ["%s"]\n  model: "stp-{iter}"\n  reload: "echo wrong >served.txt; true"\n' "$url" >c.yaml
+	run --separate-stderr stp-prove -q -c c.yaml --backend openai --model runs/demo/iter-001/model.safetensors stmts.jsonl
+	assert_failure 69
+	assert_stderr "stp-prove: openai.reload 'echo wrong >served.txt; true' returned, but '$url' does not serve 'stp-iter-001' (it serves 'wrong')"
+	printf 'openai:\n  endpoints: ["http://127.0.0.1:9"]\n  model: "stp-{iter}"\n  reload: "true"\n' >c.yaml
+	run --separate-stderr stp-prove -q -c c.yaml --backend openai --model runs/demo/iter-001/model.safetensors stmts.jsonl
+	assert_failure 69
+	assert_stderr_regexp "^stp-prove: openai.reload 'true' returned, but 'http://127\.0\.0\.1:9' does not answer: (Couldn't|Could not) connect to server$"
 }

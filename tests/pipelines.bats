@@ -12,17 +12,10 @@ load test_helper
 
 MK=(make -s -f "$STP_ROOT/Makefile" TOOLS_= RUN=tiny STMTS=stmts.jsonl CONFIG=tiny.yaml)
 
-# tree DIR: a scratch tree
-tree() {
-	local d
-	mkdir -p "$1"
-	for d in bin data tools pipelines configs; do ln -s "$STP_ROOT/$d" "$1/$d"; done
-}
-
 setup_file() {
 	[[ -r "$STP_ROOT/data/mm-pc/pc.mm" ]] || return 1
 	cd "$BATS_FILE_TMPDIR" || return 1
-	tree base
+	scratch_tree base
 	cd base || return 1
 	{
 		grep '"split":"train"' data/mm-pc/statements.jsonl | head -14

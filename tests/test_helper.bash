@@ -94,3 +94,64 @@ mm_verdict() {
 		printf 'error: metamath did not verify the proofs: %s\n' "$out"
 	fi
 }
+
+# scratch_tree DIR [NAME...]: a scratch tree whose bin/, data/, tools/,
+# pipelines/ and configs/ (and each NAME: Makefile, say) are links to the
+# repository's, so that make -f and the scripts work in it on the same
+# relative paths as in the repository
+scratch_tree() {
+	local dir=$1 d
+	shift
+	mkdir -p "$dir"
+	for d in bin data tools pipelines configs "$@"; do ln -s "$STP_ROOT/$d" "$dir/$d"; done
+}
+
+# remote_fixture DIR ANSWERS: a tiny mm-pc run for the scripted vLLM peer:
+# DIR/stmts.jsonl (14 train statements after `id` in set.mm, so that the
+# peer's "id" proofs of "( X -> X )" conjectures check in their seeds'
+# contexts; 6 unproved; 2 test) and ANSWERS, their human proofs (the peer's
+# --answers)
+remote_fixture() {
+	local d=$STP_ROOT/data/mm-pc
+	{
+		grep '"split":"train"' "$d/statements.jsonl" | sed -n '60,73p'
+		grep '"split":"unproved"' "$d/statements.jsonl" | head -6
+		grep '"split":"test"' "$d/statements.jsonl" | sed -n '20,21p'
+	} >"$1/stmts.jsonl"
+	python3 - "$1/stmts.jsonl" "$d/proofs.jsonl" >"$2" <<-'PY'
+	import json, sys
+	ids = {json.loads(l)["id"] for l in open(sys.argv[1])}
+	for l in open(sys.argv[2]):
+	    if json.loads(l)["id"] in ids:
+	        sys.stdout.write(l)
+	PY
+}
+
+# remote_config URL RELOAD TRAINER: on stdout, the configuration of that
+# run with every sampling stage on the server URL (served names
+# stp-{run}-{iter}, openai.reload RELOAD) and every training by
+# train.external_cmd TRAINER: a tiny model, the seed threshold lowered so
+# that iteration 2 has seeds
+remote_config() {
+	cat <<-EOF
+	model: { width: 32, layers: 1, heads: 2, ctx: 256 }
+	train:
+	  batch: 16
+	  steps: 40
+	  warmup: 5
+	  lr: 0.01
+	  seed: 3
+	  iter: { steps: 5, warmup: 1 }
+	  backend: external
+	  external_cmd: "$3"
+	prove: { backend: openai, max_tokens: 48 }
+	conjecture: { backend: openai, max_tokens: 48 }
+	reward: { backend: openai }
+	seed: { threshold: 0.05, lemma_cap: 1 }
+	openai:
+	  endpoints: ["$1"]
+	  model: "stp-{run}-{iter}"
+	  reload: "$2"
+	  backoff: 0.02
+	EOF
+}

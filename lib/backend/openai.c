@@ -29,6 +29,7 @@
 #include "hash.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "serve.h"
 
 #define REPLY_MAX ((size_t)64 << 20)   /* a reply longer than this is refused */
 #define RETRY_AFTER_MAX 600.0          /* seconds of Retry-After honoured at most */
@@ -59,6 +60,7 @@ const struct config_key oai_config_keys[] = {
 	{ "openai.endpoints", CONFIG_LIST, O(endpoints),
 	  .off_n = offsetof(struct oai_config, nendpoints) },
 	{ "openai.model", CONFIG_STR, O(model) },
+	{ "openai.reload", CONFIG_STR, O(reload) },
 	{ "openai.api_key_env", CONFIG_STR, O(api_key_env) },
 	{ "openai.concurrency", CONFIG_INT, O(concurrency), .min = 1, .max = 4096 },
 	{ "openai.choices", CONFIG_INT, O(choices), .min = 1, .max = 1024 },
@@ -97,7 +99,7 @@ oai_print_config(const struct config_key *keys, const void *opts, const char ***
 	oai_config_init(&oc);
 	oai_config_load(&oc, cf, &oc.api_key_env);
 	oai_cli_apply(cli, &oc, &oc.api_key_env);
-	if (cli_model)
+	if (!oc.model && cli_model)
 		oc.model = cli_model;
 	config_print(stdout, keys, opts);
 	cli_print_config(oai_config_keys, &oc);
@@ -164,17 +166,28 @@ oai_cli_apply(const struct oai_cli *cli, struct oai_config *c, const char **api_
 
 void
 oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *cli,
-                 const char *model, const char *stop_key, int max_tokens, double temperature,
+                 const char *ckpt, const char *stop_key, int max_tokens, double temperature,
                  double top_p, uint64_t seed)
 {
 	const char *key_env = "OPENAI_API_KEY", *const *stop;
 	size_t nstop = 0;
+	char err[1024];
+	int st;
 
 	oai_config_init(c);
 	oai_config_load(c, cf, &key_env);
 	oai_cli_apply(cli, c, &key_env);
-	if (model)
-		c->model = model;
+	if (c->model) {
+		/* the template is config_apply()'s copy; the name lives as long
+		 * as the program, as the other strings do */
+		char *name = serve_name(c->model, ckpt, &st, err, sizeof err);
+		if (!name)
+			die(st, "%s", err);
+		free((char *)c->model);
+		c->model = name;
+	} else {
+		c->model = ckpt;
+	}
 	if (!c->model)
 		die(EX_USAGE, "no model: give --model NAME (or openai.model in the configuration)");
 	if (c->nendpoints == 0)
@@ -185,9 +198,16 @@ oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *
 	c->temperature = temperature;
 	c->top_p = top_p;
 	c->seed = seed;
-	if (!cli->nstop && config_strlist(cf, stop_key, &stop, &nstop)) {
+	if (!cli->nstop && stop_key && config_strlist(cf, stop_key, &stop, &nstop)) {
 		c->stop = stop;
 		c->nstop = nstop;
+	}
+	if (c->reload) {
+		if (!ckpt)
+			die(EX_USAGE, "openai.reload needs the checkpoint to serve: give --model "
+			              "CHECKPOINT");
+		if ((st = serve_ensure(c, c->reload, ckpt, err, sizeof err)))
+			die(st, "%s", err);
 	}
 }
 

@@ -82,7 +82,9 @@
 struct oai_config {
 	const char *const *endpoints;  /* (nendpoints) base URLs: "http://h:8000" or ".../v1" */
 	size_t nendpoints;
-	const char *model;             /* the "model" field */
+	const char *model;             /* the "model" field: the served name (serve.h) */
+	const char *reload;            /* openai.reload: the command that serves a checkpoint
+	                                * (serve.h); NULL: none */
 	const char *api_key;           /* sent as "Authorization: Bearer KEY"; NULL: none */
 	const char *api_key_env;       /* the variable holding it (OPENAI_API_KEY) */
 	int concurrency;               /* requests in flight at most (16) */
@@ -146,7 +148,8 @@ struct oai_cli {
 	{ "window", required_argument, NULL, OAI_OPT_BASE + 8 }
 #define OAI_USAGE                                                                            \
 	"  with --backend openai (an OpenAI-compatible server; configuration section 'openai'):\n" \
-	"      --model NAME      the served model (default: openai.model)\n"                      \
+	"      --model CKPT      the checkpoint; the served model is openai.model with {run},\n"  \
+	"                        {iter}, {hash} filled in from it, or CKPT when that is unset\n"  \
 	"      --endpoint URL    a server, \"http://host:8000\" or \".../v1\"; repeat for several\n" \
 	"      --concurrency N   requests in flight (default 16)\n"                                \
 	"      --choices N       samples per request at most (default 1; >1 only with vLLM)\n"    \
@@ -157,8 +160,8 @@ struct oai_cli {
 	"      --window N        samples held for the output's order at most (default\n"          \
 	"                        max(1024, 8 x concurrency))\n"                                     \
 	"      --api-key-env VAR the environment variable holding the API key (default OPENAI_API_KEY)\n" \
-	"    keys of the section 'openai': endpoints, model, api_key_env, concurrency, choices,\n"    \
-	"    timeout, retries, backoff, backoff_max, window; of the tool's: backend, stop\n"
+	"    keys of the section 'openai': endpoints, model, reload, api_key_env, concurrency,\n"    \
+	"    choices, timeout, retries, backoff, backoff_max, window; of the tool's: backend, stop\n"
 
 void oai_cli_init(struct oai_cli *cli);
 int oai_cli_parse(struct oai_cli *cli, int code, const char *arg);
@@ -167,22 +170,27 @@ void oai_cli_release(struct oai_cli *cli);
 
 /*
  * The configuration of a tool's run with --backend openai, in one call: the
- * defaults, the 'openai' section of cf, the flags in cli over them, model
- * (--model as given on the command line, or NULL) over openai.model, the API
- * key from its environment variable, the sampling settings, and the stop
- * sequences of --stop, else of the tool's stop_key ("prove.stop"), else none.
- * Strings stay borrowed from cf and cli. Dies with 64 when there is no model
- * or no endpoint.
+ * defaults, the 'openai' section of cf, the flags in cli over them, the
+ * served model's name (serve.h: openai.model filled in from ckpt, the
+ * checkpoint that --model or the tool's model key names; ckpt itself when
+ * openai.model is not set), the API key from its environment variable, the
+ * sampling settings, and the stop sequences of --stop, else of the tool's
+ * stop_key ("prove.stop"; NULL: none), else none. Then, with openai.reload,
+ * the servers are made to serve it (serve_ensure). Strings stay borrowed from
+ * cf and cli. Dies with 64 when there is no model or no endpoint, or
+ * openai.model needs a checkpoint not given; 66 when {hash} cannot read it;
+ * 69 when the reload fails.
  */
 void oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *cli,
-                      const char *model, const char *stop_key, int max_tokens,
+                      const char *ckpt, const char *stop_key, int max_tokens,
                       double temperature, double top_p, uint64_t seed);
 
 /*
  * --print-config of a tool with --backend openai: its own section (keys over
  * opts; the --stop flags of cli, when given, as its stop list *stop, *nstop),
- * then the section 'openai' of cf with the flags of cli and cli_model
- * (--model, when given) over it, on standard output; exits 0.
+ * then the section 'openai' of cf with the flags of cli over it and, when it
+ * has no openai.model, cli_model (--model, when given) as the served name, on
+ * standard output; exits 0.
  */
 void oai_print_config(const struct config_key *keys, const void *opts, const char ***stop,
                       size_t *nstop, struct config *cf, const struct oai_cli *cli,

@@ -4,8 +4,8 @@
 usage: oai_peer.py --port-file FILE [--port N] [--flavor F] [--fail KIND:EVERY[:ARG]]...
                    [--fail-at KIND:K[:ARG]]...
                    [--die-after N [--down-for S]] [--log FILE] [--api-key KEY]
-                   [--served-model NAME] [--max-prompt-chars N] [--embeddings | --no-embeddings]
-                   [--keep-stop]
+                   [--served-model NAME | --served-model-file FILE] [--answers FILE]
+                   [--max-prompt-chars N] [--embeddings | --no-embeddings] [--keep-stop]
 
 Serves POST /v1/completions and /v1/embeddings on 127.0.0.1 (port 0: any free
 port; the port is written to --port-file once listening), HTTP/1.1 with
@@ -18,6 +18,18 @@ piece of that text) as the real servers do, and counts prompt tokens as the
 prompt's whitespace-separated words. A conjecturer prompt (STP's, ending in
 "<hard theorem>\n theorem") gets the rest of a theorem statement instead;
 some seeds give the same one, some give text that is not a theorem.
+
+Served models: with --served-model NAME (or --served-model-file FILE, whose
+first line is read at every request, so that a scripted reload hook can
+change it; no file: nothing is served) a vLLM-flavored request for another
+model is a 404, and GET /v1/models lists the name. Metamath prompts (the
+built-in model's formats, lib/prompt.h): with --answers FILE (statement
+records with "statement", "hyps", "proof"), a prover prompt of a statement
+there is completed, for every other seed, with its proof then " <eos>"; a
+conjecturer prompt (one ending in "<conjecture>") of theorem "|- W" gets
+"<statement> |- ( W -> W ) <eos>" or, for odd seeds, "... |- ( ph -> W )";
+and a prover prompt of "|- ( X -> X )" without hypotheses gets "id <eos>"
+for one seed in 8 (so that such conjectures are proved, rarely).
 
 Flavors reproduce each server's framing and quirks, as their source shows:
   vllm          choice j of a request seeded s is sampled with s + j (vLLM V1's
@@ -80,6 +92,8 @@ def parse_args():
     p.add_argument("--log")
     p.add_argument("--api-key")
     p.add_argument("--served-model")
+    p.add_argument("--served-model-file")
+    p.add_argument("--answers", dest="answers_path")
     p.add_argument("--max-prompt-chars", type=int, default=0)
     p.add_argument("--embeddings", dest="embeddings", action="store_true", default=None)
     p.add_argument("--no-embeddings", dest="embeddings", action="store_false")
@@ -92,6 +106,12 @@ def parse_args():
         parts = spec.split(":")
         fails.append((parts[0], int(parts[1]), parts[2] if len(parts) > 2 else None))
     a.fails = fails
+    a.answers = {}
+    if a.answers_path:
+        with open(a.answers_path, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                a.answers[mm_prover_prompt(r["statement"], r.get("hyps") or [])] = r["proof"]
     a.fails_at = {}
     for spec in a.fail_at:
         parts = spec.split(":")
@@ -110,9 +130,39 @@ def digest(*parts):
     return h.hexdigest()
 
 
+def mm_prover_prompt(statement, hyps):
+    """lib/prompt.c's prompt_mm_prover."""
+    return " ".join(["<bos> <prover>"] + ["<hyp> " + x for x in hyps] +
+                    ["<statement> " + statement, "<proof>"])
+
+
+def served_model():
+    """The name served, or None when any is (no --served-model[-file])."""
+    if ARGS.served_model_file:
+        try:
+            with open(ARGS.served_model_file, encoding="utf-8") as f:
+                return f.readline().strip()
+        except OSError:
+            return ""
+    return ARGS.served_model
+
+
 def pieces_for(prompt, seed):
     """The made-up completion of prompt under seed, as token pieces."""
     h = digest(prompt, seed)
+    if prompt in ARGS.answers and int(h[:8], 16) % 2 == 0:
+        return [" " + t for t in ARGS.answers[prompt].split()] + [" <eos>", " trailing"]
+    if prompt.startswith("<bos> <prover> <statement> |- ( ") and prompt.endswith(" ) <proof>"):
+        inner = prompt[len("<bos> <prover> <statement> |- ( "):-len(" ) <proof>")]
+        x = inner[:(len(inner) - 4) // 2]
+        if inner == x + " -> " + x and int(h[:8], 16) % 8 == 0:
+            return [" id", " <eos>"]
+    if prompt.startswith("<bos> <conjecturer>") and prompt.endswith("<conjecture>"):
+        thm = prompt[prompt.rindex("<theorem>"):]
+        stmt = thm[thm.rindex("<statement> ") + 12:thm.rindex(" <proof>")]
+        w = stmt[3:] if stmt.startswith("|- ") else stmt
+        head = w if seed % 2 == 0 else "ph"
+        return [" <statement>", " |- ( " + head + " -> " + w + " )", " <eos>", " more"]
     if prompt.endswith("<hard theorem>\n theorem"):
         if int(h[:8], 16) % 5 == 0:
             return [" : I", " do", " not", " know", "\n</hard theorem>"]
@@ -355,7 +405,14 @@ def handle(conn):
             if not isinstance(body, dict):
                 send(conn, 400, error_body(400, "the body is not a JSON object"), None, keep)
                 continue
-            if (ARGS.served_model and body.get("model") != ARGS.served_model
+            if method == "GET" and path.rstrip("/").endswith("/v1/models"):
+                name = served_model()
+                data = [{"id": name, "object": "model", "created": 0, "owned_by": "vllm",
+                         "root": name, "parent": None, "max_model_len": 4096}] if name else []
+                send(conn, 200, {"object": "list", "data": data}, None, keep)
+                continue
+            served = served_model()
+            if (served is not None and body.get("model") != served
                     and ARGS.flavor == "vllm"):
                 send(conn, 404, {"error": {"message": "The model `%s` does not exist." %
                                            body.get("model"), "type": "NotFoundError",

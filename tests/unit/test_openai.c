@@ -3,7 +3,7 @@
  * bodies, replies as vLLM, SGLang and llama.cpp shape them, malformed
  * replies, error bodies, what each status means, Retry-After, back-off,
  * seeds, stop sequences, the fallback embedding, the flags and the
- * configuration section
+ * configuration section; the served name of a checkpoint (serve.h)
  */
 #include "unit.h"
 
@@ -16,6 +16,7 @@
 #include "config.h"
 #include "msg.h"
 #include "backend/openai.h"
+#include "backend/serve.h"
 
 static int
 parse(const char *body, int asked, struct oai_reply *r, char *err)
@@ -497,6 +498,42 @@ test_config(void)
 	unit_child_free(&r);
 }
 
+/* serve_name(): openai.model's placeholders from a checkpoint's path (one
+ * that does not exist is read as written) */
+static void
+test_serve_name(void)
+{
+	char err[512], *n;
+	int st = 0;
+
+	n = serve_name("stp-{run}-{iter}", "runs/demo/iter-003/model.safetensors", &st, err,
+	               sizeof err);
+	CHECK_STR_EQ(n, "stp-demo-iter-003");
+	free(n);
+	/* a directory checkpoint, trailing slashes, text around, twice */
+	n = serve_name("{run}/{iter}:{iter}", "/x/runs/demo-ei/final/hf//", &st, err, sizeof err);
+	CHECK_STR_EQ(n, "demo-ei/final:final");
+	free(n);
+	n = serve_name("deepseek-prover", NULL, &st, err, sizeof err);
+	CHECK_STR_EQ(n, "deepseek-prover");
+	free(n);
+	n = serve_name("", NULL, &st, err, sizeof err);
+	CHECK_STR_EQ(n, "");
+	free(n);
+	CHECK(serve_name("m-{iter", "a/b/c", &st, err, sizeof err) == NULL);
+	CHECK_INT_EQ(st, 64);
+	CHECK_STR_EQ(err, "openai.model 'm-{iter': unknown placeholder at '{iter' (known: {iter}, "
+	                  "{run}, {hash})");
+	CHECK(serve_name("{iter}", NULL, &st, err, sizeof err) == NULL);
+	CHECK_INT_EQ(st, 64);
+	CHECK(serve_name("{run}", "iter-001/m.safetensors", &st, err, sizeof err) == NULL);
+	CHECK_INT_EQ(st, 64);
+	CHECK_STR_EQ(err, "openai.model '{run}': the checkpoint 'iter-001/m.safetensors' has no "
+	                  "directory for {run}");
+	CHECK(serve_name("{hash}", "/nonexistent/m.safetensors", &st, err, sizeof err) == NULL);
+	CHECK_INT_EQ(st, 66);
+}
+
 int
 main(void)
 {
@@ -517,5 +554,6 @@ main(void)
 	RUN(test_embed_hash);
 	RUN(test_cli);
 	RUN(test_config);
+	RUN(test_serve_name);
 	return unit_done();
 }
