@@ -152,6 +152,23 @@ $PWD/ckpt-b stp-b"
 	assert_stderr "vllm-reload.sh: STP_ENDPOINTS is empty: give the servers' base URLs"
 }
 
+@test "cluster: vllm-reload.sh exports a built-in checkpoint with stp-export and serves the directory; a bad one is 65" {
+	require_slurm
+	start_servers
+	cp "$BATS_TEST_DIRNAME/fixtures/train/tiny.yaml" "$BATS_TEST_DIRNAME/fixtures/train/small.jsonl" .
+	stp-train -q -c tiny.yaml --db "$STP_ROOT/data/mm-pc/pc.mm" --steps 2 -o m.safetensors small.jsonl
+	run --separate-stderr env STP_ENDPOINTS="$URL" pipelines/cluster/vllm-reload.sh m.safetensors stp-m
+	assert_success
+	[[ -s m.safetensors.hf/config.json && -s m.safetensors.hf/tokenizer.json ]]
+	cmp m.safetensors m.safetensors.hf/model.safetensors
+	assert_equal "$(cat "$STP_CLUSTER_DIR/wanted")" "$PWD/m.safetensors.hf"$'\t'"stp-m"
+	echo 'not a checkpoint' >bad.safetensors
+	run --separate-stderr env STP_ENDPOINTS="$URL" pipelines/cluster/vllm-reload.sh bad.safetensors stp-bad
+	assert_failure 65
+	assert_stderr --partial "vllm-reload.sh: the export of 'bad.safetensors' failed (STP_EXPORT: 'stp-export')"
+	[[ ! -e bad.safetensors.hf ]]
+}
+
 @test "cluster: verify.sh runs stp-verify --backend lean over shards as a Slurm array job, as one plain run" {
 	require_slurm
 	for i in $(seq 0 11); do
@@ -203,10 +220,12 @@ stp-train: train\.external_cmd 'pipelines/cluster/train-external\.sh' failed: ex
 		[[ -s $R/iter-001/$f && -s $R/iter-002/$f ]] || fail "$f missing"
 	done
 	[[ -s $R/iter-002/eval/passk.json ]]
-	# each model served once, under its name, from its checkpoint
-	assert_equal "$(cat "$T/vllm-starts.log")" "$PWD/$R/iter-000/model.safetensors stp-tiny-iter-000
-$PWD/$R/iter-001/model.safetensors stp-tiny-iter-001
-$PWD/$R/iter-002/model.safetensors stp-tiny-iter-002"
+	# each model served once, under its name, from its checkpoint's Hugging
+	# Face export (stp-export, beside it)
+	assert_equal "$(cat "$T/vllm-starts.log")" "$PWD/$R/iter-000/model.safetensors.hf stp-tiny-iter-000
+$PWD/$R/iter-001/model.safetensors.hf stp-tiny-iter-001
+$PWD/$R/iter-002/model.safetensors.hf stp-tiny-iter-002"
+	[[ -s $R/iter-002/model.safetensors.hf/config.json ]]
 	[[ $(grep -vc '"model":"stp-tiny-iter-001"' $R/iter-002/attempts.jsonl) == 0 ]]
 	# the verdicts came from the array jobs, the models from the training jobs
 	[[ -d $R/iter-001/verdicts.jsonl.shards && -d $R/iter-002/eval/verdicts.jsonl.shards ]]

@@ -11,14 +11,14 @@
 #                       runs/cluster)
 #   STP_EXPORT          a command, run as $STP_EXPORT CHECKPOINT DIR, that
 #                       writes the Hugging Face model directory DIR of a
-#                       checkpoint file (the built-in model's export); unset, a
-#                       CHECKPOINT that is a file is served as it is
+#                       checkpoint file; unset: stp-export -o DIR CHECKPOINT
+#                       (the built-in model's export, bin/stp-export)
 #   STP_RELOAD_TIMEOUT  seconds to wait for the servers (default 3600)
 #   STP_POLL            seconds between looks (default 5)
 #
 # A checkpoint that is a directory (an external trainer's Hugging Face
-# directory) is served as it is; a file is exported first, with STP_EXPORT,
-# to CHECKPOINT.hf/ beside it (once: an export newer than the file is used
+# directory) is served as it is; a file is exported first, with STP_EXPORT or
+# stp-export, to CHECKPOINT.hf/ beside it (once: an export newer than the file is used
 # again). Then $STP_CLUSTER_DIR/wanted says MODEL<TAB>NAME (MODEL absolute),
 # which every vllm-supervise.sh reads, and the script returns once every
 # endpoint lists NAME at GET /v1/models.
@@ -38,13 +38,22 @@ read -r -a endpoints <<<"${STP_ENDPOINTS:-}"
 ((${#endpoints[@]})) || die 64 "STP_ENDPOINTS is empty: give the servers' base URLs"
 [[ -e $ckpt ]] || die 64 "'$ckpt': no such checkpoint"
 
+# export CHECKPOINT DIR: the Hugging Face directory of a checkpoint file
+export_hf() {
+	if [[ -n ${STP_EXPORT:-} ]]; then
+		# shellcheck disable=SC2086
+		$STP_EXPORT "$1" "$2"
+	else
+		PATH="$(cd "$(dirname "$0")/../.." && pwd)/bin:$PATH" stp-export -q -o "$2" "$1"
+	fi
+}
+
 model=$(realpath "$ckpt")
-if [[ -f $model && -n ${STP_EXPORT:-} ]]; then
+if [[ -f $model ]]; then
 	hf=$model.hf
 	if [[ ! -d $hf || $model -nt $hf ]]; then
 		rm -rf "$hf.tmp"
-		# shellcheck disable=SC2086
-		$STP_EXPORT "$model" "$hf.tmp" >&2 || die 65 "STP_EXPORT '$STP_EXPORT' failed for '$ckpt'"
+		export_hf "$model" "$hf.tmp" >&2 || die 65 "the export of '$ckpt' failed (STP_EXPORT: '${STP_EXPORT:-stp-export}')"
 		rm -rf "$hf"
 		mv "$hf.tmp" "$hf"
 	fi
