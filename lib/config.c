@@ -783,6 +783,22 @@ load_int(const struct config_key *k, const void *opts)
 	}
 }
 
+/*
+ * The copies config_apply makes live as long as the tool's options, that is
+ * for the process; they are listed here, so that they stay reachable (and
+ * LeakSanitizer does not count them as leaks at exit).
+ */
+static void **applied;
+static size_t napplied, capapplied;
+
+static void *
+applied_copy(void *p)
+{
+	xgrow(&applied, &capapplied, napplied + 1, sizeof *applied);
+	applied[napplied++] = p;
+	return p;
+}
+
 void
 config_apply(struct config *c, const struct config_key *keys, void *opts)
 {
@@ -818,7 +834,7 @@ config_apply(struct config *c, const struct config_key *keys, void *opts)
 			break;
 		case CONFIG_STR:
 			if (config_str(c, k->key, &s)) {
-				const char *copy = xstrdup(s);
+				const char *copy = applied_copy(xstrdup(s));
 				memcpy(base + k->off, &copy, sizeof copy);
 			}
 			break;
@@ -832,9 +848,9 @@ config_apply(struct config *c, const struct config_key *keys, void *opts)
 			break;
 		case CONFIG_LIST:
 			if (config_strlist(c, k->key, &list, &n)) {
-				const char **copy = xcalloc(n + 1, sizeof *copy);
+				const char **copy = applied_copy(xcalloc(n + 1, sizeof *copy));
 				for (size_t i = 0; i < n; i++)
-					copy[i] = xstrdup(list[i]);
+					copy[i] = applied_copy(xstrdup(list[i]));
 				memcpy(base + k->off, &copy, sizeof copy);
 				memcpy(base + k->off_n, &n, sizeof n);
 			}

@@ -16,23 +16,20 @@
 #include "mmsteps/grammar.h"
 #include "mmsteps/semantics.h"
 #include "backend/openai.h"
+#include "sampling.h"
 
 struct copts {
-	const char *model, *db, *dataset, *out, *stats, *state;
+	struct sampling s;         /* -n, --model, --db, ..., --backend (lib/sampling.h) */
+	const char *dataset, *out, *stats, *state;
 	int prefilter;             /* conjecture.prefilter: drop what truth tables refute */
 	int keep_n;                /* conjecture.keep: n (1) or open (0, the default) */
 	int filter;                /* --filter: conjecture records in, the filters only */
 	long nbad;                 /* malformed records skipped (-k) */
-	int samples, max_tokens, threads, keep_going;
-	long max, iter;            /* iter -1: not given */
-	double temperature, top_p;
-	uint64_t seed;
+	int keep_going;
+	long max;                  /* --max (-1: not given) */
 	/* --backend openai (remote.c) */
-	int openai;
 	const char *config;        /* -c, read again for the 'openai' section */
 	struct oai_cli cli;
-	const char **stop;         /* conjecture.stop (remote.c reads it itself), or NULL */
-	size_t nstop;
 	char **files;
 	int nfiles;
 };

@@ -169,8 +169,8 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 		json_object_set_new(cj, "split", json_string("conjecture"));
 		json_object_set_new(cj, "source", json_string("conjecture"));
 		json_object_del(cj, "valid");
-		if (o->iter >= 0)
-			json_object_set_new(cj, "iter", json_integer(o->iter));
+		if (o->s.iter >= 0)
+			json_object_set_new(cj, "iter", json_integer(o->s.iter));
 	} else {
 		json_t *hy = json_array();
 		cj = json_object();
@@ -186,13 +186,13 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 		json_object_set_new(cj, "source", json_string("conjecture"));
 		json_object_set_new(cj, "seed", json_string(seed));
 		json_object_set_new(cj, "lemma", json_string(lemma));
-		json_object_set_new(cj, "iter", json_integer(o->iter < 0 ? 0 : o->iter));
+		json_object_set_new(cj, "iter", json_integer(o->s.iter < 0 ? 0 : o->s.iter));
 	}
 	if (v != MMS_SEM_UNKNOWN)
 		json_object_set_new(cj, "valid", json_boolean(v == MMS_SEM_YES));
 	xgrow(&f->cands, &f->capcands, f->ncands + 1, sizeof *f->cands);
 	{
-		uint64_t wd[3] = { o->seed, (uint64_t)(o->iter < 0 ? 0 : o->iter),
+		uint64_t wd[3] = { o->s.seed, (uint64_t)(o->s.iter < 0 ? 0 : o->s.iter),
 		                   hash64_str(id) };
 		f->cands[f->ncands].rank = rng_seed(wd, 3);
 	}

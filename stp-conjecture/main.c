@@ -82,10 +82,7 @@ static const char usage_text[] =
 	"      --no-prefilter    keep conjectures that truth tables refute (conjecture.prefilter)\n"
 	"      --filter          read conjecture records instead of seeds: the filters and the\n"
 	"                        cut only (dedup, prefilter, at most M), no model\n"
-	"      --temperature T   default 1.0\n"
-	"      --top-p P         default 1.0\n"
-	"      --max-tokens N    new tokens per sample at most (default 96)\n"
-	"      --seed N          random seed (default 1)\n"
+	SAMPLING_USAGE("96")
 	"      --iter N          the conjectures' \"iter\" field (default 0)\n"
 	"      --stats FILE      write the counts (seeds, generated, well formed, new, kept) as JSON\n"
 	"  -j, --threads N       threads (default: the number of CPUs)\n"
@@ -93,33 +90,19 @@ static const char usage_text[] =
 	"                        of stdout\n"
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE     YAML configuration (sections 'conjecture' and 'openai')\n"
-	"  -q, --quiet           no progress messages\n"
-	"  -h, --help            this help\n"
-	"      --version         print the version and exit\n"
-	"      --print-config    print the effective configuration (YAML) and exit\n"
-	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	SAMPLING_USAGE_TAIL
 	OAI_USAGE;
 
 enum {
-	OPT_MODEL = 256, OPT_DB, OPT_DATASET, OPT_MAX, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED,
-	OPT_ITER, OPT_STATS, OPT_BACKEND, OPT_STATE, OPT_NOPREFILTER, OPT_FILTER,
+	OPT_DATASET = 256, OPT_MAX, OPT_STATS, OPT_STATE, OPT_NOPREFILTER, OPT_FILTER,
 };
 
 static const struct option longopts[] = {
 	CLI_LONGOPTS,
-	{ "samples", required_argument, NULL, 'n' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "model", required_argument, NULL, OPT_MODEL },
-	{ "db", required_argument, NULL, OPT_DB },
+	SAMPLING_LONGOPTS,
 	{ "dataset", required_argument, NULL, OPT_DATASET },
 	{ "max", required_argument, NULL, OPT_MAX },
-	{ "temperature", required_argument, NULL, OPT_TEMP },
-	{ "top-p", required_argument, NULL, OPT_TOPP },
-	{ "max-tokens", required_argument, NULL, OPT_MAXTOK },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "stats", required_argument, NULL, OPT_STATS },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "no-prefilter", no_argument, NULL, OPT_NOPREFILTER },
 	{ "filter", no_argument, NULL, OPT_FILTER },
@@ -127,25 +110,15 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const backends[] = { "builtin", "openai", NULL };
 static const char *const keeps[] = { "open", "n", NULL };
 
 /* The section 'conjecture' (docs/stp.yaml.5.scd), bound to the options. */
 #define C(f) CONFIG_FIELD(struct copts, f)
 static const struct config_key conj_keys[] = {
-	{ "conjecture.model", CONFIG_STR, C(model) },
-	{ "conjecture.samples", CONFIG_INT, C(samples), .min = 1, .max = 100000 },
+	SAMPLING_KEYS("conjecture", struct copts, s),
 	/* unset (-1): no limit */
 	{ "conjecture.max", CONFIG_INT, C(max), .min = 0, .max = 1L << 40, .has_unset = 1,
 	  .unset_value = -1 },
-	{ "conjecture.temperature", CONFIG_NUM, C(temperature), .min = 0, .max = 100 },
-	{ "conjecture.top_p", CONFIG_NUM, C(top_p), .min = 0, .max = 1 },
-	{ "conjecture.max_tokens", CONFIG_INT, C(max_tokens), .min = 1, .max = 65536 },
-	{ "conjecture.seed", CONFIG_INT, C(seed), .min = 0, .max = 1L << 62 },
-	{ "conjecture.threads", CONFIG_INT, C(threads), .min = 1, .max = 1024 },
-	{ "conjecture.backend", CONFIG_ENUM, C(openai), .names = backends },
-	/* unset: "</hard theorem>" and "```"; read by remote.c (--backend openai) */
-	{ "conjecture.stop", CONFIG_LIST, C(stop), .off_n = offsetof(struct copts, nstop) },
 	{ "conjecture.prefilter", CONFIG_BOOL, C(prefilter) },
 	{ "conjecture.keep", CONFIG_ENUM, C(keep_n), .names = keeps },
 	{ NULL },
@@ -214,7 +187,7 @@ filter_records(struct cfilter *f, struct copts *o, char **files, int nfiles, str
 			if (!out->is_stdout)
 				atomic_abort(&out->af);
 			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
-			    o->db);
+			    o->s.db);
 		}
 		cfilter_offer(f, rec, ctx, context, stmt, h.v, h.n, seed, lemma);
 		json_decref(rec);
@@ -250,37 +223,22 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
-	o.db = default_db();
-	o.samples = 8;
-	o.max_tokens = 96;
-	o.threads = ncpus();
-	o.temperature = 1.0;
-	o.top_p = 1.0;
-	o.seed = 1;
+	sampling_defaults(&o.s, 8, 96);
 	o.max = -1;
-	o.iter = -1;
 	o.prefilter = 1;
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, conj_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "n:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, longopts, NULL)) != -1) {
+		if (sampling_option(&o.s, c, optarg))
+			continue;
 		switch (c) {
-		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
-		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_MODEL: o.model = optarg; break;
-		case OPT_DB: o.db = optarg; break;
 		case OPT_DATASET: o.dataset = optarg; break;
 		case OPT_MAX: o.max = cli_long("--max", optarg, 0, 1L << 40); break;
-		case OPT_TEMP: o.temperature = cli_double("--temperature", optarg, 0, 100); break;
-		case OPT_TOPP: o.top_p = cli_double("--top-p", optarg, 0, 1); break;
-		case OPT_MAXTOK: o.max_tokens = (int)cli_long("--max-tokens", optarg, 1, 65536); break;
-		case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
-		case OPT_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case OPT_STATS: o.stats = optarg; break;
 		case OPT_STATE: o.state = optarg; break;
 		case OPT_NOPREFILTER: o.prefilter = 0; break;
 		case OPT_FILTER: o.filter = 1; break;
-		case OPT_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		default:
 			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))
 				cli_bad_option(argv, c);
@@ -289,17 +247,17 @@ main(int argc, char **argv)
 	o.out = cl.out;
 	o.keep_going = cl.keep_going;
 	if (cl.print_config)
-		oai_print_config(conj_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.model);
+		oai_print_config(conj_keys, &o, &o.s.stop, &o.s.nstop, cf, &o.cli, o.s.model);
 	config_free(cf);   /* remote.c reads it again for 'openai' */
-	o.seed = model_iter_seed(o.seed, o.iter);
-	if (o.openai) {
+	o.s.seed = model_iter_seed(o.s.seed, o.s.iter);
+	if (o.s.openai) {
 		o.files = argv + optind;
 		o.nfiles = argc - optind;
 		return conjecture_remote(&o);
 	}
-	if (!o.model && !o.filter)
+	if (!o.s.model && !o.filter)
 		die(EX_USAGE, "no model: give --model CHECKPOINT (or conjecture.model in the configuration)");
-	db = mm_db_load(o.db, err, sizeof err, &io);
+	db = mm_db_load(o.s.db, err, sizeof err, &io);
 	if (!db)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
 	cfilter_init(&f, &o, db);
@@ -310,16 +268,16 @@ main(int argc, char **argv)
 		filter_records(&f, &o, argv + optind, argc - optind, &out);
 		goto finish;
 	}
-	st = model_load(o.model, o.threads, &m, &tok, err, sizeof err);
+	st = model_load(o.s.model, o.s.threads, &m, &tok, err, sizeof err);
 	if (st)
 		die(st, "%s", err);
-	model_ksample_init(&ks, o.samples, o.max_tokens);
-	ks.temperature = (float)o.temperature;
-	ks.top_p = (float)o.top_p;
-	ks.seed = o.seed;
+	model_ksample_init(&ks, o.s.samples, o.s.max_tokens);
+	ks.temperature = (float)o.s.temperature;
+	ks.top_p = (float)o.s.top_p;
+	ks.seed = o.s.seed;
 	ks.eos = tokenizer_id(tok, "<eos>", 5);
 	if (ks.eos < 0)
-		die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
+		die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.s.model);
 	res = ks.res;
 
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
@@ -358,7 +316,7 @@ main(int argc, char **argv)
 			if (!out.is_stdout)
 				atomic_abort(&out.af);
 			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
-			    o.db);
+			    o.s.db);
 		}
 		f.nseeds++;
 		lem = (struct pstmt){ lstmt, lh.v, lh.n };
@@ -376,11 +334,11 @@ main(int argc, char **argv)
 			continue;
 		}
 		/* a seed may say how many conjectures to draw (stp-seed: min(8, 3n/#seeds)) */
-		nsamp = o.samples;
+		nsamp = o.s.samples;
 		{
 			long long k;
 			if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, &jerr) > 0 && k >= 1 &&
-			    k < o.samples)
+			    k < o.s.samples)
 				nsamp = (int)k;
 		}
 		model_ksample_run(&ks, m, sid, nsamp, NULL, NULL);

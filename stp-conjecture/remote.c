@@ -108,7 +108,7 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 	struct item *it = xcalloc(1, sizeof *it);
 	struct oai_job *j;
 	char *easy;
-	int nsamp = o->samples;
+	int nsamp = o->s.samples;
 
 	rec = jsonl_parse(line, len, file, lineno, err);
 	if (!rec || jsonl_get_str(rec, "id", 1, &it->id, file, lineno, err) < 0 ||
@@ -156,7 +156,7 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 	if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, err) > 0 && k >= 1 && k < nsamp)
 		nsamp = (int)k;
 	it->rec = rec;
-	j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), nsamp, oai_seed(o->seed, it->id), it);
+	j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), nsamp, oai_seed(o->s.seed, it->id), it);
 	j->name = it->id;
 	if (!x->user_stop) {
 		j->stop = it->mm ? stop_mm : stop_lean;
@@ -181,7 +181,7 @@ deliver_mm(struct run *x, struct oai_job *j)
 	if (!x->db) {
 		char err[1024];
 		int io;
-		if (!(x->db = mm_db_load(o->db, err, sizeof err, &io))) {
+		if (!(x->db = mm_db_load(o->s.db, err, sizeof err, &io))) {
 			if (!x->out.is_stdout)
 				atomic_abort(&x->out.af);
 			die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
@@ -196,7 +196,7 @@ deliver_mm(struct run *x, struct oai_job *j)
 		if (!x->out.is_stdout)
 			atomic_abort(&x->out.af);
 		die(EX_DATAERR, "seed '%s': field 'context': '%s' is not in %s", it->id, it->context,
-		    o->db);
+		    o->s.db);
 	}
 	x->f.nseeds++;
 	for (int i = 0; i < j->k; i++) {
@@ -250,7 +250,7 @@ deliver(void *ctx, struct oai_job *j)
 				json_object_set_new(cj, "source", json_string("conjecture"));
 				json_object_set_new(cj, "seed", json_string(it->id));
 				json_object_set_new(cj, "lemma", json_string(it->lemma));
-				json_object_set_new(cj, "iter", json_integer(o->iter < 0 ? 0 : o->iter));
+				json_object_set_new(cj, "iter", json_integer(o->s.iter < 0 ? 0 : o->s.iter));
 				if (jsonl_write(x->out.fp, cj) < 0)
 					die(EX_IOERR, "write error:");
 				json_decref(cj);
@@ -272,8 +272,8 @@ conjecture_remote(struct copts *o)
 	struct oai_client *c;
 	struct run x;
 
-	oai_config_setup(&cfg, cf, &o->cli, o->model, "conjecture.stop", o->max_tokens,
-	                 o->temperature, o->top_p, o->seed);
+	oai_config_setup(&cfg, cf, &o->cli, o->s.model, "conjecture.stop", o->s.max_tokens,
+	                 o->s.temperature, o->s.top_p, o->s.seed);
 
 	memset(&x, 0, sizeof x);
 	x.o = o;

@@ -50,10 +50,7 @@ static const char usage_text[] =
 	"  -n, --samples K       samples per statement (default 32)\n"
 	"      --model FILE      the checkpoint (prove.model in the configuration)\n"
 	"      --db FILE         Metamath database (default: $STP_DB, else data/mm-pc/pc.mm)\n"
-	"      --temperature T   default 1.0\n"
-	"      --top-p P         default 1.0\n"
-	"      --max-tokens N    new tokens per sample at most (default 128)\n"
-	"      --seed N          random seed (default 1)\n"
+	SAMPLING_USAGE("128")
 	"      --no-constrain    sample without the proof-state constraint\n"
 	"      --k-open K        samples of a record whose \"category\" is open\n"
 	"                        (prove.k_open; 0: -n's)\n"
@@ -66,34 +63,20 @@ static const char usage_text[] =
 	"                        of stdout\n"
 	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
-	"  -q, --quiet           no progress messages\n"
-	"  -h, --help            this help\n"
-	"      --version         print the version and exit\n"
-	"      --print-config    print the effective configuration (YAML) and exit\n"
-	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	SAMPLING_USAGE_TAIL
 	"      --lean-prompt F   the prompt of a Lean statement (openai): non-cot (the default,\n"
 	"                        STP's) or cot, DeepSeek-Prover-V1.5's two formats\n"
 	OAI_USAGE;
 
 enum {
-	OPT_MODEL = 256, OPT_DB, OPT_TEMP, OPT_TOPP, OPT_MAXTOK, OPT_SEED, OPT_NOCON, OPT_ITER,
-	OPT_EMBED, OPT_BACKEND, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE, OPT_LEAN_PROMPT,
+	OPT_NOCON = 256, OPT_EMBED, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE, OPT_LEAN_PROMPT,
 };
 
 static const struct option longopts[] = {
 	CLI_LONGOPTS,
-	{ "samples", required_argument, NULL, 'n' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "model", required_argument, NULL, OPT_MODEL },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "temperature", required_argument, NULL, OPT_TEMP },
-	{ "top-p", required_argument, NULL, OPT_TOPP },
-	{ "max-tokens", required_argument, NULL, OPT_MAXTOK },
-	{ "seed", required_argument, NULL, OPT_SEED },
+	SAMPLING_LONGOPTS,
 	{ "no-constrain", no_argument, NULL, OPT_NOCON },
-	{ "iter", required_argument, NULL, OPT_ITER },
 	{ "embed", no_argument, NULL, OPT_EMBED },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "k-open", required_argument, NULL, OPT_KOPEN },
 	{ "k-conjecture", required_argument, NULL, OPT_KCONJ },
 	{ "k-reprove", required_argument, NULL, OPT_KREPROVE },
@@ -102,24 +85,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const backends[] = { "builtin", "openai", NULL };
 /* in the order of enum prompt_lean_style */
 static const char *const lean_prompts[] = { "non-cot", "cot", NULL };
 
 /* The section 'prove' (docs/stp.yaml.5.scd), bound to the options. */
 #define P(f) CONFIG_FIELD(struct prove_opts, f)
 static const struct config_key prove_keys[] = {
-	{ "prove.model", CONFIG_STR, P(model) },
-	{ "prove.samples", CONFIG_INT, P(samples), .min = 1, .max = 100000 },
-	{ "prove.temperature", CONFIG_NUM, P(temperature), .min = 0, .max = 100 },
-	{ "prove.top_p", CONFIG_NUM, P(top_p), .min = 0, .max = 1 },
-	{ "prove.max_tokens", CONFIG_INT, P(max_tokens), .min = 1, .max = 65536 },
-	{ "prove.seed", CONFIG_INT, P(seed), .min = 0, .max = 1L << 62 },
+	SAMPLING_KEYS("prove", struct prove_opts, s),
 	{ "prove.constrain", CONFIG_BOOL, P(constrain) },
-	{ "prove.threads", CONFIG_INT, P(threads), .min = 1, .max = 1024 },
-	{ "prove.backend", CONFIG_ENUM, P(openai), .names = backends },
-	/* unset: the prompt format's; read by remote.c (--backend openai) */
-	{ "prove.stop", CONFIG_LIST, P(stop), .off_n = offsetof(struct prove_opts, nstop) },
 	/* K per category of input (stp-seed --select's "category"); 0: -n */
 	{ "prove.k_open", CONFIG_INT, P(k_cat[PROVE_OPEN]), .min = 0, .max = 100000 },
 	{ "prove.k_conjecture", CONFIG_INT, P(k_cat[PROVE_CONJECTURE]), .min = 0, .max = 100000 },
@@ -149,7 +122,7 @@ prove_samples(const struct prove_opts *o, const char *cat)
 	for (int c = 0; cat && c < PROVE_NCAT; c++)
 		if (strcmp(cat, names[c]) == 0 && o->k_cat[c] > 0)
 			return o->k_cat[c];
-	return o->samples;
+	return o->s.samples;
 }
 
 static int
@@ -266,8 +239,8 @@ prove_one(struct prover *p, json_t *rec, const struct srec *s, FILE *fp)
 		json_object_set_new(a, "proof", json_string(text));
 		json_object_set_new(a, "format", json_string("steps"));
 		json_object_set_new(a, "sample", json_integer(i));
-		if (o->iter >= 0)
-			json_object_set_new(a, "iter", json_integer(o->iter));
+		if (o->s.iter >= 0)
+			json_object_set_new(a, "iter", json_integer(o->s.iter));
 		json_object_set_new(a, "model", json_string(p->model_id));
 		json_object_set_new(a, "gen_tokens", json_integer(res[i].n));
 		p->tokens += res[i].n;
@@ -355,32 +328,17 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	memset(&o, 0, sizeof o);
-	o.db = default_db();
-	o.samples = 32;
-	o.temperature = 1.0;
-	o.top_p = 1.0;
-	o.max_tokens = 128;
-	o.seed = 1;
+	sampling_defaults(&o.s, 32, 128);
 	o.constrain = 1;
-	o.threads = ncpus();
-	o.iter = -1;
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, prove_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "n:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, longopts, NULL)) != -1) {
+		if (sampling_option(&o.s, c, optarg))
+			continue;
 		switch (c) {
-		case 'n': o.samples = (int)cli_long("-n", optarg, 1, 100000); break;
-		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_MODEL: o.model = optarg; break;
-		case OPT_DB: o.db = optarg; break;
-		case OPT_TEMP: o.temperature = cli_double("--temperature", optarg, 0, 100); break;
-		case OPT_TOPP: o.top_p = cli_double("--top-p", optarg, 0, 1); break;
-		case OPT_MAXTOK: o.max_tokens = (int)cli_long("--max-tokens", optarg, 1, 65536); break;
-		case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
 		case OPT_NOCON: o.constrain = 0; break;
-		case OPT_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
 		case OPT_EMBED: o.embed = 1; break;
-		case OPT_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)cli_long("--k-open", optarg, 0, 100000); break;
 		case OPT_KCONJ:
 			o.k_cat[PROVE_CONJECTURE] = (int)cli_long("--k-conjecture", optarg, 0, 100000);
@@ -399,29 +357,29 @@ main(int argc, char **argv)
 	o.out = cl.out;
 	o.keep_going = cl.keep_going;
 	if (cl.print_config)
-		oai_print_config(prove_keys, &o, &o.stop, &o.nstop, cf, &o.cli, o.model);
+		oai_print_config(prove_keys, &o, &o.s.stop, &o.s.nstop, cf, &o.cli, o.s.model);
 	config_free(cf);   /* remote.c reads it again for 'openai' */
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
-	o.seed = model_iter_seed(o.seed, o.iter);
-	if (o.openai)
+	o.s.seed = model_iter_seed(o.s.seed, o.s.iter);
+	if (o.s.openai)
 		return prove_remote(&o);
-	if (!o.model)
+	if (!o.s.model)
 		die(EX_USAGE, "no model: give --model CHECKPOINT (or prove.model in the configuration)");
 
 	memset(&p, 0, sizeof p);
 	p.o = &o;
-	st = model_load(o.model, o.threads, &p.m, &p.tok, err, sizeof err);
+	st = model_load(o.s.model, o.s.threads, &p.m, &p.tok, err, sizeof err);
 	if (st)
 		die(st, "%s", err);
 	{
 		/* the checkpoint's identity: a hash of its file */
 		uint64_t h;
-		hash64_file(o.model, &h);
+		hash64_file(o.s.model, &h);
 		hash64_hex(h, p.model_id);
 	}
 	if (!o.embed) {
-		p.db = mm_db_load(o.db, err, sizeof err, &io);
+		p.db = mm_db_load(o.s.db, err, sizeof err, &io);
 		if (!p.db)
 			die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
 		p.g = mms_grammar_new(p.db);
@@ -435,17 +393,17 @@ main(int argc, char **argv)
 		}
 		vmap_init(&p.vm, p.tok, p.ix);
 		if (p.vm.eos < 0)
-			die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.model);
+			die(EX_DATAERR, "'%s': the vocabulary has no <eos>", o.s.model);
 	}
 	{
-		int kmax = o.samples;
+		int kmax = o.s.samples;
 		for (int k = 0; k < PROVE_NCAT; k++)
 			if (o.k_cat[k] > kmax)
 				kmax = o.k_cat[k];
-		model_ksample_init(&p.ks, kmax, o.max_tokens);
-		p.ks.temperature = (float)o.temperature;
-		p.ks.top_p = (float)o.top_p;
-		p.ks.seed = o.seed;
+		model_ksample_init(&p.ks, kmax, o.s.max_tokens);
+		p.ks.temperature = (float)o.s.temperature;
+		p.ks.top_p = (float)o.s.top_p;
+		p.ks.seed = o.s.seed;
 		p.ks.eos = p.vm.eos;
 	}
 	p.emb = xmalloc((size_t)model_config(p.m)->width * sizeof *p.emb);

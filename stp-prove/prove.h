@@ -13,32 +13,23 @@
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "backend/openai.h"
+#include "sampling.h"
 
 /* the categories of the prover's input (stp-seed --select's "category") */
 enum { PROVE_OPEN, PROVE_CONJECTURE, PROVE_REPROVE, PROVE_NCAT };
 
 struct prove_opts {
-	const char *model;         /* --model: the checkpoint */
-	const char *db;            /* --db */
+	struct sampling s;         /* -n, --model, --db, ..., --backend (lib/sampling.h) */
 	const char *out;           /* -o */
-	int samples;               /* -n K */
 	int k_cat[PROVE_NCAT];     /* prove.k_<category>; 0: K */
-	double temperature, top_p;
-	int max_tokens;            /* new tokens per sample */
-	uint64_t seed;
 	int constrain;             /* 1: proof-state constrained sampling */
-	int threads;
 	int keep_going;
 	int embed;                 /* --embed: embeddings instead of attempts */
-	long iter;                 /* --iter: the "iter" field (-1: leave as is) */
 	char **files;
 	int nfiles;
 	/* --backend openai (remote.c) */
-	int openai;                /* 1: sample from an OpenAI-compatible server */
 	const char *config;        /* -c, read again for the 'openai' section */
 	struct oai_cli cli;        /* the openai flags given */
-	const char **stop;         /* prove.stop (remote.c reads it itself), or NULL */
-	size_t nstop;
 	int lean_prompt;           /* prove.lean_prompt: an enum prompt_lean_style */
 };
 

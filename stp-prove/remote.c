@@ -120,8 +120,8 @@ make_job(void *ctx, const char *line, size_t len, const char *file, long lineno,
 	if (o->embed)
 		j = oai_job_new(OAI_EMBED, xstrdup(x->prompt.s), 0, 0, it);
 	else
-		j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), o->samples,
-		                oai_seed(o->seed, it->id), it);
+		j = oai_job_new(OAI_COMPLETE, xstrdup(x->prompt.s), o->s.samples,
+		                oai_seed(o->s.seed, it->id), it);
 	j->name = it->id;
 	if (!x->user_stop) {
 		j->stop = it->stop;
@@ -151,8 +151,8 @@ deliver(void *ctx, struct oai_job *j)
 		json_object_set_new(a, "proof", json_string(s->text));
 		json_object_set_new(a, "format", json_string(it->format));
 		json_object_set_new(a, "sample", json_integer(i));
-		if (o->iter >= 0)
-			json_object_set_new(a, "iter", json_integer(o->iter));
+		if (o->s.iter >= 0)
+			json_object_set_new(a, "iter", json_integer(o->s.iter));
 		json_object_set_new(a, "model", json_string(x->model));
 		if (s->tokens >= 0)
 			json_object_set_new(a, "gen_tokens", json_integer(s->tokens));
@@ -228,8 +228,8 @@ prove_remote(struct prove_opts *o)
 	struct oai_client *c;
 	struct run x;
 
-	oai_config_setup(&cfg, cf, &o->cli, o->model, "prove.stop", o->max_tokens, o->temperature,
-	                 o->top_p, o->seed);
+	oai_config_setup(&cfg, cf, &o->cli, o->s.model, "prove.stop", o->s.max_tokens, o->s.temperature,
+	                 o->s.top_p, o->s.seed);
 
 	memset(&x, 0, sizeof x);
 	x.o = o;
