@@ -349,6 +349,20 @@ take_line(struct jsonl_in *in, char *s, size_t n, const char **line, size_t *len
  * terminator is not counted in *len), and *file stays valid until
  * jsonl_in_close().
  */
+struct jsonl_in *
+jsonl_in_open1(const char *path)
+{
+	char *files[1] = { (char *)path };
+
+	return jsonl_in_open(files, 1, 0);
+}
+
+int
+jsonl_in_read(struct jsonl_in *in, struct jsonl_line *l, struct jsonl_err *err)
+{
+	return jsonl_in_next(in, &l->text, &l->len, &l->file, &l->lineno, err);
+}
+
 int
 jsonl_in_next(struct jsonl_in *in, const char **line, size_t *len,
               const char **file, long *lineno, struct jsonl_err *err)

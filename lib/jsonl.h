@@ -50,6 +50,20 @@ struct jsonl_in *jsonl_in_open(char *const *files, int nfiles, size_t max_line);
 int jsonl_in_next(struct jsonl_in *in, const char **line, size_t *len,
                   const char **file, long *lineno, struct jsonl_err *err);
 
+/* A line as jsonl_in_read() hands it out: jsonl_in_next()'s fields. */
+struct jsonl_line {
+	const char *text;      /* without its newline, len bytes */
+	size_t len;
+	const char *file;      /* its file's name ("-": stdin) */
+	long lineno;
+};
+
+/* A reader over one file (jsonl_in_open of path alone). */
+struct jsonl_in *jsonl_in_open1(const char *path);
+
+/* jsonl_in_next() into *l: 1, 0 at the end, -1 on an error (*err). */
+int jsonl_in_read(struct jsonl_in *in, struct jsonl_line *l, struct jsonl_err *err);
+
 /* Number of lines (records) handed out so far, across all files. */
 long jsonl_in_count(const struct jsonl_in *in);
 

@@ -49,16 +49,13 @@ add(struct state *st, const char *id, const char *split, const char *file, long 
 void
 state_load(struct state *st, const char *path)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
 	int r;
 
 	memset(st, 0, sizeof *st);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 		json_t *o;
 		const char *id, *split;
 		double bp;
@@ -69,25 +66,25 @@ state_load(struct state *st, const char *path)
 
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "split", 1, &split, file, lineno, &err) < 0 ||
-		    jsonl_get_num(o, "best_pass", 1, &bp, file, lineno, &err) < 0 ||
-		    jsonl_get_bool(o, "proved", 1, &pr, file, lineno, &err) < 0 ||
-		    jsonl_get_int(o, "attempts", 1, &a, file, lineno, &err) < 0 ||
-		    jsonl_get_int(o, "correct", 1, &c, file, lineno, &err) < 0)
+		o = jsonl_parse(l.text, l.len, l.file, l.lineno, &err);
+		if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "split", 1, &split, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_num(o, "best_pass", 1, &bp, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_bool(o, "proved", 1, &pr, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_int(o, "attempts", 1, &a, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_int(o, "correct", 1, &c, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		fj = json_object_get(o, "first_iter");
 		if (fj && !json_is_null(fj)) {
 			if (!json_is_integer(fj))
 				die(EX_DATAERR, "%s:%ld: field 'first_iter': expected an integer or null",
-				    file, lineno);
+				    l.file, l.lineno);
 			fi = json_integer_value(fj);
 		}
 		if (!(bp >= 0 && bp <= 1) || a < 0 || c < 0 || c > a)
 			die(EX_DATAERR, "%s:%ld: inconsistent counts (best_pass %g, attempts %lld, correct %lld)",
-			    file, lineno, bp, a, c);
-		s = add(st, id, split, file, lineno);
+			    l.file, l.lineno, bp, a, c);
+		s = add(st, id, split, l.file, l.lineno);
 		s->best_pass = bp;
 		s->proved = pr;
 		s->first_iter = fi;
@@ -101,26 +98,23 @@ state_load(struct state *st, const char *path)
 void
 state_from_statements(struct state *st, const char *path)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
 	int r;
 
 	memset(st, 0, sizeof *st);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 		json_t *o;
 		const char *id, *split;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "split", 1, &split, file, lineno, &err) < 0)
+		o = jsonl_parse(l.text, l.len, l.file, l.lineno, &err);
+		if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "split", 1, &split, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		if (strcmp(split, "test") != 0)
-			add(st, id, split, file, lineno);
+			add(st, id, split, l.file, l.lineno);
 		json_decref(o);
 	}
 	jsonl_in_close(in);

@@ -115,15 +115,12 @@ vcache_open(const char *path)
 	}
 	fclose(f);
 	{
-		char *files[1] = { c->path };
-		struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+		struct jsonl_in *in = jsonl_in_open1(c->path);
 		struct jsonl_err err;
-		const char *line, *file;
-		size_t len;
-		long lineno;
+		struct jsonl_line l;
 		int r;
 
-		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 			json_t *o, *v = NULL;
 			const char *ks;
 			struct hash128 k;
@@ -132,19 +129,19 @@ vcache_open(const char *path)
 
 			if (r < 0)
 				die(err.status, "%s", err.msg);
-			o = jsonl_parse(line, len, file, lineno, &err);
+			o = jsonl_parse(l.text, l.len, l.file, l.lineno, &err);
 			if (!o)
 				die(EX_DATAERR, "%s", err.msg);
 			/* a bad entry: say where, free what is held (so that a
 			 * leak checker stays quiet), and stop */
-			if (jsonl_get_str(o, "key", 1, &ks, file, lineno, &err) < 0)
+			if (jsonl_get_str(o, "key", 1, &ks, l.file, l.lineno, &err) < 0)
 				;
 			else if (parse_key(ks, &k) < 0)
 				snprintf(err.msg, sizeof err.msg, "%s:%ld: field 'key': expected 32 hex digits",
-				         file, lineno);
+				         l.file, l.lineno);
 			else if (!json_is_object(v = json_object_get(o, "v")))
 				snprintf(err.msg, sizeof err.msg, "%s:%ld: field 'v': expected an object",
-				         file, lineno);
+				         l.file, l.lineno);
 			else
 				err.msg[0] = '\0';
 			if (err.msg[0]) {

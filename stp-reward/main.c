@@ -666,17 +666,14 @@ final_run(struct ropts *o, char **files, int nfiles)
 
 	out_open(&out, o->out);
 	if (o->sft) {
-		char *sf[1] = { (char *)o->sft };
-		struct jsonl_in *in = jsonl_in_open(sf, 1, 0);
+		struct jsonl_in *in = jsonl_in_open1(o->sft);
 		struct jsonl_err err;
-		const char *line, *file;
-		size_t len;
-		long lineno;
+		struct jsonl_line l;
 		int r;
-		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+		while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 			if (r < 0)
 				die(err.status, "%s", err.msg);
-			if (fwrite(line, 1, len, out.fp) != len || putc('\n', out.fp) == EOF)
+			if (fwrite(l.text, 1, l.len, out.fp) != l.len || putc('\n', out.fp) == EOF)
 				die(EX_IOERR, "write error:");
 			nsft++;
 		}

@@ -235,20 +235,17 @@ cmp_cand_rank(const void *a, const void *b)
 static json_t *
 lean_lemmas_load(const char *path, struct cli *cl)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
 	int r;
 	json_t *d = json_object();
 
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec = r > 0 ? jsonl_parse(line, len, file, lineno, &err) : NULL;
+	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
+		json_t *rec = r > 0 ? jsonl_parse(l.text, l.len, l.file, l.lineno, &err) : NULL;
 		const char *name, *st, *e, *b;
-		if (!rec || jsonl_get_str(rec, "name", 1, &name, file, lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "statement", 1, &st, file, lineno, &err) < 0) {
+		if (!rec || jsonl_get_str(rec, "name", 1, &name, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "statement", 1, &st, l.file, l.lineno, &err) < 0) {
 			json_decref(rec);
 			cli_skip(cl, &err);
 			continue;

@@ -165,7 +165,8 @@ $PWD/ckpt-b stp-b"
 	echo 'not a checkpoint' >bad.safetensors
 	run --separate-stderr env STP_ENDPOINTS="$URL" pipelines/cluster/vllm-reload.sh bad.safetensors stp-bad
 	assert_failure 65
-	assert_stderr --partial "vllm-reload.sh: the export of 'bad.safetensors' failed (STP_EXPORT: 'stp-export')"
+	[[ $stderr == *"vllm-reload.sh: the export of 'bad.safetensors' failed (STP_EXPORT: 'stp-export')" ]] ||
+		fail "stderr: $stderr"
 	[[ ! -e bad.safetensors.hf ]]
 }
 

@@ -825,11 +825,35 @@ test_speed(void)
 	free(path);
 }
 
+/* jsonl_in_open1 and jsonl_in_read: the lines of one file, with where they are */
+static void
+test_read_line(void)
+{
+	const char data[] = "{\"a\":1}\n\n{\"b\":22}\n";
+	char *path = write_tmp("read.jsonl", data, sizeof(data) - 1);
+	struct jsonl_in *in = jsonl_in_open1(path);
+	struct jsonl_line l;
+	struct jsonl_err err;
+
+	CHECK_INT_EQ(jsonl_in_read(in, &l, &err), 1);
+	CHECK_INT_EQ((int)l.len, 7);
+	CHECK(strncmp(l.text, "{\"a\":1}", 7) == 0);
+	CHECK_STR_EQ(l.file, path);
+	CHECK_INT_EQ((int)l.lineno, 1);
+	CHECK_INT_EQ(jsonl_in_read(in, &l, &err), 1);
+	CHECK_INT_EQ((int)l.len, 8);
+	CHECK_INT_EQ((int)l.lineno, 3);
+	CHECK_INT_EQ(jsonl_in_read(in, &l, &err), 0);
+	jsonl_in_close(in);
+	free(path);
+}
+
 int
 main(int argc, char **argv)
 {
 	msg_init(argv[0]);
 	RUN(test_lines);
+	RUN(test_read_line);
 	RUN(test_empty_inputs);
 	RUN(test_several_files);
 	RUN(test_directory);
