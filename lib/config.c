@@ -784,15 +784,16 @@ load_int(const struct config_key *k, const void *opts)
 }
 
 /*
- * The copies config_apply makes live as long as the tool's options, that is
- * for the process; they are listed here, so that they stay reachable (and
- * LeakSanitizer does not count them as leaks at exit).
+ * The copies config_apply makes (and the strings made from them, see
+ * config_keep) live as long as the tool's options, that is for the process;
+ * they are listed here, so that they stay reachable (and LeakSanitizer does
+ * not count them as leaks at exit).
  */
 static void **applied;
 static size_t napplied, capapplied;
 
-static void *
-applied_copy(void *p)
+void *
+config_keep(void *p)
 {
 	xgrow(&applied, &capapplied, napplied + 1, sizeof *applied);
 	applied[napplied++] = p;
@@ -834,7 +835,7 @@ config_apply(struct config *c, const struct config_key *keys, void *opts)
 			break;
 		case CONFIG_STR:
 			if (config_str(c, k->key, &s)) {
-				const char *copy = applied_copy(xstrdup(s));
+				const char *copy = config_keep(xstrdup(s));
 				memcpy(base + k->off, &copy, sizeof copy);
 			}
 			break;
@@ -848,9 +849,9 @@ config_apply(struct config *c, const struct config_key *keys, void *opts)
 			break;
 		case CONFIG_LIST:
 			if (config_strlist(c, k->key, &list, &n)) {
-				const char **copy = applied_copy(xcalloc(n + 1, sizeof *copy));
+				const char **copy = config_keep(xcalloc(n + 1, sizeof *copy));
 				for (size_t i = 0; i < n; i++)
-					copy[i] = applied_copy(xstrdup(list[i]));
+					copy[i] = config_keep(xstrdup(list[i]));
 				memcpy(base + k->off, &copy, sizeof copy);
 				memcpy(base + k->off_n, &n, sizeof n);
 			}

@@ -115,6 +115,10 @@ struct config_key {
  */
 void config_apply(struct config *c, const struct config_key *keys, void *opts);
 
+/* Keep p (malloc'd) for the life of the process, as config_apply keeps its
+ * copies: for a string made from a setting that the options hold. Returns p. */
+void *config_keep(void *p);
+
 /*
  * Write the keys' fields of opts as YAML to fp, in the table's order, nested
  * by section (keys of one section must be contiguous): a value that reads

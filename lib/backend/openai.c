@@ -178,13 +178,12 @@ oai_config_setup(struct oai_config *c, struct config *cf, const struct oai_cli *
 	oai_config_load(c, cf, &key_env);
 	oai_cli_apply(cli, c, &key_env);
 	if (c->model) {
-		/* the template is config_apply()'s copy; the name lives as long
-		 * as the program, as the other strings do */
+		/* the name lives as long as the program, as the template
+		 * (config_apply's copy) does */
 		char *name = serve_name(c->model, ckpt, &st, err, sizeof err);
 		if (!name)
 			die(st, "%s", err);
-		free((char *)c->model);
-		c->model = name;
+		c->model = config_keep(name);
 	} else {
 		c->model = ckpt;
 	}

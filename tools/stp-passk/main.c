@@ -124,6 +124,9 @@ split_list(struct popts *o, const char *list)
 			break;
 		p = comma + 1;
 	}
+	/* kept as the configuration's lists are (lib/config.h) */
+	config_keep(s);
+	config_keep(o->ks);
 }
 
 int
@@ -236,8 +239,10 @@ main(int argc, char **argv)
 			sum += f;
 			sum2 += f * f;
 		}
-		if (!groups)
+		if (!groups) {
+			json_decref(e);
 			continue;
+		}
 		json_object_set_new(e, "mean", json_real(round(sum / groups * 1e4) / 1e4));
 		if (groups >= 2) {
 			double var = (sum2 - sum * sum / groups) / (groups - 1);
