@@ -36,38 +36,27 @@
 #include <sys/stat.h>
 
 #include "msg.h"
+#include "rng.h"
 #include "wmatch.h"
 
-/* ---- a small deterministic generator (splitmix64) */
+/* ---- random draws: lib/rng's streams, seeded by mix() */
 
 static uint64_t
 mix(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-struct rng { uint64_t s; };
-
-static uint64_t
-next(struct rng *r)
-{
-	r->s += 0x9e3779b97f4a7c15ULL;
-	return mix(r->s);
+	return rng_seed(&x, 1);
 }
 
 static double
 unif(struct rng *r)
 {
-	return (double)(next(r) >> 11) * 0x1.0p-53;
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 static unsigned
 below(struct rng *r, unsigned n)
 {
-	return (unsigned)(next(r) % n);
+	return (unsigned)(rng_next(r) % n);
 }
 
 /* ---- text of realistic sizes (Metamath propositional calculus) */
@@ -161,16 +150,17 @@ struct item {
 static void
 item_make(struct item *it, size_t i, size_t nstmt, uint64_t seed, double never)
 {
-	struct rng r = { mix(seed ^ mix(i + 1)) };
+	struct rng r;
+	rng_init(&r, mix(seed ^ mix(i + 1)));
 
 	memset(it, 0, sizeof *it);
-	it->key = next(&r);
+	it->key = rng_next(&r);
 	it->conjecture = i >= nstmt;
 	if (!it->conjecture) {
 		snprintf(it->id, sizeof it->id, "b/s%06zu", i);
 		snprintf(it->split, sizeof it->split, "%s", below(&r, 10) == 0 ? "unproved" : "train");
 	} else {
-		snprintf(it->id, sizeof it->id, "c/%016llx", (unsigned long long)next(&r));
+		snprintf(it->id, sizeof it->id, "c/%016llx", (unsigned long long)rng_next(&r));
 		snprintf(it->split, sizeof it->split, "conjecture");
 		if (below(&r, 2))
 			snprintf(it->lemma, sizeof it->lemma, "%s", labels[below(&r, NLABELS)]);
@@ -263,7 +253,7 @@ gen_verdicts(int argc, char **argv)
 		struct item it;
 		struct rng r;
 		item_make(&it, nstmt + s, nstmt, seed, never);
-		r.s = it.key ^ 0x5eedULL;
+		rng_init(&r, it.key ^ 0x5eedULL);
 		fprintf(fd, "{\"id\":\"%s\",\"system\":\"metamath\",\"context\":\"syl\",\"statement\":",
 		        it.seed);
 		put_str(fd, it.statement);
@@ -283,13 +273,15 @@ gen_verdicts(int argc, char **argv)
 		}
 		for (size_t k = 0; k < K; k++) {
 			/* sample k of an id does not depend on K */
-			struct rng r = { it.key ^ mix(k + 77) };
+			struct rng r;
+			rng_init(&r, it.key ^ mix(k + 77));
 			int ok = unif(&r) < it.p;
 			put_stmt_fields(fv, &it);
 			if (ok) {
 				/* one of 6 variants, the first ones likelier */
 				unsigned v = below(&r, 3) ? below(&r, 2) : below(&r, 6);
-				struct rng pr = { it.key ^ mix(1000 + v) };
+				struct rng pr;
+				rng_init(&pr, it.key ^ mix(1000 + v));
 				const char *must = it.conjecture && *it.lemma && v < 4 ? it.lemma : NULL;
 				proof(&pr, pbuf, sizeof pbuf, must);
 			} else {
@@ -390,19 +382,13 @@ gen_wmatch(int argc, char **argv)
 	}
 	if (nnaive > ny)
 		nnaive = ny;
-	r.s = mix(seed);
+	rng_init(&r, mix(seed));
 	X = xmalloc(nx * (size_t)C * sizeof *X);
 	Y = xmalloc(ny * (size_t)C * sizeof *Y);
 	unit_rows(X, nx, C, &r);
 	unit_rows(Y, ny, C, &r);
 	order = xmalloc(ny * sizeof *order);
-	for (size_t i = 0; i < ny; i++)
-		order[i] = i;
-	for (size_t i = ny; i > 1; i--) {
-		size_t j = (size_t)(next(&r) % i), t = order[i - 1];
-		order[i - 1] = order[j];
-		order[j] = t;
-	}
+	rng_permutation(&r, order, ny);
 	w = xmalloc(nx * sizeof *w);
 	wn = xmalloc(nx * sizeof *wn);
 	times = xmalloc((size_t)runs * sizeof *times);

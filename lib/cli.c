@@ -125,6 +125,26 @@ cli_print_config(const struct config_key *keys, const void *opts)
 	exit(0);
 }
 
+/* The usage, then -h and --version, the lines every tool has, their text
+ * at the column of the usage's --print-config line (22 without one). */
+static void
+print_usage(const char *usage)
+{
+	const char *p = strstr(usage, "      --print-config");
+	int col = 22;
+
+	if (p) {
+		const char *d = p + strlen("      --print-config");
+
+		while (*d == ' ')
+			d++;
+		col = (int)(d - p);
+	}
+	fputs(usage, stdout);
+	printf("%-*s%s\n", col, "  -h, --help", "this help");
+	printf("%-*s%s\n", col, "      --version", "print the version and exit");
+}
+
 int
 cli_option(struct cli *cl, int c, char **argv)
 {
@@ -134,7 +154,7 @@ cli_option(struct cli *cl, int c, char **argv)
 	case 'k': cl->keep_going = 1; break;
 	case 'q': msg_verbosity = 0; break;
 	case 'h':
-		fputs(cl->usage, stdout);
+		print_usage(cl->usage);
 		close_stdout();
 		exit(0);
 	case CLI_OPT_VERSION: cli_version(); break;

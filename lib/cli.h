@@ -24,7 +24,8 @@
  *   -k, --keep-going    a malformed record is skipped with a warning, the
  *                       rest goes on, and the exit status is 65 at the end
  *   -q, --quiet         no progress messages
- *   -h, --help          the usage on standard output, exit 0
+ *   -h, --help          the usage on standard output (the tool's, then -h
+ *                       and --version, printed here), exit 0
  *       --version       the name and version, exit 0
  *       --print-config  the effective configuration as YAML, exit 0
  * A tool puts CLI_OPTSTRING before its own short options and CLI_LONGOPTS in

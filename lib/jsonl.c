@@ -364,6 +364,18 @@ jsonl_in_read(struct jsonl_in *in, struct jsonl_line *l, struct jsonl_err *err)
 }
 
 int
+jsonl_in_object(struct jsonl_in *in, struct jsonl_line *l, json_t **o, struct jsonl_err *err)
+{
+	int r = jsonl_in_read(in, l, err);
+
+	*o = NULL;
+	if (r <= 0)
+		return r;
+	*o = jsonl_parse(l->text, l->len, l->file, l->lineno, err);
+	return 1;
+}
+
+int
 jsonl_in_next(struct jsonl_in *in, const char **line, size_t *len,
               const char **file, long *lineno, struct jsonl_err *err)
 {

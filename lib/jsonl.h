@@ -64,6 +64,22 @@ struct jsonl_in *jsonl_in_open1(const char *path);
 /* jsonl_in_next() into *l: 1, 0 at the end, -1 on an error (*err). */
 int jsonl_in_read(struct jsonl_in *in, struct jsonl_line *l, struct jsonl_err *err);
 
+/*
+ * The next line and its parse (jsonl_parse), its place in *l: 1 with *o a
+ * new reference, or *o NULL and *err set when the line is not an object; 0
+ * at the end; -1 on a read error (*err). A tool's loop over records:
+ *   while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
+ *           if (r < 0)
+ *                   die(err.status, "%s", err.msg);
+ *           if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0) {
+ *                   json_decref(o);
+ *                   cli_skip(&cl, &err);
+ *                   continue;
+ *           }
+ */
+int jsonl_in_object(struct jsonl_in *in, struct jsonl_line *l, json_t **o,
+                    struct jsonl_err *err);
+
 /* Number of lines (records) handed out so far, across all files. */
 long jsonl_in_count(const struct jsonl_in *in);
 

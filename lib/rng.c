@@ -65,3 +65,16 @@ rng_float(struct rng *r)
 {
 	return (float)(rng_next(r) >> 40) * 0x1.0p-24f;
 }
+
+void
+rng_permutation(struct rng *r, size_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rng_next(r) % i), t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}

@@ -10,6 +10,7 @@
 #ifndef STP_RNG_H
 #define STP_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rng { uint64_t s[4]; };
@@ -27,5 +28,8 @@ uint64_t rng_next(struct rng *r);
 
 /* A float in [0, 1): the top 24 bits of a draw times 2^-24. */
 float rng_float(struct rng *r);
+
+/* v = 0 .. n-1 in a uniformly random order (Fisher-Yates, from the end). */
+void rng_permutation(struct rng *r, size_t *v, size_t n);
 
 #endif

@@ -57,11 +57,15 @@ enum {
 	"      --max-tokens N    new tokens per sample at most (default " MAXTOK ")\n"           \
 	"      --seed N          random seed (default 1)\n"
 
-/* The help lines from -q to --backend, after the tool's -o, -k and -c. */
+/* The help lines of -j, -o, -k, then from -q to --backend (after the tool's
+ * -c line). */
+#define SAMPLING_USAGE_OUTPUT                                                                \
+	"  -j, --threads N       threads (default: the number of CPUs)\n"                         \
+	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"    \
+	"                        of stdout\n"                                                    \
+	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
 #define SAMPLING_USAGE_TAIL                                                                  \
 	"  -q, --quiet           no progress messages\n"                                        \
-	"  -h, --help            this help\n"                                                   \
-	"      --version         print the version and exit\n"                                  \
 	"      --print-config    print the effective configuration (YAML) and exit\n"           \
 	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
 

@@ -85,10 +85,7 @@ static const char usage_text[] =
 	SAMPLING_USAGE("96")
 	"      --iter N          the conjectures' \"iter\" field (default 0)\n"
 	"      --stats FILE      write the counts (seeds, generated, well formed, new, kept) as JSON\n"
-	"  -j, --threads N       threads (default: the number of CPUs)\n"
-	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"
-	"                        of stdout\n"
-	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
+	SAMPLING_USAGE_OUTPUT
 	"  -c, --config FILE     YAML configuration (sections 'conjecture' and 'openai')\n"
 	SAMPLING_USAGE_TAIL
 	OAI_USAGE;

@@ -58,10 +58,7 @@ static const char usage_text[] =
 	"      --k-reprove K     the same for a statement proved again (prove.k_reprove)\n"
 	"      --iter N          set the records' \"iter\" field; fresh samples per N\n"
 	"      --embed           write embeddings of the statements instead\n"
-	"  -j, --threads N       threads (default: the number of CPUs)\n"
-	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"
-	"                        of stdout\n"
-	"  -k, --keep-going      skip a malformed record with a warning, exit 65 at the end\n"
+	SAMPLING_USAGE_OUTPUT
 	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
 	SAMPLING_USAGE_TAIL
 	"      --lean-prompt F   the prompt of a Lean statement (openai): non-cot (the default,\n"

@@ -290,15 +290,9 @@ wasserstein_weights(const struct ropts *o, const float *X, size_t nx, const floa
 	size_t *order = xmalloc((ny + 1) * sizeof *order);
 	struct rng rng;
 
-	for (size_t i = 0; i < ny; i++)
-		order[i] = i;
-	/* shuffle Y */
+	/* Y in a random order */
 	rng_init(&rng, mix3(o->seed, (uint64_t)o->iter, 0x77617373ULL));
-	for (size_t i = ny; i > 1; i--) {
-		size_t j = (size_t)(rng_next(&rng) % i), t = order[i - 1];
-		order[i - 1] = order[j];
-		order[j] = t;
-	}
+	rng_permutation(&rng, order, ny);
 	wmatch(X, nx, Y, ny, C, k, order, o->w_cap, o->threads, w);
 	free(order);
 }

@@ -84,8 +84,6 @@ static const char usage_text[] =
 	"  -k, --keep-going       skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE      YAML configuration (section 'seed')\n"
 	"  -q, --quiet            no progress messages\n"
-	"  -h, --help             this help\n"
-	"      --version          print the version and exit\n"
 	"      --print-config     print the effective configuration (YAML) and exit\n";
 
 struct sopts {

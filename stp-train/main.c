@@ -60,8 +60,6 @@ static const char usage_text[] =
 	"  -k, --keep-going    skip a malformed example with a warning, exit 65 at the end\n"
 	"  -c, --config FILE   YAML configuration (sections 'model' and 'train')\n"
 	"  -q, --quiet         no progress messages\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 enum {

@@ -70,8 +70,6 @@ static const char usage_text[] =
 	"      --isabelle-session NAME  the logic session to start (default HOL)\n"
 	"      --isabelle-start-timeout SEC  limit for a session's start (default 600)\n"
 	"  -q, --quiet         no progress messages\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 enum {

@@ -848,12 +848,42 @@ test_read_line(void)
 	free(path);
 }
 
+/* jsonl_in_object: objects with their place; a line that is not an object
+ * is 1 with no object and the error naming it, and the next line follows */
+static void
+test_read_object(void)
+{
+	const char data[] = "{\"a\":1}\n[2]\n{\"b\":\"x\"}\n";
+	char *path = write_tmp("object.jsonl", data, sizeof(data) - 1);
+	struct jsonl_in *in = jsonl_in_open1(path);
+	struct jsonl_line l;
+	struct jsonl_err err;
+	json_t *o;
+
+	CHECK_INT_EQ(jsonl_in_object(in, &l, &o, &err), 1);
+	CHECK(o && json_integer_value(json_object_get(o, "a")) == 1);
+	json_decref(o);
+	CHECK_INT_EQ(jsonl_in_object(in, &l, &o, &err), 1);
+	CHECK(o == NULL);
+	CHECK_INT_EQ((int)l.lineno, 2);
+	CHECK_INT_EQ(err.status, EX_DATAERR);
+	CHECK(strstr(err.msg, ":2:") != NULL);
+	CHECK_INT_EQ(jsonl_in_object(in, &l, &o, &err), 1);
+	CHECK_STR_EQ(json_string_value(json_object_get(o, "b")), "x");
+	json_decref(o);
+	CHECK_INT_EQ(jsonl_in_object(in, &l, &o, &err), 0);
+	CHECK(o == NULL);
+	jsonl_in_close(in);
+	free(path);
+}
+
 int
 main(int argc, char **argv)
 {
 	msg_init(argv[0]);
 	RUN(test_lines);
 	RUN(test_read_line);
+	RUN(test_read_object);
 	RUN(test_empty_inputs);
 	RUN(test_several_files);
 	RUN(test_directory);

@@ -65,6 +65,35 @@ test_float_range(void)
 	CHECK_INT_EQ(bad, 0);
 }
 
+/* rng_permutation: every index once, the same order for the same seed, and
+ * each of 3! orders drawn about equally often */
+static void
+test_permutation(void)
+{
+	struct rng r, r2;
+	size_t v[50], w[50], seen[50] = { 0 }, a[3];
+	int counts[6] = { 0 };
+
+	rng_init(&r, 7);
+	rng_init(&r2, 7);
+	rng_permutation(&r, v, 50);
+	rng_permutation(&r2, w, 50);
+	for (int i = 0; i < 50; i++) {
+		CHECK(v[i] < 50);
+		seen[v[i]]++;
+		CHECK(v[i] == w[i]);
+	}
+	for (int i = 0; i < 50; i++)
+		CHECK_INT_EQ((int)seen[i], 1);
+	rng_permutation(&r, v, 0);   /* nothing to do */
+	for (int t = 0; t < 60000; t++) {
+		rng_permutation(&r, a, 3);
+		counts[a[0] * 2 + (a[1] > a[2])]++;
+	}
+	for (int i = 0; i < 6; i++)
+		CHECK(counts[i] > 9500 && counts[i] < 10500);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,5 +102,6 @@ main(int argc, char **argv)
 	RUN(test_known_answers);
 	RUN(test_seed_order);
 	RUN(test_float_range);
+	RUN(test_permutation);
 	return unit_done();
 }

@@ -33,8 +33,6 @@ static const char usage_text[] =
 	"                       of stdout\n"
 	"  -k, --keep-going     accepted, changes nothing: there are no records to skip\n"
 	"  -q, --quiet          accepted, changes nothing: there is no progress to report\n"
-	"  -h, --help           this help\n"
-	"      --version        print the version and exit\n"
 	"      --print-config   print every key CONFIG sets (YAML) and exit\n";
 
 int

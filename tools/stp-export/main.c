@@ -31,8 +31,6 @@ static const char usage_text[] =
 	"  -k, --keep-going    accepted: stp-export reads no records\n"
 	"  -c, --config FILE   YAML configuration (checked; stp-export has no settings)\n"
 	"  -q, --quiet         no progress message\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML; empty) and exit\n";
 
 /* No settings of its own: the empty table still checks the file's sections. */

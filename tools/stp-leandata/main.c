@@ -77,8 +77,6 @@ static const char usage_text[] =
 	"  -k, --keep-going    skip a malformed record with a warning, exit 65 at the end\n"
 	"  -c, --config FILE   YAML configuration (section 'leandata')\n"
 	"  -q, --quiet         no counts on stderr\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 enum { FMT_MINIF2F, FMT_PROOFNET, FMT_LEANWORKBOOK, FMT_PUTNAMBENCH };

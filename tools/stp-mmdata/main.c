@@ -57,8 +57,6 @@ static const char usage_text[] =
 	"  -c, --config FILE   YAML configuration (section 'mmdata')\n"
 	"  -q, --quiet         no report of the counts on stdout\n"
 	"  -k, --keep-going    accepted, changes nothing: set.mm has no records to skip\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 struct mmopts {

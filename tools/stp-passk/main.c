@@ -41,8 +41,6 @@ static const char usage_text[] =
 	"  -o, --output FILE   write to FILE (atomically; gzip if it ends in .gz) instead\n"
 	"                      of stdout\n"
 	"  -q, --quiet         accepted: stp-passk writes no progress messages\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 struct stmt {

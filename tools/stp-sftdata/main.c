@@ -58,8 +58,6 @@ static const char usage_text[] =
 	"  -o, --output FILE   write to FILE (atomically; gzip if it ends in .gz) instead\n"
 	"                      of stdout\n"
 	"  -q, --quiet         no progress messages\n"
-	"  -h, --help          this help\n"
-	"      --version       print the version and exit\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
 struct sftopts {
@@ -292,13 +290,7 @@ main(int argc, char **argv)
 					struct rng g;
 					size_t *idx = xmalloc(npairs * sizeof *idx);
 					rng_init(&g, rnd(seed, (uint64_t)L, 0xcafe));
-					for (size_t i = 0; i < npairs; i++)
-						idx[i] = i;
-					for (size_t i = npairs; i > 1; i--) {
-						size_t j = (size_t)(rng_next(&g) % i), t = idx[i - 1];
-						idx[i - 1] = idx[j];
-						idx[j] = t;
-					}
+					rng_permutation(&g, idx, npairs);
 					for (size_t i = 0; i < npairs; i++)   /* mark the kept */
 						if (i >= (size_t)cap)
 							pairs_y[idx[i]] = (size_t)-1;
