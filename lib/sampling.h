@@ -5,7 +5,8 @@
  *
  * A tool embeds a struct sampling in its options, sets its defaults with
  * sampling_defaults(), puts SAMPLING_KEYS(section, its type, member) in its
- * key table and SAMPLING_LONGOPTS in its getopt_long table, and hands each
+ * key table and SAMPLING_LONGOPTS in its getopt_long table (the common
+ * options of lib/cli and the openai backend's included), and hands each
  * option code to sampling_option() before its own switch.
  */
 #ifndef STP_SAMPLING_H
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/openai.h"
+#include "cli.h"
 #include "config.h"
 
 struct sampling {
@@ -38,6 +41,8 @@ enum {
 };
 
 #define SAMPLING_LONGOPTS                                                      \
+	CLI_LONGOPTS,                                                          \
+	OAI_LONGOPTS,                                                          \
 	{ "samples", required_argument, NULL, 'n' },                           \
 	{ "threads", required_argument, NULL, 'j' },                           \
 	{ "model", required_argument, NULL, SAMPLING_OPT_MODEL },              \
@@ -57,8 +62,8 @@ enum {
 	"      --max-tokens N    new tokens per sample at most (default " MAXTOK ")\n"           \
 	"      --seed N          random seed (default 1)\n"
 
-/* The help lines of -j, -o, -k, then from -q to --backend (after the tool's
- * -c line). */
+/* The help lines of -j, -o, -k; then (after the tool's -c line) from -q to
+ * --backend and the openai backend's (OAI_USAGE). */
 #define SAMPLING_USAGE_OUTPUT                                                                \
 	"  -j, --threads N       threads (default: the number of CPUs)\n"                         \
 	"  -o, --output FILE     write to FILE (atomically; gzip if it ends in .gz) instead\n"    \
@@ -67,7 +72,8 @@ enum {
 #define SAMPLING_USAGE_TAIL                                                                  \
 	"  -q, --quiet           no progress messages\n"                                        \
 	"      --print-config    print the effective configuration (YAML) and exit\n"           \
-	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"
+	"      --backend B       builtin (the default: --model is a checkpoint) or openai\n"      \
+	OAI_USAGE
 
 /* The short options, for the tool's optstring. */
 #define SAMPLING_OPTSTRING "n:j:"

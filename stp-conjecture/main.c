@@ -87,15 +87,13 @@ static const char usage_text[] =
 	"      --stats FILE      write the counts (seeds, generated, well formed, new, kept) as JSON\n"
 	SAMPLING_USAGE_OUTPUT
 	"  -c, --config FILE     YAML configuration (sections 'conjecture' and 'openai')\n"
-	SAMPLING_USAGE_TAIL
-	OAI_USAGE;
+	SAMPLING_USAGE_TAIL;
 
 enum {
 	OPT_DATASET = 256, OPT_MAX, OPT_STATS, OPT_STATE, OPT_NOPREFILTER, OPT_FILTER,
 };
 
 static const struct option longopts[] = {
-	CLI_LONGOPTS,
 	SAMPLING_LONGOPTS,
 	{ "dataset", required_argument, NULL, OPT_DATASET },
 	{ "max", required_argument, NULL, OPT_MAX },
@@ -103,7 +101,6 @@ static const struct option longopts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "no-prefilter", no_argument, NULL, OPT_NOPREFILTER },
 	{ "filter", no_argument, NULL, OPT_FILTER },
-	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 

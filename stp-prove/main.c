@@ -58,19 +58,17 @@ static const char usage_text[] =
 	"      --k-reprove K     the same for a statement proved again (prove.k_reprove)\n"
 	"      --iter N          set the records' \"iter\" field; fresh samples per N\n"
 	"      --embed           write embeddings of the statements instead\n"
-	SAMPLING_USAGE_OUTPUT
-	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
-	SAMPLING_USAGE_TAIL
 	"      --lean-prompt F   the prompt of a Lean statement (openai): non-cot (the default,\n"
 	"                        STP's) or cot, DeepSeek-Prover-V1.5's two formats\n"
-	OAI_USAGE;
+	SAMPLING_USAGE_OUTPUT
+	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
+	SAMPLING_USAGE_TAIL;
 
 enum {
 	OPT_NOCON = 256, OPT_EMBED, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE, OPT_LEAN_PROMPT,
 };
 
 static const struct option longopts[] = {
-	CLI_LONGOPTS,
 	SAMPLING_LONGOPTS,
 	{ "no-constrain", no_argument, NULL, OPT_NOCON },
 	{ "embed", no_argument, NULL, OPT_EMBED },
@@ -78,7 +76,6 @@ static const struct option longopts[] = {
 	{ "k-conjecture", required_argument, NULL, OPT_KCONJ },
 	{ "k-reprove", required_argument, NULL, OPT_KREPROVE },
 	{ "lean-prompt", required_argument, NULL, OPT_LEAN_PROMPT },
-	OAI_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
