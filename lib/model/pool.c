@@ -144,12 +144,19 @@ pool_run(struct pool *p, int ntasks, pool_fn *fn, void *ctx)
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
+	gen = (uint32_t)(atomic_load_explicit(&p->claim, memory_order_relaxed) >> 32);
+	/* Close the last job's claims before its successor's ntasks, fn and ctx
+	 * are written: a worker that wakes late still holds the last job's
+	 * generation and would otherwise compare a task number against the new
+	 * ntasks and claim (run) a task of the new job twice, with the new fn on
+	 * whichever ctx it read: work() that differs from run to run, and a
+	 * finished count that ends the job before its tasks are done. */
+	atomic_store_explicit(&p->claim, (uint64_t)gen << 32 | UINT32_MAX, memory_order_release);
 	p->fn = fn;
 	p->ctx = ctx;
 	atomic_store_explicit(&p->ntasks, ntasks, memory_order_relaxed);
 	atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
-	gen = (uint32_t)(atomic_load_explicit(&p->claim, memory_order_relaxed) >> 32) + 1;
-	if (gen == 0)           /* 0 is the workers' initial "seen" */
+	if (++gen == 0)         /* 0 is the workers' initial "seen" */
 		gen = 1;
 	atomic_store_explicit(&p->claim, (uint64_t)gen << 32, memory_order_release);
 	pthread_cond_broadcast(&p->cv);
