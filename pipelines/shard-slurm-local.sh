@@ -120,10 +120,10 @@ start() {
 	slurmctld -f "$SLURM_CONF" 2>>"$dir/log/slurmctld.log" ||
 		{ show_log "$dir/log/slurmctld.log"; die 69 "slurmctld did not start"; }
 	for ((i = 0; i < 100; i++)); do
-		scontrol ping 2>/dev/null | grep -q 'UP' && break
+		[[ $(scontrol ping 2>/dev/null) == *UP* ]] && break
 		sleep 0.2
 	done
-	scontrol ping 2>/dev/null | grep -q 'UP' ||
+	[[ $(scontrol ping 2>/dev/null) == *UP* ]] ||
 		{ show_log "$dir/log/slurmctld.log"; die 69 "slurmctld does not answer"; }
 	slurmd -f "$SLURM_CONF" -N "$host" 2>>"$dir/log/slurmd.log" ||
 		{ show_log "$dir/log/slurmd.log"; die 69 "slurmd did not start"; }

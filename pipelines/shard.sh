@@ -186,7 +186,7 @@ report_pending() {
 	left=$(pending | wc -l)
 	if ((left)); then
 		printf '%s: %d of %d shards not done:' "$prog" "$left" "$nshards" >&2
-		pending | head -20 | while read -r i; do printf ' %s' "$(name "$i")"; done >&2
+		pending | awk 'NR <= 20' | while read -r i; do printf ' %s' "$(name "$i")"; done >&2
 		printf ' (logs in %s/log; run again to resume)\n' "$dir" >&2
 		exit 75
 	fi
@@ -238,8 +238,9 @@ wait_slurm() {
 	need_dir
 	local jid
 	jid=$(cat "$dir/slurm.jobid" 2>/dev/null) || die 66 "wait: no Slurm job was submitted for '$dir'"
-	# squeue lists the array while any task is pending or running
-	while squeue -h -j "$jid" 2>/dev/null | grep -q .; do
+	# squeue lists the array while any task is pending or running (no
+	# "| grep -q" under pipefail: squeue's SIGPIPE would end the wait)
+	while [[ -n $(squeue -h -j "$jid" 2>/dev/null) ]]; do
 		sleep 0.5
 	done
 	report_pending

@@ -111,3 +111,23 @@ tools/report: wrote runs/solo/report/report.md, pass.png, pass.svg"
 	[[ -s runs/bud/report/pass.png ]]
 	grep -q "proofs of open 'unproved' statements" runs/bud/report/pass.svg
 }
+
+@test "report.md: the last iteration's first five conjecturer examples, each with its shortest correct proof" {
+	it=runs/fx/iter-003
+	# far more conjecturer examples than the five shown (a pipe that stops
+	# reading early once made the report die of SIGPIPE, exit 141)
+	awk 'BEGIN { for (i = 0; i < 40000; i++)
+		printf "{\"role\":\"conjecturer\",\"id\":\"c/%04d\",\"lemma\":\"a1i\",\"target\":\"|- ( ph -> ph )\",\"target_hyps\":[\"|- ps\"],\"weight\":0.5}\n", i }' >"$it/examples.jsonl"
+	{
+		echo '{"id":"c/0000","proof":"a1i ps H1 ax-1 id","ok":true}'
+		echo '{"id":"c/0000","proof":"id","ok":true}'
+		echo '{"id":"c/0000","proof":"x","ok":false}'
+	} >"$it/verdicts.jsonl"
+	run --separate-stderr "$REPORT" fx
+	assert_success
+	md=runs/fx/report/report.md
+	grep -q '^## Conjectures the last iteration selected' "$md"
+	[[ $(grep -c '^| `a1i` |' "$md") == 5 ]]
+	grep -qF '| `a1i` | `\|- ps ⊢ \|- ( ph -> ph )` | `id` | 0.50 |' "$md"
+	grep -qF '| `a1i` | `\|- ps ⊢ \|- ( ph -> ph )` | `?` | 0.50 |' "$md"
+}
