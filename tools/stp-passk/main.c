@@ -175,7 +175,7 @@ main(int argc, char **argv)
 		cli_print_config(passk_keys, &po);
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
 	while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
-		const char *id, *sp;
+		const char *id, *sp = NULL;   /* a verdict without a split is in none */
 		long long sample;
 		int ok;
 		if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0 ||
