@@ -214,7 +214,8 @@ main(int argc, char **argv)
 		json_decref(rec);
 	}
 	jsonl_in_close(in);
-	qsort(pr, npr, sizeof *pr, cmp_proof);
+	if (npr > 0)   /* (pr is NULL without a proof: not qsort's) */
+		qsort(pr, npr, sizeof *pr, cmp_proof);
 	if (cap < 0)
 		cap = (long)((double)npr / 0.89 * 0.1);   /* NEEDSWORK: n from statements */
 
