@@ -45,25 +45,24 @@ conj_id(char id[CONJ_ID_SIZE], const char *system, const char *context, const ch
 void
 dedup_dataset(struct dedup *d, const char *path)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file, *s, *system;
+	struct jsonl_line l;
+	const char *s, *system;
 	const char **hv = NULL;
-	size_t len, caphv = 0;
-	long lineno;
+	size_t caphv = 0;
+	json_t *rec;
 	int r;
 
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h = NULL;
+	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
+		json_t *h = NULL;
 		size_t nh;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
 		system = "metamath";
-		rec = jsonl_parse(line, len, file, lineno, &err);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "system", 0, &system, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0)
+		if (!rec || jsonl_get_str(rec, "statement", 1, &s, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "system", 0, &system, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		nh = h ? json_array_size(h) : 0;
 		xgrow(&hv, &caphv, nh + 1, sizeof *hv);

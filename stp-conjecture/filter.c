@@ -67,24 +67,23 @@ cfilter_release(struct cfilter *f)
 void
 cfilter_dataset(struct cfilter *f, const char *path)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file, **hv = NULL;
-	size_t len, caphv = 0;
-	long lineno;
+	struct jsonl_line l;
+	const char **hv = NULL;
+	size_t caphv = 0;
+	json_t *rec;
 	int r;
 
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h = NULL;   /* "hyps" may be absent */
+	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
+		json_t *h = NULL;   /* "hyps" may be absent */
 		const char *s, *split = NULL;
 		size_t nh;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		rec = jsonl_parse(line, len, file, lineno, &err);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &s, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "split", 0, &split, file, lineno, &err) < 0)
+		if (!rec || jsonl_get_str(rec, "statement", 1, &s, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "split", 0, &split, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		/* any number: one with more hypotheses than a conjecture may have
 		 * (MM_CAND_MAXHYPS) is equal to none, but is read all the same */

@@ -148,23 +148,19 @@ filter_records(struct cfilter *f, struct copts *o, char **files, int nfiles, str
 {
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *rec;
 	int r;
 	struct strv h = { NULL, 0, 0 };
 
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec = NULL;
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		const char *stmt, *ctx = NULL, *seed = NULL, *lemma = NULL;
 		int32_t context;
-		if (r > 0)
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
-		    strv_get(rec, "hyps", &h, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "context", 0, &ctx, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "seed", 0, &seed, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "lemma", 0, &lemma, file, lineno, &jerr) < 0) {
+		if (!rec || jsonl_get_str(rec, "statement", 1, &stmt, l.file, l.lineno, &jerr) < 0 ||
+		    strv_get(rec, "hyps", &h, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "context", 0, &ctx, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "seed", 0, &seed, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "lemma", 0, &lemma, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			if (!o->keep_going) {
 				if (!out->is_stdout)
@@ -180,8 +176,8 @@ filter_records(struct cfilter *f, struct copts *o, char **files, int nfiles, str
 			/* (rec, which ctx points into, is left to the exit) */
 			if (!out->is_stdout)
 				atomic_abort(&out->af);
-			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
-			    o->s.db);
+			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", l.file, l.lineno,
+			    ctx, o->s.db);
 		}
 		cfilter_offer(f, rec, ctx, context, stmt, h.v, h.n, seed, lemma);
 		json_decref(rec);
@@ -205,9 +201,8 @@ main(int argc, char **argv)
 	char err[1024];
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *rec;
 	struct out out;
 	struct pbuf prompt = { NULL, 0, 0 };
 	struct strv lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
@@ -276,24 +271,22 @@ main(int argc, char **argv)
 
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
 	out_open(&out, o.out);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec = NULL;
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		const char *sid, *stmt, *proof, *lemma, *lstmt = "", *ctx = NULL;
 		struct pstmt lem, thm;
 		int nsamp;
 		char *unk = NULL;
 		int32_t context;
 
-		if (r > 0)
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || jsonl_get_str(rec, "id", 1, &sid, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
-		    strv_get(rec, "hyps", &th, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "context", 0, &ctx, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "lemma", 1, &lemma, file, lineno, &jerr) < 0 ||
-		    (*lemma && jsonl_get_str(rec, "lemma_statement", 1, &lstmt, file, lineno, &jerr) < 0) ||
-		    strv_get(rec, "lemma_hyps", &lh, file, lineno, &jerr) < 0) {
+		if (!rec || jsonl_get_str(rec, "id", 1, &sid, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "statement", 1, &stmt, l.file, l.lineno, &jerr) < 0 ||
+		    strv_get(rec, "hyps", &th, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "proof", 1, &proof, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "context", 0, &ctx, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "lemma", 1, &lemma, l.file, l.lineno, &jerr) < 0 ||
+		    (*lemma && jsonl_get_str(rec, "lemma_statement", 1, &lstmt, l.file, l.lineno,
+		                             &jerr) < 0) ||
+		    strv_get(rec, "lemma_hyps", &lh, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			if (!o.keep_going) {
 				if (!out.is_stdout)
@@ -309,8 +302,8 @@ main(int argc, char **argv)
 			/* (rec, which ctx points into, is left to the exit) */
 			if (!out.is_stdout)
 				atomic_abort(&out.af);
-			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", file, lineno, ctx,
-			    o.s.db);
+			die(EX_DATAERR, "%s:%ld: field 'context': '%s' is not in %s", l.file, l.lineno,
+			    ctx, o.s.db);
 		}
 		f.nseeds++;
 		lem = (struct pstmt){ lstmt, lh.v, lh.n };
@@ -331,7 +324,7 @@ main(int argc, char **argv)
 		nsamp = o.s.samples;
 		{
 			long long k;
-			if (jsonl_get_int(rec, "samples", 0, &k, file, lineno, &jerr) > 0 && k >= 1 &&
+			if (jsonl_get_int(rec, "samples", 0, &k, l.file, l.lineno, &jerr) > 0 && k >= 1 &&
 			    k < o.s.samples)
 				nsamp = (int)k;
 		}

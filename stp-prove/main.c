@@ -313,9 +313,9 @@ main(int argc, char **argv)
 	char err[1024];
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len;
-	long lineno, nstmt = 0, nsamples = 0, total;
+	struct jsonl_line l;
+	json_t *rec;
+	long nstmt = 0, nsamples = 0, total;
 	struct out out;
 	int c, r, io, st;
 	double t0, last;
@@ -406,12 +406,9 @@ main(int argc, char **argv)
 	out_open(&out, o.out);
 	t0 = last = now_seconds();
 	total = count_lines(o.files, o.nfiles);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec = NULL;
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		struct srec s;
-		if (r > 0)
-			rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || get_srec(&o, rec, &s, file, lineno, &jerr) < 0) {
+		if (!rec || get_srec(&o, rec, &s, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(&cl, &jerr);
 			continue;

@@ -146,14 +146,14 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 	struct jsonl_in *in = jsonl_in_open(w[f].files, w[f].nfiles, 0);
 	struct jsonl_err err;
 	struct jscan js;
-	const char *line, *file;
-	size_t len, n = 0, cap = 0;
+	struct jsonl_line l;
+	size_t n = 0, cap = 0;
 	char *b = NULL;
-	long lineno, nout = 0;
+	long nout = 0;
 	int r;
 
 	jscan_init(&js);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 		const char *id, *proof, *stmt, **hyps = NULL;
 		size_t idlen, plen, slen, nhyps = 0;
 		int ok, hh;
@@ -163,26 +163,26 @@ write_proofs(FILE *fp, const struct ropts *o, struct wfile *w, int f, struct cla
 		char num[40];
 		/* with -k, what tallies_read skipped (and said) is skipped again */
 		if (r < 0 || (o->cl->keep_going &&
-		              verdict_scan(&js, line, len, file, lineno, &v, &err) < 0)) {
+		              verdict_scan(&js, l.text, l.len, l.file, l.lineno, &v, &err) < 0)) {
 			if (o->cl->keep_going)
 				continue;
 			die(err.status, "%s", err.msg);
 		}
-		if (jscan_object(&js, line, len, file, lineno, &err) < 0 ||
-		    rscan_bool(&js, "ok", 1, &ok, file, lineno, &err) < 0)
+		if (jscan_object(&js, l.text, l.len, l.file, l.lineno, &err) < 0 ||
+		    rscan_bool(&js, "ok", 1, &ok, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		if (!ok)
 			continue;
-		if (jscan_str(&js, "id", 1, &id, &idlen, file, lineno, &err) < 0 ||
-		    jscan_str(&js, "proof", 1, &proof, &plen, file, lineno, &err) < 0)
+		if (jscan_str(&js, "id", 1, &id, &idlen, l.file, l.lineno, &err) < 0 ||
+		    jscan_str(&js, "proof", 1, &proof, &plen, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		c = claims_find(cs, proof_key(id, proof, plen), 0);
 		if (!c || c->file != f || c->done || (final && !c->chosen))
 			continue;
 		c->done = 1;
-		if (jscan_str(&js, "statement", 1, &stmt, &slen, file, lineno, &err) < 0 ||
-		    (hh = jscan_strarray(&js, "hyps", 0, &hyps, &nhyps, file, lineno, &err)) < 0 ||
-		    rscan_num(&js, "verify_ms", 0, &ms, file, lineno, &err) < 0)
+		if (jscan_str(&js, "statement", 1, &stmt, &slen, l.file, l.lineno, &err) < 0 ||
+		    (hh = jscan_strarray(&js, "hyps", 0, &hyps, &nhyps, l.file, l.lineno, &err)) < 0 ||
+		    rscan_num(&js, "verify_ms", 0, &ms, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		chars = (double)utf8_chars(proof, plen);
 		if (final) {
@@ -268,29 +268,26 @@ seed_rehash(const void *ctx, size_t i)
 static void
 seeds_load(struct seedmap *sm, const char *path)
 {
-	char *files[1] = { (char *)path };
-	struct jsonl_in *in = jsonl_in_open(files, 1, 0);
+	struct jsonl_in *in = jsonl_in_open1(path);
 	struct jsonl_err err;
-	const char *line, *file, *id;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	const char *id;
+	json_t *o;
 	int r;
 
 	memset(sm, 0, sizeof *sm);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
+	while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
 		const char *sv;
 		json_t *av;
-		o = jsonl_parse(line, len, file, lineno, &err);
+		if (r < 0)
+			die(err.status, "%s", err.msg);
 		/* what a conjecturer example takes from its seed */
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "statement", 1, &sv, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(o, "hyps", 0, &av, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "proof", 1, &sv, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "lemma_statement", 0, &sv, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(o, "lemma_hyps", 0, &av, file, lineno, &err) < 0)
+		if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "statement", 1, &sv, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strarray(o, "hyps", 0, &av, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "proof", 1, &sv, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "lemma_statement", 0, &sv, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strarray(o, "lemma_hyps", 0, &av, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		xgrow(&sm->rec, &sm->cap, sm->n + 1, sizeof *sm->rec);
 		sm->rec[sm->n] = o;
@@ -407,12 +404,10 @@ wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size
 	json_t **ys = NULL, **recs;
 	float *E;
 	size_t ny = 0, capy = 0;
-	char *sf[1] = { (char *)o->statements };
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *rec;
 	int r, C;
 	float *X, *Y;
 	int *k;
@@ -420,15 +415,13 @@ wasserstein(const struct ropts *o, const struct state *st, struct conj *cj, size
 
 	if (!o->model)
 		die(EX_USAGE, "Wasserstein reweighting needs --model (or reward.wasserstein: false)");
-	in = jsonl_in_open(sf, 1, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec;
+	in = jsonl_in_open1(o->statements);
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		const char *id;
 		struct sstate *s;
 		if (r < 0)
 			die(jerr.status, "%s", jerr.msg);
-		rec = jsonl_parse(line, len, file, lineno, &jerr);
-		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0)
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, l.file, l.lineno, &jerr) < 0)
 			die(EX_DATAERR, "%s", jerr.msg);
 		s = state_get(st, id);
 		if (s && !s->proved) {

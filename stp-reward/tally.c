@@ -229,23 +229,22 @@ tallies_read(struct tallies *ts, char **files, int nfiles, struct cli *cl)
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct jsonl_err err;
 	struct jscan js;
-	const char *line, *file, *last_file = NULL, *name = NULL;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	const char *last_file = NULL, *name = NULL;
 	int r;
 
 	jscan_init(&js);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
+	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
 		struct verdict v;
 		struct tally *t;
 
-		if (r < 0 || verdict_scan(&js, line, len, file, lineno, &v, &err) < 0) {
+		if (r < 0 || verdict_scan(&js, l.text, l.len, l.file, l.lineno, &v, &err) < 0) {
 			cli_skip(cl, &err);
 			continue;
 		}
-		if (file != last_file) {
-			name = file_name(files, nfiles, file);
-			last_file = file;
+		if (l.file != last_file) {
+			name = file_name(files, nfiles, l.file);
+			last_file = l.file;
 		}
 		t = tallies_get(ts, v.id);
 		if (!t) {
@@ -254,9 +253,9 @@ tallies_read(struct tallies *ts, char **files, int nfiles, struct cli *cl)
 			t->held_out = v.split && strcmp(v.split, "test") == 0;
 			t->budget = budget_of(t->conjecture, v.category, v.split, v.valid);
 			t->file = name;
-			t->lineno = lineno;
+			t->lineno = l.lineno;
 			if (t->conjecture)
-				t->line = xstrndup(line, len);
+				t->line = xstrndup(l.text, l.len);
 		}
 		t->attempts++;
 		t->tokens += v.gen_tokens;

@@ -237,10 +237,9 @@ lean_lemmas_load(const char *path, struct cli *cl)
 	struct jsonl_err err;
 	struct jsonl_line l;
 	int r;
-	json_t *d = json_object();
+	json_t *d = json_object(), *rec;
 
-	while ((r = jsonl_in_read(in, &l, &err)) != 0) {
-		json_t *rec = r > 0 ? jsonl_parse(l.text, l.len, l.file, l.lineno, &err) : NULL;
+	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
 		const char *name, *st, *e, *b;
 		if (!rec || jsonl_get_str(rec, "name", 1, &name, l.file, l.lineno, &err) < 0 ||
 		    jsonl_get_str(rec, "statement", 1, &st, l.file, l.lineno, &err) < 0) {
@@ -272,9 +271,9 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 	long nunknown = 0;     /* Lean lemmas outside the dictionary */
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len, n, nseeds = 0, cap, ncut = 0;
-	long lineno;
+	struct jsonl_line l;
+	json_t *rec;
+	size_t n, nseeds = 0, cap, ncut = 0;
 	struct out out;
 	long per_seed;
 
@@ -284,16 +283,15 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 		dict = lean_lemmas_load(o->lean_lemmas, cl);
 	memset(&cs, 0, sizeof cs);
 	in = jsonl_in_open(files, nfiles, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec, *lem;
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
+		json_t *lem;
 		const char *id, *source = NULL, *proof, *bad, *system = NULL;
 		int ok, lean;
 		struct sstate *s;
 
-		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
-		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
-		    jsonl_get_bool(rec, "ok", 1, &ok, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "source", 0, &source, file, lineno, &jerr) < 0) {
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_bool(rec, "ok", 1, &ok, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "source", 0, &source, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(cl, &jerr);
 			continue;
@@ -304,10 +302,10 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 			json_decref(rec);
 			continue;
 		}
-		if (jsonl_get_str(rec, "proof", 1, &proof, file, lineno, &jerr) < 0 ||
-		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "system", 0, &system, file, lineno, &jerr) < 0 ||
-		    statement_fields(rec, file, lineno, &jerr) < 0) {
+		if (jsonl_get_str(rec, "proof", 1, &proof, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "system", 0, &system, l.file, l.lineno, &jerr) < 0 ||
+		    statement_fields(rec, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(cl, &jerr);
 			continue;
@@ -318,11 +316,11 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 			 * (types, instances, definitions) are no lemmas */
 			if (!dict && !warned++)
 				warn("%s:%ld: a Lean verdict, and no --lean-lemmas: Lean proofs give "
-				     "trivial-lemma seeds only (docs/lean.md)", file, lineno);
+				     "trivial-lemma seeds only (docs/lean.md)", l.file, l.lineno);
 			for (size_t i = 0; i < json_array_size(lem); i++) {
-				const char *l = json_string_value(json_array_get(lem, i));
-				if (dict && json_object_get(dict, l))
-					offer(&cs, id, l, rec, strlen(proof));
+				const char *name = json_string_value(json_array_get(lem, i));
+				if (dict && json_object_get(dict, name))
+					offer(&cs, id, name, rec, strlen(proof));
 				else
 					nunknown++;
 			}
@@ -334,15 +332,15 @@ seeds_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 				die(io ? EX_NOINPUT : EX_DATAERR, "%s", err);
 			bad = NULL;
 			for (size_t i = 0; i < json_array_size(lem) && !bad; i++) {
-				const char *l = json_string_value(json_array_get(lem, i));
-				int32_t ls = mm_db_label(db, l, strlen(l));
+				const char *name = json_string_value(json_array_get(lem, i));
+				int32_t ls = mm_db_label(db, name, strlen(name));
 				if (ls < 0 || !mm_is_assertion(&db->stmts[ls]))
-					bad = l;
+					bad = name;
 			}
 			if (bad) {
 				cli_bad_record(cl, EX_DATAERR,
 				               "%s:%ld: field 'lemmas': '%s' is not an assertion of %s",
-				               file, lineno, bad, o->db);
+				               l.file, l.lineno, bad, o->db);
 				json_decref(rec);
 				continue;
 			}
@@ -514,25 +512,22 @@ static int
 select_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 {
 	struct state st;
-	char *sf[1] = { (char *)o->statements };
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
-	const char *line, *file;
-	size_t len;
-	long lineno, nunproved = 0, nreprove = 0, nconj = 0;
+	struct jsonl_line l;
+	json_t *rec;
+	long nunproved = 0, nreprove = 0, nconj = 0;
 	int r;
 	struct out out;
 
 	state_load(&st, o->state);
 	out_open(&out, o->out);
-	in = jsonl_in_open(sf, 1, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec;
+	in = jsonl_in_open1(o->statements);
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		const char *id;
 		struct sstate *s;
-		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
-		if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
-		    statement_fields(rec, file, lineno, &jerr) < 0) {
+		if (!rec || jsonl_get_str(rec, "id", 1, &id, l.file, l.lineno, &jerr) < 0 ||
+		    statement_fields(rec, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(cl, &jerr);
 			continue;
@@ -550,27 +545,26 @@ select_run(const struct sopts *o, struct cli *cl, char **files, int nfiles)
 				nreprove++;
 			}
 			if (take)
-				emit_category(out.fp, line, len, rec, s->proved ? "reprove" : "open");
+				emit_category(out.fp, l.text, l.len, rec,
+				              s->proved ? "reprove" : "open");
 		}
 		json_decref(rec);
 	}
 	jsonl_in_close(in);
 	if (nfiles > 0) {
 		in = jsonl_in_open(files, nfiles, 0);
-		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-			json_t *rec;
+		while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 			const char *id, *stmt;
 			/* a conjecture passes through byte for byte, once known to be
 			 * a statement record */
-			rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
-			if (!rec || jsonl_get_str(rec, "id", 1, &id, file, lineno, &jerr) < 0 ||
-			    jsonl_get_str(rec, "statement", 1, &stmt, file, lineno, &jerr) < 0 ||
-			    statement_fields(rec, file, lineno, &jerr) < 0) {
+			if (!rec || jsonl_get_str(rec, "id", 1, &id, l.file, l.lineno, &jerr) < 0 ||
+			    jsonl_get_str(rec, "statement", 1, &stmt, l.file, l.lineno, &jerr) < 0 ||
+			    statement_fields(rec, l.file, l.lineno, &jerr) < 0) {
 				json_decref(rec);
 				cli_skip(cl, &jerr);
 				continue;
 			}
-			emit_category(out.fp, line, len, rec, "conjecture");
+			emit_category(out.fp, l.text, l.len, rec, "conjecture");
 			json_decref(rec);
 			nconj++;
 		}

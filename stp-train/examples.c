@@ -147,29 +147,26 @@ static struct heldout held;
 static void
 heldout_load(const struct train_opts *o)
 {
-	char *files[1] = { (char *)o->held_out };
 	struct jsonl_in *in;
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *rec;
 	int r, io;
 	char e[1024];
 
 	held.db = mm_db_load(o->db, e, sizeof e, &io);
 	if (!held.db)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s", e);
-	in = jsonl_in_open(files, 1, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *rec, *h = NULL;
+	in = jsonl_in_open1(o->held_out);
+	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
+		json_t *h = NULL;
 		const char *st, *split = NULL, *hv[256];
 		size_t nh;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		rec = jsonl_parse(line, len, file, lineno, &err);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &st, file, lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, file, lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "split", 0, &split, file, lineno, &err) < 0)
+		if (!rec || jsonl_get_str(rec, "statement", 1, &st, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strarray(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "split", 0, &split, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
 		nh = h ? json_array_size(h) : 0;
 		if (split && strcmp(split, "test") == 0 && nh <= 256) {
@@ -240,26 +237,21 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 {
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct pbuf prompt = { NULL, 0, 0 }, target = { NULL, 0, 0 };
-	const char *line, *file;
-	size_t len, index = 0, caprx = 0;
-	long lineno;
+	struct jsonl_line l;
+	size_t index = 0, caprx = 0;
 	struct jsonl_err err;
+	json_t *ex;
 	int r;
 
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *ex, *rec;
+	while ((r = jsonl_in_object(in, &l, &ex, &err)) != 0) {
+		json_t *rec;
 		const char *role;
 		double weight;
 		char *txt;
 		size_t tl;
 
-		if (r > 0) {
-			ex = jsonl_parse(line, len, file, lineno, &err);
-			if (ex && format(ex, &prompt, &target, &role, &weight, file, lineno, &err) < 0) {
-				json_decref(ex);
-				ex = NULL;
-			}
-		} else {
+		if (ex && format(ex, &prompt, &target, &role, &weight, l.file, l.lineno, &err) < 0) {
+			json_decref(ex);
 			ex = NULL;
 		}
 		if (!ex) {
@@ -277,8 +269,8 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 		}
 		if (held.db && heldout_hit(ex, role))
 			die(EX_DATAERR, "%s:%ld: the example states a `test` statement of %s (up to "
-			    "renaming and hypothesis order): it must never be trained on", file, lineno,
-			    o->held_out);
+			    "renaming and hypothesis order): it must never be trained on", l.file,
+			    l.lineno, o->held_out);
 		{
 			size_t my = index++;
 			double t = weight * (double)ntokens(target.s);

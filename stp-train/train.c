@@ -91,9 +91,8 @@ build_vocab(const struct mm_db *db, const char *dir, char **files, int nfiles)
 	struct tokenizer *t;
 	struct jsonl_in *in;
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *o;
 	int r, maxh = 10;
 
 	if (db) {
@@ -118,16 +117,12 @@ build_vocab(const struct mm_db *db, const char *dir, char **files, int nfiles)
 	}
 	(void)dir;
 	in = jsonl_in_open(files, nfiles, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o;
+	while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
 		const char *p, *tg;
-		if (r < 0)
+		if (r < 0 || !o)
 			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o)
-			die(err.status, "%s", err.msg);
-		if (jsonl_get_str(o, "prompt", 1, &p, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "target", 1, &tg, file, lineno, &err) < 0)
+		if (jsonl_get_str(o, "prompt", 1, &p, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "target", 1, &tg, l.file, l.lineno, &err) < 0)
 			die(err.status, "%s", err.msg);
 		tok_counter_add_text(c, p);
 		tok_counter_add_text(c, tg);
@@ -144,14 +139,12 @@ load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles,
 {
 	struct jsonl_in *in = jsonl_in_open(files, nfiles, 0);
 	struct jsonl_err err;
-	const char *line, *file;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	json_t *o;
 	int r;
 
 	memset(d, 0, sizeof *d);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o;
+	while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
 		const char *p, *tg;
 		double w;
 		int *pi = NULL, *ti = NULL, np = 0, nt = 0;
@@ -159,10 +152,9 @@ load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles,
 
 		if (r < 0)
 			die(err.status, "%s", err.msg);
-		o = jsonl_parse(line, len, file, lineno, &err);
-		if (!o || jsonl_get_str(o, "prompt", 1, &p, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "target", 1, &tg, file, lineno, &err) < 0 ||
-		    jsonl_get_num(o, "weight", 1, &w, file, lineno, &err) < 0) {
+		if (!o || jsonl_get_str(o, "prompt", 1, &p, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "target", 1, &tg, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_num(o, "weight", 1, &w, l.file, l.lineno, &err) < 0) {
 			json_decref(o); /* nothing left behind for the leak checker */
 			die(EX_DATAERR, "%s", err.msg);
 		}
@@ -171,8 +163,8 @@ load_data(struct data *d, const struct tokenizer *tok, char **files, int nfiles,
 			json_decref(o); /* unk is its own copy */
 			free(pi);
 			free(ti);
-			die(EX_DATAERR, "%s:%ld: token '%s' is not in the model's vocabulary", file, lineno,
-			    unk);
+			die(EX_DATAERR, "%s:%ld: token '%s' is not in the model's vocabulary", l.file,
+			    l.lineno, unk);
 		}
 		if (np + nt > ctx + 1 || np < 1 || nt < 1 || np > 65535 || nt > 65535) {
 			d->skipped_long++;

@@ -159,6 +159,14 @@ stp-sftdata: 1 malformed record skipped"
 	cmp want.jsonl got.jsonl
 }
 
+@test "stp-sftdata -k: a verdicts file that cannot be opened is skipped: no examples, exit 65" {
+	run --separate-stderr stp-sftdata -q -k -o got.jsonl nosuch.jsonl
+	assert_failure 65
+	assert_stderr "stp-sftdata: warning: cannot open 'nosuch.jsonl': No such file or directory (skipped)
+stp-sftdata: 1 malformed record skipped"
+	[ -e got.jsonl ] && [ ! -s got.jsonl ]
+}
+
 @test "stp-sftdata without -k: a proof not verified ok exits 65 and leaves no output file" {
 	{ head -3 "$BATS_FILE_TMPDIR/human.jsonl"
 	  sed -n 4p "$BATS_FILE_TMPDIR/human.jsonl" | sed 's/"ok":true/"ok":false/'; } >bad.jsonl

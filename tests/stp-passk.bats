@@ -49,6 +49,14 @@ setup() {
 	assert_output '{"statements":1,"samples":2,"pass@2":{"mean":1.0,"groups":1},"solved":1}'
 }
 
+@test "stp-passk --split NAME: a verdict without a split is in none" {
+	# (after one of that split: nothing of the record before is taken for its split)
+	{ cat v.jsonl; echo '{"id":"c","sample":0,"ok":true}'; echo '{"id":"c","sample":1,"ok":true,"split":null}'; } >nosplit.jsonl
+	run --separate-stderr stp-passk --ks 2 --split test nosplit.jsonl
+	assert_success
+	assert_output '{"statements":1,"samples":2,"pass@2":{"mean":1.0,"groups":1},"solved":1}'
+}
+
 @test "stp-passk: a bad LIST is bad usage (64)" {
 	run --separate-stderr stp-passk --ks 1,x v.jsonl
 	assert_failure 64

@@ -143,11 +143,10 @@ main(int argc, char **argv)
 	struct hindex ix = { NULL, 0, 0 };
 	struct jsonl_in *in;
 	struct jsonl_err err;
-	const char *line, *file, *bad;
-	size_t len;
-	long lineno;
+	struct jsonl_line l;
+	const char *bad;
 	int c, r, K = 0, ks[PASSK_MAXK], nk;
-	json_t *outj;
+	json_t *o, *outj;
 	long solved = 0;
 	struct cli cl;
 	struct config *cf;
@@ -175,24 +174,22 @@ main(int argc, char **argv)
 	if (cl.print_config)
 		cli_print_config(passk_keys, &po);
 	in = jsonl_in_open(argv + optind, argc - optind, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &err)) != 0) {
-		json_t *o;
-		const char *id, *sp;
+	while ((r = jsonl_in_object(in, &l, &o, &err)) != 0) {
+		const char *id, *sp = NULL;   /* a verdict without a split is in none */
 		long long sample;
 		int ok;
-		o = r > 0 ? jsonl_parse(line, len, file, lineno, &err) : NULL;
-		if (!o || jsonl_get_str(o, "id", 1, &id, file, lineno, &err) < 0 ||
-		    jsonl_get_int(o, "sample", 1, &sample, file, lineno, &err) < 0 ||
-		    jsonl_get_bool(o, "ok", 1, &ok, file, lineno, &err) < 0 ||
-		    jsonl_get_str(o, "split", 0, &sp, file, lineno, &err) < 0) {
+		if (!o || jsonl_get_str(o, "id", 1, &id, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_int(o, "sample", 1, &sample, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_bool(o, "ok", 1, &ok, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(o, "split", 0, &sp, l.file, l.lineno, &err) < 0) {
 			json_decref(o);
 			cli_skip(&cl, &err);
 			continue;
 		}
 		if (sample < 0 || sample >= PASSK_MAXSAMPLE) {
 			json_decref(o);
-			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: field 'sample': out of range", file,
-			               lineno);
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: field 'sample': out of range", l.file,
+			               l.lineno);
 			continue;
 		}
 		if (po.split && (!sp || strcmp(sp, po.split) != 0)) {

@@ -130,11 +130,10 @@ main(int argc, char **argv)
 	char err[1024];
 	struct jsonl_in *in;
 	struct jsonl_err jerr;
+	struct jsonl_line l;
+	json_t *rec;
 	struct proof *pr = NULL;
 	size_t npr = 0, cappr = 0;
-	const char *line, *file;
-	size_t len;
-	long lineno;
 	int r, io;
 	struct out o;
 	uint8_t *is_test;
@@ -171,15 +170,14 @@ main(int argc, char **argv)
 	is_test = xcalloc((size_t)db->nstmts + 1, 1);
 
 	/* the verified proofs, in database order */
-	in = jsonl_in_open(argv + optind, 1, 0);
-	while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-		json_t *rec, *lem;
+	in = jsonl_in_open1(argv[optind]);
+	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
+		json_t *lem;
 		const char *ctx, *split, *bad;
 		struct proof p;
-		rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
-		if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
-		    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0 ||
-		    jsonl_get_strarray(rec, "lemmas", 1, &lem, file, lineno, &jerr) < 0) {
+		if (!rec || jsonl_get_str(rec, "context", 1, &ctx, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_str(rec, "split", 1, &split, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_strarray(rec, "lemmas", 1, &lem, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			cli_skip(&cl, &jerr);
 			continue;
@@ -190,23 +188,23 @@ main(int argc, char **argv)
 		p.lemmas = xmalloc(((size_t)p.nlemmas + 1) * sizeof *p.lemmas);
 		bad = NULL;
 		for (int i = 0; i < p.nlemmas && !bad; i++) {
-			const char *l = json_string_value(json_array_get(lem, (size_t)i));
-			p.lemmas[i] = mm_db_label(db, l, strlen(l));
+			const char *name = json_string_value(json_array_get(lem, (size_t)i));
+			p.lemmas[i] = mm_db_label(db, name, strlen(name));
 			if (p.lemmas[i] < 0)
-				bad = l;
+				bad = name;
 		}
 		if (!json_is_true(json_object_get(rec, "ok")))
-			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: the proof is not verified ok", file,
-			               lineno);
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: the proof is not verified ok", l.file,
+			               l.lineno);
 		else if (strcmp(split, "train") != 0)
 			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: split '%s': only train proofs are SFT "
-			               "data", file, lineno, split);
+			               "data", l.file, l.lineno, split);
 		else if (p.stmt < 0)
-			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: context '%s' is not in %s", file, lineno,
-			               ctx, dbpath);
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: context '%s' is not in %s", l.file,
+			               l.lineno, ctx, dbpath);
 		else if (bad)
-			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: lemma '%s' is not in %s", file, lineno,
-			               bad, dbpath);
+			cli_bad_record(&cl, EX_DATAERR, "%s:%ld: lemma '%s' is not in %s", l.file,
+			               l.lineno, bad, dbpath);
 		else {
 			xgrow(&pr, &cappr, npr + 1, sizeof *pr);
 			pr[npr++] = p;
@@ -216,19 +214,18 @@ main(int argc, char **argv)
 		json_decref(rec);
 	}
 	jsonl_in_close(in);
-	qsort(pr, npr, sizeof *pr, cmp_proof);
+	if (npr > 0)   /* (pr is NULL without a proof: not qsort's) */
+		qsort(pr, npr, sizeof *pr, cmp_proof);
 	if (cap < 0)
 		cap = (long)((double)npr / 0.89 * 0.1);   /* NEEDSWORK: n from statements */
 
 	/* the test split, never a label example */
 	if (statements) {
-		in = jsonl_in_open((char **)&statements, 1, 0);
-		while ((r = jsonl_in_next(in, &line, &len, &file, &lineno, &jerr)) != 0) {
-			json_t *rec;
+		in = jsonl_in_open1(statements);
+		while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 			const char *ctx, *split;
-			rec = r > 0 ? jsonl_parse(line, len, file, lineno, &jerr) : NULL;
-			if (!rec || jsonl_get_str(rec, "context", 1, &ctx, file, lineno, &jerr) < 0 ||
-			    jsonl_get_str(rec, "split", 1, &split, file, lineno, &jerr) < 0) {
+			if (!rec || jsonl_get_str(rec, "context", 1, &ctx, l.file, l.lineno, &jerr) < 0 ||
+			    jsonl_get_str(rec, "split", 1, &split, l.file, l.lineno, &jerr) < 0) {
 				json_decref(rec);
 				cli_skip(&cl, &jerr);
 				continue;
