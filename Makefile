@@ -282,12 +282,20 @@ STMTS   = $(DDIR)/statements.jsonl
 K       = $(if $(filter 1,$(N)),64,32)
 TOOLS_  = | $(BINS)
 
-$(R)/config.yaml: $(CONFIG)
+# the run's copy of CONFIG: replaced only when the settings differ (stp-config
+# --print-config), so that a newer CONFIG with the same settings (a comment, a
+# checkout) keeps the copy's time and retrains nothing
+$(R)/config.yaml: $(CONFIG) | bin/stp-config
 	@mkdir -p $(R)
-	cp $(CONFIG) $@
-	@{ echo "commit $$(git describe --always --dirty --tags 2>/dev/null || echo unknown)"; \
-	   for t in $(filter bin/stp-%,$(BINS)); do [ -x $$t ] && $$t --version 2>/dev/null; done; \
-	   true; } >$(R)/versions.txt
+	@if [ -e $@ ] && bin/stp-config -c $(CONFIG) --print-config >$@.new 2>/dev/null && \
+	    bin/stp-config -c $@ --print-config 2>/dev/null | cmp -s - $@.new; then \
+		rm -f $@.new; \
+	else \
+		rm -f $@.new; echo "cp $(CONFIG) $@"; cp $(CONFIG) $@ && \
+		{ echo "commit $$(git describe --always --dirty --tags 2>/dev/null || echo unknown)"; \
+		  for t in $(filter bin/stp-%,$(BINS)); do [ -x $$t ] && $$t --version 2>/dev/null; done; \
+		  true; } >$(R)/versions.txt; \
+	fi
 
 # every stage of a run appends one record to runs/RUN/metrics.jsonl
 # (lib/metrics.h): its tool, the iteration, seconds and counts

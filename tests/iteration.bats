@@ -145,3 +145,33 @@ kill_during() {
 	stp-train -q -c "$C" --db "$STP_ROOT/data/mm-pc/pc.mm" -o "$BATS_TEST_TMPDIR/m.safetensors" "$F"
 	cmp "$BATS_TEST_TMPDIR/m.safetensors" "$STP_ROOT/runs/$R2/iter-002/model.safetensors"
 }
+
+@test "the run's configuration: a newer CONFIG with the same settings keeps the copy (nothing retrained); other settings replace it" {
+	local r="bats-config-$$" a="$BATS_TEST_TMPDIR/a.yaml" b="$BATS_TEST_TMPDIR/b.yaml"
+	local mk="make -s -C $STP_ROOT RUN=$r"
+	printf 'train:\n  steps: 10\n' >"$a"
+	$mk CONFIG="$a" "runs/$r/config.yaml"
+	cmp "$a" "$STP_ROOT/runs/$r/config.yaml"
+	# a comment, and newer: the copy stays, with its time
+	printf '# a comment\ntrain:\n  steps: 10\n' >"$b"
+	touch -d '1 hour ago' "$STP_ROOT/runs/$r/config.yaml"
+	local t0; t0=$(stat -c %Y "$STP_ROOT/runs/$r/config.yaml")
+	$mk CONFIG="$b" "runs/$r/config.yaml"
+	cmp "$a" "$STP_ROOT/runs/$r/config.yaml"
+	[[ $(stat -c %Y "$STP_ROOT/runs/$r/config.yaml") == "$t0" ]]
+	# another setting: replaced
+	printf 'train:\n  steps: 11\n' >"$b"
+	$mk CONFIG="$b" "runs/$r/config.yaml"
+	cmp "$b" "$STP_ROOT/runs/$r/config.yaml"
+	rm -rf "$STP_ROOT/runs/$r"
+}
+
+@test "a newer CONFIG with the same settings: make sft again trains nothing" {
+	local c="$BATS_TEST_TMPDIR/tiny.yaml"
+	{ echo '# the same settings, a newer file'; cat "$STP_ROOT/tests/fixtures/iteration/tiny.yaml"; } >"$c"
+	local t0; t0=$(stat -c %Y "$RD/iter-000/model.safetensors")
+	run make -s -C "$STP_ROOT" RUN="$RUN" CONFIG="$c" STMTS=tests/fixtures/iteration/statements.jsonl sft
+	assert_success
+	[[ $(stat -c %Y "$RD/iter-000/model.safetensors") == "$t0" ]]
+	[[ $output != *stp-train* ]]
+}
