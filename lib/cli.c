@@ -18,6 +18,8 @@
 #define STP_VERSION "unknown"
 #endif
 
+/* The long options of every tool, each once (cli.h): the common ones, then
+ * the others by name. A name has one has_arg wherever it is taken. */
 #define R required_argument
 #define N no_argument
 const struct option cli_longopts[] = {
@@ -163,9 +165,11 @@ cli_config(int argc, char **argv)
 	return path;
 }
 
-/* getopt_long returned c, '?' or ':' (opterr is 0) or a code of
- * cli_longopts the tool does not take: one line naming the option as it was
- * written, then "try 'PROG -h'"; exit 64. */
+/* getopt_long returned c: '?' or ':' (opterr is 0), or a code of
+ * cli_longopts the tool does not take. One line naming the option as it was
+ * written, then "try 'PROG -h'"; exit 64. Another tool's option without its
+ * argument, last on the line, is ':' ("needs an argument"): getopt_long
+ * says so before the tool sees the code. */
 static void __attribute__((noreturn))
 bad_option(char **argv, int c)
 {

@@ -97,7 +97,8 @@ void cli_print_config(const struct config_key *keys, const void *opts)
 /* A code the tool's own switch does not take: a common option (-h and
  * --version exit here), else one line naming the option and "try 'PROG -h'"
  * on stderr, exit 64: an unknown option ('?'), a missing argument (':'), a
- * long option of another tool (cli_longopts). */
+ * long option of another tool (cli_longopts; "unrecognized option", as an
+ * unknown one, but "needs an argument" when it is last without one). */
 void cli_option(struct cli *cl, int c, char **argv);
 
 /*
