@@ -18,6 +18,102 @@
 #define STP_VERSION "unknown"
 #endif
 
+/* The long options of every tool, each once (cli.h): the common ones, then
+ * the others by name. A name has one has_arg wherever it is taken. */
+#define R required_argument
+#define N no_argument
+const struct option cli_longopts[] = {
+	{ "config", R, NULL, 'c' },
+	{ "output", R, NULL, 'o' },
+	{ "keep-going", N, NULL, 'k' },
+	{ "quiet", N, NULL, 'q' },
+	{ "help", N, NULL, 'h' },
+	{ "version", N, NULL, CLI_OPT_VERSION },
+	{ "print-config", N, NULL, CLI_OPT_PRINT_CONFIG },
+	{ "api-key-env", R, NULL, CLI_API_KEY_ENV },
+	{ "backend", R, NULL, CLI_BACKEND },
+	{ "backoff", R, NULL, CLI_BACKOFF },
+	{ "cache", R, NULL, CLI_CACHE },
+	{ "check-db", R, NULL, CLI_CHECK_DB },
+	{ "choices", R, NULL, CLI_CHOICES },
+	{ "concurrency", R, NULL, CLI_CONCURRENCY },
+	{ "conjecture-stats", R, NULL, CLI_CONJECTURE_STATS },
+	{ "dataset", R, NULL, CLI_DATASET },
+	{ "db", R, NULL, CLI_DB },
+	{ "default", R, NULL, CLI_DEFAULT },
+	{ "embed", N, NULL, CLI_EMBED },
+	{ "endpoint", R, NULL, CLI_ENDPOINT },
+	{ "epochs", R, NULL, CLI_EPOCHS },
+	{ "external-cmd", R, NULL, CLI_EXTERNAL_CMD },
+	{ "filter", N, NULL, CLI_FILTER },
+	{ "final", N, NULL, CLI_FINAL },
+	{ "format", R, NULL, CLI_FORMAT },
+	{ "from-shards", R, NULL, CLI_FROM_SHARDS },
+	{ "hard", R, NULL, CLI_HARD },
+	{ "header", R, NULL, CLI_HEADER },
+	{ "held-out", R, NULL, CLI_HELD_OUT },
+	{ "init", R, NULL, CLI_INIT },
+	{ "init-state", N, NULL, CLI_INIT_STATE },
+	{ "isabelle-address", R, NULL, CLI_ISABELLE_ADDRESS },
+	{ "isabelle-password", R, NULL, CLI_ISABELLE_PASSWORD },
+	{ "isabelle-session", R, NULL, CLI_ISABELLE_SESSION },
+	{ "isabelle-start-timeout", R, NULL, CLI_ISABELLE_START_TIMEOUT },
+	{ "iter", R, NULL, CLI_ITER },
+	{ "jobs", R, NULL, CLI_JOBS },
+	{ "k-conjecture", R, NULL, CLI_K_CONJECTURE },
+	{ "k-open", R, NULL, CLI_K_OPEN },
+	{ "k-reprove", R, NULL, CLI_K_REPROVE },
+	{ "ks", R, NULL, 'K' },
+	{ "labels", N, NULL, CLI_LABELS },
+	{ "lean-cmd", R, NULL, CLI_LEAN_CMD },
+	{ "lean-header-timeout", R, NULL, CLI_LEAN_HEADER_TIMEOUT },
+	{ "lean-lemmas", R, NULL, CLI_LEAN_LEMMAS },
+	{ "lean-mem", R, NULL, CLI_LEAN_MEM },
+	{ "lean-project", R, NULL, CLI_LEAN_PROJECT },
+	{ "lean-prompt", R, NULL, CLI_LEAN_PROMPT },
+	{ "lemma-cap", R, NULL, CLI_LEMMA_CAP },
+	{ "max", R, NULL, CLI_MAX },
+	{ "max-steps", R, NULL, CLI_MAX_STEPS },
+	{ "max-tokens", R, NULL, CLI_MAX_TOKENS },
+	{ "model", R, NULL, CLI_MODEL },
+	{ "name", R, NULL, CLI_NAME },
+	{ "no-constrain", N, NULL, CLI_NO_CONSTRAIN },
+	{ "no-prefilter", N, NULL, CLI_NO_PREFILTER },
+	{ "out", R, NULL, 'o' },
+	{ "phase", R, NULL, CLI_PHASE },
+	{ "prev-stats", R, NULL, CLI_PREV_STATS },
+	{ "previous", R, NULL, CLI_PREVIOUS },
+	{ "replay", R, NULL, CLI_REPLAY },
+	{ "resume", N, NULL, CLI_RESUME },
+	{ "retries", R, NULL, CLI_RETRIES },
+	{ "samples", R, NULL, 'n' },
+	{ "save-every", R, NULL, CLI_SAVE_EVERY },
+	{ "seed", R, NULL, CLI_SEED },
+	{ "seeds", R, NULL, CLI_SEEDS },
+	{ "select", N, NULL, CLI_SELECT },
+	{ "set-mm", R, NULL, CLI_SET_MM },
+	{ "sft", R, NULL, CLI_SFT },
+	{ "shards", R, NULL, CLI_SHARDS },
+	{ "shards-only", N, NULL, CLI_SHARDS_ONLY },
+	{ "split", R, NULL, CLI_SPLIT },
+	{ "state", R, NULL, CLI_STATE },
+	{ "state-out", R, NULL, CLI_STATE_OUT },
+	{ "statements", R, NULL, CLI_STATEMENTS },
+	{ "stats", R, NULL, CLI_STATS },
+	{ "steps", R, NULL, CLI_STEPS },
+	{ "stop", R, NULL, CLI_STOP },
+	{ "temperature", R, NULL, CLI_TEMPERATURE },
+	{ "threads", R, NULL, CLI_THREADS },
+	{ "timeout", R, NULL, CLI_TIMEOUT },
+	{ "top-p", R, NULL, CLI_TOP_P },
+	{ "unproved-only", N, NULL, CLI_UNPROVED_ONLY },
+	{ "wall-time", N, NULL, CLI_WALL_TIME },
+	{ "window", R, NULL, CLI_WINDOW },
+	{ NULL, 0, NULL, 0 },
+};
+#undef R
+#undef N
+
 long
 cli_long(const char *flag, const char *s, long min, long max)
 {
@@ -69,14 +165,22 @@ cli_config(int argc, char **argv)
 	return path;
 }
 
-void
-cli_bad_option(char **argv, int c)
+/* getopt_long returned c: '?' or ':' (opterr is 0), or a code of
+ * cli_longopts the tool does not take. One line naming the option as it was
+ * written, then "try 'PROG -h'"; exit 64. Another tool's option without its
+ * argument, last on the line, is ':' ("needs an argument"): getopt_long
+ * says so before the tool sees the code. */
+static void __attribute__((noreturn))
+bad_option(char **argv, int c)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 
+	/* another tool's option, its argument the next word: name the option */
+	if (c != '?' && c != ':' && optarg && optarg == arg && optind > 1)
+		arg = argv[optind - 2];
 	if (c == ':')
 		error("option '%s' needs an argument", arg);
-	else if (optopt && strncmp(arg, "--", 2) != 0)
+	else if (c == '?' && optopt && strncmp(arg, "--", 2) != 0)
 		error("unrecognized option '-%c'", optopt);
 	else
 		error("unrecognized option '%s'", arg);
@@ -145,7 +249,7 @@ print_usage(const char *usage)
 	printf("%-*s%s\n", col, "      --version", "print the version and exit");
 }
 
-int
+void
 cli_option(struct cli *cl, int c, char **argv)
 {
 	switch (c) {
@@ -159,13 +263,8 @@ cli_option(struct cli *cl, int c, char **argv)
 		exit(0);
 	case CLI_OPT_VERSION: cli_version(); break;
 	case CLI_OPT_PRINT_CONFIG: cl->print_config = 1; break;
-	case '?':
-	case ':':
-		cli_bad_option(argv, c);
-	default:
-		return 0;
+	default: bad_option(argv, c);
 	}
-	return 1;
 }
 
 void

@@ -28,9 +28,14 @@
  *                       and --version, printed here), exit 0
  *       --version       the name and version, exit 0
  *       --print-config  the effective configuration as YAML, exit 0
- * A tool puts CLI_OPTSTRING before its own short options and CLI_LONGOPTS in
- * its long options, and hands every code its own switch does not know to
- * cli_option().
+ *
+ * The long options of all the tools are one table, cli_longopts: a name is
+ * one option everywhere, with one code and one has_arg. A tool passes its
+ * short options (CLI_OPTSTRING first) and cli_longopts to getopt_long,
+ * handles in its switch the codes of the options it takes (the letter of
+ * those with a short form, else CLI_<NAME>), and hands every other code to
+ * cli_option(): a long option of another tool is unknown here, as an
+ * unknown option is.
  */
 struct cli {
 	const char *usage;     /* the help text (-h) */
@@ -41,17 +46,37 @@ struct cli {
 	long nbad;             /* malformed records skipped so far (-k) */
 };
 
-enum { CLI_OPT_VERSION = 0x180, CLI_OPT_PRINT_CONFIG };
+/*
+ * The codes of cli_longopts, one a name. A long option with a short form
+ * has its letter as its code, so that one case takes both: -c, -o (and
+ * stp-mmdata's --out), -k, -q, -h, -n (--samples), -K (--ks). Not -j: it
+ * is --threads in some tools and --jobs in stp-verify, and a tool takes
+ * only its own name, so those two have codes here and the tool a case for
+ * 'j' and one for its name.
+ */
+enum {
+	CLI_OPT_VERSION = 0x180, CLI_OPT_PRINT_CONFIG,
+	CLI_API_KEY_ENV, CLI_BACKEND, CLI_BACKOFF, CLI_CACHE, CLI_CHECK_DB, CLI_CHOICES,
+	CLI_CONCURRENCY, CLI_CONJECTURE_STATS, CLI_DATASET, CLI_DB, CLI_DEFAULT, CLI_EMBED,
+	CLI_ENDPOINT, CLI_EPOCHS, CLI_EXTERNAL_CMD, CLI_FILTER, CLI_FINAL, CLI_FORMAT,
+	CLI_FROM_SHARDS, CLI_HARD, CLI_HEADER, CLI_HELD_OUT, CLI_INIT, CLI_INIT_STATE,
+	CLI_ISABELLE_ADDRESS, CLI_ISABELLE_PASSWORD, CLI_ISABELLE_SESSION,
+	CLI_ISABELLE_START_TIMEOUT, CLI_ITER, CLI_JOBS, CLI_K_CONJECTURE, CLI_K_OPEN,
+	CLI_K_REPROVE, CLI_LABELS, CLI_LEAN_CMD, CLI_LEAN_HEADER_TIMEOUT, CLI_LEAN_LEMMAS,
+	CLI_LEAN_MEM, CLI_LEAN_PROJECT, CLI_LEAN_PROMPT, CLI_LEMMA_CAP, CLI_MAX, CLI_MAX_STEPS,
+	CLI_MAX_TOKENS, CLI_MODEL, CLI_NAME, CLI_NO_CONSTRAIN, CLI_NO_PREFILTER, CLI_PHASE,
+	CLI_PREV_STATS, CLI_PREVIOUS, CLI_REPLAY, CLI_RESUME, CLI_RETRIES, CLI_SAVE_EVERY,
+	CLI_SEED, CLI_SEEDS, CLI_SELECT, CLI_SET_MM, CLI_SFT, CLI_SHARDS, CLI_SHARDS_ONLY,
+	CLI_SPLIT, CLI_STATE, CLI_STATE_OUT, CLI_STATEMENTS, CLI_STATS, CLI_STEPS, CLI_STOP,
+	CLI_TEMPERATURE, CLI_THREADS, CLI_TIMEOUT, CLI_TOP_P, CLI_UNPROVED_ONLY, CLI_WALL_TIME,
+	CLI_WINDOW,
+	CLI_OPT_END   /* after the last */
+};
 
 #define CLI_OPTSTRING ":c:o:kqh"
-#define CLI_LONGOPTS                                                          \
-	{ "config", required_argument, NULL, 'c' },                           \
-	{ "output", required_argument, NULL, 'o' },                           \
-	{ "keep-going", no_argument, NULL, 'k' },                             \
-	{ "quiet", no_argument, NULL, 'q' },                                  \
-	{ "help", no_argument, NULL, 'h' },                                   \
-	{ "version", no_argument, NULL, CLI_OPT_VERSION },                    \
-	{ "print-config", no_argument, NULL, CLI_OPT_PRINT_CONFIG }
+
+/* Every long option of every tool, once; ends with a row of zeros. */
+extern const struct option cli_longopts[];
 
 /* Start: msg_init(argv[0]) (messages begin with the program's base name),
  * cl->config from cli_config(), getopt's own messages off. */
@@ -69,9 +94,12 @@ struct config *cli_config_apply(const struct cli *cl, const struct config_key *k
 void cli_print_config(const struct config_key *keys, const void *opts)
 	__attribute__((noreturn));
 
-/* A common option: handled (1; -h and --version exit here), or not one (0).
- * '?' and ':' (an unknown option, a missing argument) die with 64 here. */
-int cli_option(struct cli *cl, int c, char **argv);
+/* A code the tool's own switch does not take: a common option (-h and
+ * --version exit here), else one line naming the option and "try 'PROG -h'"
+ * on stderr, exit 64: an unknown option ('?'), a missing argument (':'), a
+ * long option of another tool (cli_longopts; "unrecognized option", as an
+ * unknown one, but "needs an argument" when it is last without one). */
+void cli_option(struct cli *cl, int c, char **argv);
 
 /*
  * A malformed record: without -k, die with status and the message; with
@@ -104,10 +132,6 @@ double cli_double(const char *flag, const char *s, double min, double max);
  * opened dies with 66 here, before anything else complains.
  */
 const char *cli_config(int argc, char **argv);
-
-/* getopt_long returned '?' or ':' (call with opterr = 0 set before): one
- * line naming the option, then "try 'PROG -h'"; exit 64. */
-void cli_bad_option(char **argv, int c) __attribute__((noreturn));
 
 /* Print "PROG VERSION" (the git description at build time) and exit 0. */
 void cli_version(void) __attribute__((noreturn));

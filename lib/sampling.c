@@ -30,15 +30,16 @@ sampling_option(struct sampling *s, int c, const char *arg)
 {
 	switch (c) {
 	case 'n': s->samples = (int)cli_long("-n", arg, 1, 100000); break;
-	case 'j': s->threads = (int)cli_long("-j", arg, 1, 1024); break;
-	case SAMPLING_OPT_MODEL: s->model = arg; break;
-	case SAMPLING_OPT_DB: s->db = arg; break;
-	case SAMPLING_OPT_TEMP: s->temperature = cli_double("--temperature", arg, 0, 100); break;
-	case SAMPLING_OPT_TOPP: s->top_p = cli_double("--top-p", arg, 0, 1); break;
-	case SAMPLING_OPT_MAXTOK: s->max_tokens = (int)cli_long("--max-tokens", arg, 1, 65536); break;
-	case SAMPLING_OPT_SEED: s->seed = (uint64_t)cli_long("--seed", arg, 0, 1L << 62); break;
-	case SAMPLING_OPT_ITER: s->iter = cli_long("--iter", arg, 0, 1L << 30); break;
-	case SAMPLING_OPT_BACKEND: s->openai = cli_enum("--backend", arg, sampling_backends); break;
+	case 'j':
+	case CLI_THREADS: s->threads = (int)cli_long("-j", arg, 1, 1024); break;
+	case CLI_MODEL: s->model = arg; break;
+	case CLI_DB: s->db = arg; break;
+	case CLI_TEMPERATURE: s->temperature = cli_double("--temperature", arg, 0, 100); break;
+	case CLI_TOP_P: s->top_p = cli_double("--top-p", arg, 0, 1); break;
+	case CLI_MAX_TOKENS: s->max_tokens = (int)cli_long("--max-tokens", arg, 1, 65536); break;
+	case CLI_SEED: s->seed = (uint64_t)cli_long("--seed", arg, 0, 1L << 62); break;
+	case CLI_ITER: s->iter = cli_long("--iter", arg, 0, 1L << 30); break;
+	case CLI_BACKEND: s->openai = cli_enum("--backend", arg, sampling_backends); break;
 	default: return 0;
 	}
 	return 1;

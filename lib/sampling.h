@@ -5,14 +5,14 @@
  *
  * A tool embeds a struct sampling in its options, sets its defaults with
  * sampling_defaults(), puts SAMPLING_KEYS(section, its type, member) in its
- * key table and SAMPLING_LONGOPTS in its getopt_long table (the common
- * options of lib/cli and the openai backend's included), and hands each
- * option code to sampling_option() before its own switch.
+ * key table and SAMPLING_OPTSTRING in its short options (its long options
+ * are lib/cli's one table, cli_longopts), and hands each option code to
+ * sampling_option() before its own switch, the codes that neither takes to
+ * oai_cli_parse() (the openai backend's flags), then to cli_option().
  */
 #ifndef STP_SAMPLING_H
 #define STP_SAMPLING_H
 
-#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,26 +33,6 @@ struct sampling {
 	const char **stop;     /* SECTION.stop (the openai backend's), or NULL */
 	size_t nstop;
 };
-
-/* getopt_long codes (between lib/cli's and the openai client's, OAI_OPT_BASE) */
-enum {
-	SAMPLING_OPT_MODEL = 0x1c0, SAMPLING_OPT_DB, SAMPLING_OPT_TEMP, SAMPLING_OPT_TOPP,
-	SAMPLING_OPT_MAXTOK, SAMPLING_OPT_SEED, SAMPLING_OPT_ITER, SAMPLING_OPT_BACKEND,
-};
-
-#define SAMPLING_LONGOPTS                                                      \
-	CLI_LONGOPTS,                                                          \
-	OAI_LONGOPTS,                                                          \
-	{ "samples", required_argument, NULL, 'n' },                           \
-	{ "threads", required_argument, NULL, 'j' },                           \
-	{ "model", required_argument, NULL, SAMPLING_OPT_MODEL },              \
-	{ "db", required_argument, NULL, SAMPLING_OPT_DB },                    \
-	{ "temperature", required_argument, NULL, SAMPLING_OPT_TEMP },         \
-	{ "top-p", required_argument, NULL, SAMPLING_OPT_TOPP },               \
-	{ "max-tokens", required_argument, NULL, SAMPLING_OPT_MAXTOK },        \
-	{ "seed", required_argument, NULL, SAMPLING_OPT_SEED },                \
-	{ "iter", required_argument, NULL, SAMPLING_OPT_ITER },                \
-	{ "backend", required_argument, NULL, SAMPLING_OPT_BACKEND }
 
 /* The help lines of --temperature, --top-p, --max-tokens (default MAXTOK, a
  * string) and --seed. */
@@ -105,7 +85,9 @@ extern const char *const sampling_backends[];   /* "builtin", "openai" */
 void sampling_defaults(struct sampling *s, int samples, int max_tokens);
 
 /* Apply option c (from getopt_long) with its argument: 1 when it is one of
- * SAMPLING_LONGOPTS, 0 when it is not (dies with 64 on a bad value). */
+ * the sampling flags (-n, -j, --threads, --model, --db, --temperature,
+ * --top-p, --max-tokens, --seed, --iter, --backend), 0 when it is not (dies
+ * with 64 on a bad value). */
 int sampling_option(struct sampling *s, int c, const char *arg);
 
 #endif

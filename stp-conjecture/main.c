@@ -89,21 +89,6 @@ static const char usage_text[] =
 	"  -c, --config FILE     YAML configuration (sections 'conjecture' and 'openai')\n"
 	SAMPLING_USAGE_TAIL;
 
-enum {
-	OPT_DATASET = 256, OPT_MAX, OPT_STATS, OPT_STATE, OPT_NOPREFILTER, OPT_FILTER,
-};
-
-static const struct option longopts[] = {
-	SAMPLING_LONGOPTS,
-	{ "dataset", required_argument, NULL, OPT_DATASET },
-	{ "max", required_argument, NULL, OPT_MAX },
-	{ "stats", required_argument, NULL, OPT_STATS },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "no-prefilter", no_argument, NULL, OPT_NOPREFILTER },
-	{ "filter", no_argument, NULL, OPT_FILTER },
-	{ NULL, 0, NULL, 0 },
-};
-
 static const char *const keeps[] = { "open", "n", NULL };
 
 /* The section 'conjecture' (docs/stp.yaml.5.scd), bound to the options. */
@@ -218,19 +203,20 @@ main(int argc, char **argv)
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, conj_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, cli_longopts,
+	                        NULL)) != -1) {
 		if (sampling_option(&o.s, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_DATASET: o.dataset = optarg; break;
-		case OPT_MAX: o.max = cli_long("--max", optarg, 0, 1L << 40); break;
-		case OPT_STATS: o.stats = optarg; break;
-		case OPT_STATE: o.state = optarg; break;
-		case OPT_NOPREFILTER: o.prefilter = 0; break;
-		case OPT_FILTER: o.filter = 1; break;
+		case CLI_DATASET: o.dataset = optarg; break;
+		case CLI_MAX: o.max = cli_long("--max", optarg, 0, 1L << 40); break;
+		case CLI_STATS: o.stats = optarg; break;
+		case CLI_STATE: o.state = optarg; break;
+		case CLI_NO_PREFILTER: o.prefilter = 0; break;
+		case CLI_FILTER: o.filter = 1; break;
 		default:
-			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))
-				cli_bad_option(argv, c);
+			if (!oai_cli_parse(&o.cli, c, optarg))
+				cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

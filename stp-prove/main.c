@@ -64,21 +64,6 @@ static const char usage_text[] =
 	"  -c, --config FILE     YAML configuration (sections 'prove' and 'openai')\n"
 	SAMPLING_USAGE_TAIL;
 
-enum {
-	OPT_NOCON = 256, OPT_EMBED, OPT_KOPEN, OPT_KCONJ, OPT_KREPROVE, OPT_LEAN_PROMPT,
-};
-
-static const struct option longopts[] = {
-	SAMPLING_LONGOPTS,
-	{ "no-constrain", no_argument, NULL, OPT_NOCON },
-	{ "embed", no_argument, NULL, OPT_EMBED },
-	{ "k-open", required_argument, NULL, OPT_KOPEN },
-	{ "k-conjecture", required_argument, NULL, OPT_KCONJ },
-	{ "k-reprove", required_argument, NULL, OPT_KREPROVE },
-	{ "lean-prompt", required_argument, NULL, OPT_LEAN_PROMPT },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* in the order of enum prompt_lean_style */
 static const char *const lean_prompts[] = { "non-cot", "cot", NULL };
 
@@ -327,25 +312,26 @@ main(int argc, char **argv)
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, prove_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, cli_longopts,
+	                        NULL)) != -1) {
 		if (sampling_option(&o.s, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_NOCON: o.constrain = 0; break;
-		case OPT_EMBED: o.embed = 1; break;
-		case OPT_KOPEN: o.k_cat[PROVE_OPEN] = (int)cli_long("--k-open", optarg, 0, 100000); break;
-		case OPT_KCONJ:
+		case CLI_NO_CONSTRAIN: o.constrain = 0; break;
+		case CLI_EMBED: o.embed = 1; break;
+		case CLI_K_OPEN: o.k_cat[PROVE_OPEN] = (int)cli_long("--k-open", optarg, 0, 100000); break;
+		case CLI_K_CONJECTURE:
 			o.k_cat[PROVE_CONJECTURE] = (int)cli_long("--k-conjecture", optarg, 0, 100000);
 			break;
-		case OPT_KREPROVE:
+		case CLI_K_REPROVE:
 			o.k_cat[PROVE_REPROVE] = (int)cli_long("--k-reprove", optarg, 0, 100000);
 			break;
-		case OPT_LEAN_PROMPT:
+		case CLI_LEAN_PROMPT:
 			o.lean_prompt = cli_enum("--lean-prompt", optarg, lean_prompts);
 			break;
 		default:
-			if (!cli_option(&cl, c, argv) && !oai_cli_parse(&o.cli, c, optarg))
-				cli_bad_option(argv, c);
+			if (!oai_cli_parse(&o.cli, c, optarg))
+				cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

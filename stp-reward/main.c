@@ -711,30 +711,6 @@ static const struct config_key reward_keys[] = {
 int
 main(int argc, char **argv)
 {
-	enum {
-		O_STATE = 256, O_ITER, O_STMTS, O_SEEDS, O_MODEL, O_PREV, O_PSTATS, O_CSTATS,
-		O_SOUT, O_STATS, O_FINAL, O_INIT, O_SFT, O_SEED, O_BACKEND,
-	};
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "state", required_argument, NULL, O_STATE },
-		{ "iter", required_argument, NULL, O_ITER },
-		{ "statements", required_argument, NULL, O_STMTS },
-		{ "seeds", required_argument, NULL, O_SEEDS },
-		{ "model", required_argument, NULL, O_MODEL },
-		{ "previous", required_argument, NULL, O_PREV },
-		{ "prev-stats", required_argument, NULL, O_PSTATS },
-		{ "conjecture-stats", required_argument, NULL, O_CSTATS },
-		{ "state-out", required_argument, NULL, O_SOUT },
-		{ "stats", required_argument, NULL, O_STATS },
-		{ "final", no_argument, NULL, O_FINAL },
-		{ "init-state", no_argument, NULL, O_INIT },
-		{ "sft", required_argument, NULL, O_SFT },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "backend", required_argument, NULL, O_BACKEND },
-		{ "threads", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ropts o;
 	struct cli cl;
 	struct config *cf;
@@ -759,31 +735,31 @@ main(int argc, char **argv)
 	o.relabel_trivial = 1;
 	o.final_random = 1;
 	cf = cli_config_apply(&cl, reward_keys, &o);
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case O_STATE: o.state = optarg; break;
-		case O_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
-		case O_STMTS: o.statements = optarg; break;
-		case O_SEEDS: o.seeds = optarg; break;
-		case O_MODEL: o.model = optarg; break;
-		case O_PREV:
+		case CLI_STATE: o.state = optarg; break;
+		case CLI_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
+		case CLI_STATEMENTS: o.statements = optarg; break;
+		case CLI_SEEDS: o.seeds = optarg; break;
+		case CLI_MODEL: o.model = optarg; break;
+		case CLI_PREVIOUS:
 			if (o.nprevious == 8)
 				die(EX_USAGE, "--previous: at most 8");
 			o.previous[o.nprevious++] = optarg;
 			break;
-		case O_PSTATS: o.prev_stats = optarg; break;
-		case O_CSTATS: o.conj_stats = optarg; break;
-		case O_SOUT: o.state_out = optarg; break;
-		case O_STATS: o.stats = optarg; break;
-		case O_FINAL: o.final = 1; break;
-		case O_INIT: o.init_state = 1; break;
-		case O_SFT: o.sft = optarg; break;
-		case O_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
-		case 'j': o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case O_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
+		case CLI_PREV_STATS: o.prev_stats = optarg; break;
+		case CLI_CONJECTURE_STATS: o.conj_stats = optarg; break;
+		case CLI_STATE_OUT: o.state_out = optarg; break;
+		case CLI_STATS: o.stats = optarg; break;
+		case CLI_FINAL: o.final = 1; break;
+		case CLI_INIT_STATE: o.init_state = 1; break;
+		case CLI_SFT: o.sft = optarg; break;
+		case CLI_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case 'j':
+		case CLI_THREADS: o.threads = (int)cli_long("-j", optarg, 1, 1024); break;
+		case CLI_BACKEND: o.openai = cli_enum("--backend", optarg, backends); break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

@@ -599,18 +599,6 @@ static const struct config_key seed_keys[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "state", required_argument, NULL, 's' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "statements", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "iter", required_argument, NULL, 'i' },
-		{ "select", no_argument, NULL, 'x' },
-		{ "unproved-only", no_argument, NULL, 'u' },
-		{ "lean-lemmas", required_argument, NULL, 'L' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sopts o;
 	struct cli cl;
 	int c;
@@ -627,20 +615,18 @@ main(int argc, char **argv)
 	o.max_per_seed = 8;
 	o.per_seed_factor = 3;
 	config_free(cli_config_apply(&cl, seed_keys, &o));
-	/* long options only: their codes are not short options */
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': o.state = optarg; break;
-		case 'd': o.db = optarg; break;
-		case 'S': o.statements = optarg; break;
-		case 'r': o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
-		case 'i': o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
-		case 'x': o.select = 1; break;
-		case 'u': o.unproved_only = 1; break;
-		case 'L': o.lean_lemmas = optarg; break;
+		case CLI_STATE: o.state = optarg; break;
+		case CLI_DB: o.db = optarg; break;
+		case CLI_STATEMENTS: o.statements = optarg; break;
+		case CLI_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case CLI_ITER: o.iter = cli_long("--iter", optarg, 0, 1L << 30); break;
+		case CLI_SELECT: o.select = 1; break;
+		case CLI_UNPROVED_ONLY: o.unproved_only = 1; break;
+		case CLI_LEAN_LEMMAS: o.lean_lemmas = optarg; break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

@@ -62,33 +62,6 @@ static const char usage_text[] =
 	"  -q, --quiet         no progress messages\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
-enum {
-	OPT_INIT = 256, OPT_DB, OPT_SHARDS, OPT_SHARDS_ONLY, OPT_STEPS, OPT_EPOCHS, OPT_SEED,
-	OPT_FROM_SHARDS, OPT_PHASE, OPT_REPLAY, OPT_HELDOUT, OPT_RESUME, OPT_SAVE_EVERY,
-	OPT_BACKEND, OPT_EXTERNAL_CMD,
-};
-
-static const struct option longopts[] = {
-	CLI_LONGOPTS,
-	{ "threads", required_argument, NULL, 'j' },
-	{ "init", required_argument, NULL, OPT_INIT },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "shards", required_argument, NULL, OPT_SHARDS },
-	{ "shards-only", no_argument, NULL, OPT_SHARDS_ONLY },
-	{ "steps", required_argument, NULL, OPT_STEPS },
-	{ "replay", required_argument, NULL, OPT_REPLAY },
-	{ "held-out", required_argument, NULL, OPT_HELDOUT },
-	{ "resume", no_argument, NULL, OPT_RESUME },
-	{ "save-every", required_argument, NULL, OPT_SAVE_EVERY },
-	{ "epochs", required_argument, NULL, OPT_EPOCHS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "from-shards", required_argument, NULL, OPT_FROM_SHARDS },
-	{ "phase", required_argument, NULL, OPT_PHASE },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "external-cmd", required_argument, NULL, OPT_EXTERNAL_CMD },
-	{ NULL, 0, NULL, 0 },
-};
-
 /*
  * The configuration as stp-train reads it: model.* and train.* into the
  * options; train.iter.* into a layer of its own (-1: absent, the value of
@@ -248,31 +221,31 @@ main(int argc, char **argv)
 	cf = cli_config_apply(&cl, train_keys, &tc);
 	check_shape(o, cf);
 	config_free(cf);
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': o->threads = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_INIT: o->init = optarg; break;
-		case OPT_DB: o->db = optarg; break;
-		case OPT_SHARDS: o->shards = optarg; break;
-		case OPT_SHARDS_ONLY: o->shards_only = 1; break;
-		case OPT_STEPS: steps = cli_long("--steps", optarg, 1, 1L << 40); break;
-		case OPT_EPOCHS: epochs = cli_double("--epochs", optarg, 1e-9, 1e9); break;
-		case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
-		case OPT_FROM_SHARDS: from_shards = optarg; break;
-		case OPT_PHASE: phase_iter = cli_enum("--phase", optarg, phases); break;
-		case OPT_BACKEND: o->external = cli_enum("--backend", optarg, backends); break;
-		case OPT_EXTERNAL_CMD: o->external_cmd = optarg; break;
-		case OPT_HELDOUT: o->held_out = optarg; break;
-		case OPT_RESUME: o->resume = 1; break;
-		case OPT_SAVE_EVERY: o->save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
-		case OPT_REPLAY:
+		case 'j':
+		case CLI_THREADS: o->threads = (int)cli_long("-j", optarg, 1, 1024); break;
+		case CLI_INIT: o->init = optarg; break;
+		case CLI_DB: o->db = optarg; break;
+		case CLI_SHARDS: o->shards = optarg; break;
+		case CLI_SHARDS_ONLY: o->shards_only = 1; break;
+		case CLI_STEPS: steps = cli_long("--steps", optarg, 1, 1L << 40); break;
+		case CLI_EPOCHS: epochs = cli_double("--epochs", optarg, 1e-9, 1e9); break;
+		case CLI_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case CLI_FROM_SHARDS: from_shards = optarg; break;
+		case CLI_PHASE: phase_iter = cli_enum("--phase", optarg, phases); break;
+		case CLI_BACKEND: o->external = cli_enum("--backend", optarg, backends); break;
+		case CLI_EXTERNAL_CMD: o->external_cmd = optarg; break;
+		case CLI_HELD_OUT: o->held_out = optarg; break;
+		case CLI_RESUME: o->resume = 1; break;
+		case CLI_SAVE_EVERY: o->save_every = cli_long("--save-every", optarg, 0, 1L << 40); break;
+		case CLI_REPLAY:
 			if (o->nreplay == 8)
 				die(EX_USAGE, "--replay: at most 8 files");
 			o->replay[o->nreplay++] = optarg;
 			break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	o->out = cl.out;

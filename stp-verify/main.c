@@ -72,34 +72,6 @@ static const char usage_text[] =
 	"  -q, --quiet         no progress messages\n"
 	"      --print-config  print the effective configuration (YAML) and exit\n";
 
-enum {
-	OPT_DB = 256, OPT_CACHE, OPT_MAX_STEPS, OPT_MAX_TOKENS, OPT_TIMEOUT, OPT_WALL,
-	OPT_CHECK_DB, OPT_BACKEND, OPT_LEAN_CMD, OPT_LEAN_PROJECT, OPT_LEAN_MEM, OPT_LEAN_HDR,
-	OPT_ISA_ADDRESS, OPT_ISA_PASSWORD, OPT_ISA_SESSION, OPT_ISA_START,
-};
-
-static const struct option longopts[] = {
-	CLI_LONGOPTS,
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "max-steps", required_argument, NULL, OPT_MAX_STEPS },
-	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "wall-time", no_argument, NULL, OPT_WALL },
-	{ "check-db", required_argument, NULL, OPT_CHECK_DB },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "lean-cmd", required_argument, NULL, OPT_LEAN_CMD },
-	{ "lean-project", required_argument, NULL, OPT_LEAN_PROJECT },
-	{ "lean-mem", required_argument, NULL, OPT_LEAN_MEM },
-	{ "lean-header-timeout", required_argument, NULL, OPT_LEAN_HDR },
-	{ "isabelle-address", required_argument, NULL, OPT_ISA_ADDRESS },
-	{ "isabelle-password", required_argument, NULL, OPT_ISA_PASSWORD },
-	{ "isabelle-session", required_argument, NULL, OPT_ISA_SESSION },
-	{ "isabelle-start-timeout", required_argument, NULL, OPT_ISA_START },
-	{ NULL, 0, NULL, 0 },
-};
-
 static const char *const backends[] = { "metamath", "lean", "isabelle", NULL };
 
 /* The section 'verify' (docs/stp.yaml.5.scd), bound to the options. */
@@ -155,37 +127,37 @@ main(int argc, char **argv)
 
 	/* the configuration first, so that flags override it */
 	config_free(cli_config_apply(&cl, verify_keys, &o));
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "j:", cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': o.jobs = (int)cli_long("-j", optarg, 1, 1024); break;
-		case OPT_DB: o.db = optarg; break;
-		case OPT_CACHE: o.cache = optarg; break;
-		case OPT_MAX_STEPS:
+		case 'j':
+		case CLI_JOBS: o.jobs = (int)cli_long("-j", optarg, 1, 1024); break;
+		case CLI_DB: o.db = optarg; break;
+		case CLI_CACHE: o.cache = optarg; break;
+		case CLI_MAX_STEPS:
 			o.max_steps = (uint32_t)cli_long("--max-steps", optarg, 1, 100000000);
 			break;
-		case OPT_MAX_TOKENS:
+		case CLI_MAX_TOKENS:
 			o.max_tokens = (uint32_t)cli_long("--max-tokens", optarg, 1, 100000000);
 			break;
-		case OPT_TIMEOUT: o.timeout = cli_double("--timeout", optarg, 0.001, 86400); break;
-		case OPT_WALL: o.wall_time = 1; break;
-		case OPT_CHECK_DB: check_db = optarg; break;
-		case OPT_BACKEND: o.backend_id = cli_enum("--backend", optarg, backends); break;
-		case OPT_LEAN_CMD: o.lean_cmd = optarg; break;
-		case OPT_LEAN_PROJECT: o.lean_project = optarg; break;
-		case OPT_LEAN_MEM: o.lean_mem_mb = cli_long("--lean-mem", optarg, 0, 1L << 30); break;
-		case OPT_LEAN_HDR:
+		case CLI_TIMEOUT: o.timeout = cli_double("--timeout", optarg, 0.001, 86400); break;
+		case CLI_WALL_TIME: o.wall_time = 1; break;
+		case CLI_CHECK_DB: check_db = optarg; break;
+		case CLI_BACKEND: o.backend_id = cli_enum("--backend", optarg, backends); break;
+		case CLI_LEAN_CMD: o.lean_cmd = optarg; break;
+		case CLI_LEAN_PROJECT: o.lean_project = optarg; break;
+		case CLI_LEAN_MEM: o.lean_mem_mb = cli_long("--lean-mem", optarg, 0, 1L << 30); break;
+		case CLI_LEAN_HEADER_TIMEOUT:
 			o.lean_header_timeout = cli_double("--lean-header-timeout", optarg, 0.001, 86400);
 			break;
-		case OPT_ISA_ADDRESS: o.isabelle_address = optarg; break;
-		case OPT_ISA_PASSWORD: o.isabelle_password = optarg; break;
-		case OPT_ISA_SESSION: o.isabelle_session = optarg; break;
-		case OPT_ISA_START:
+		case CLI_ISABELLE_ADDRESS: o.isabelle_address = optarg; break;
+		case CLI_ISABELLE_PASSWORD: o.isabelle_password = optarg; break;
+		case CLI_ISABELLE_SESSION: o.isabelle_session = optarg; break;
+		case CLI_ISABELLE_START_TIMEOUT:
 			o.isabelle_start_timeout = cli_double("--isabelle-start-timeout", optarg, 0.001,
 			                                      86400);
 			break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

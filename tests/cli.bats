@@ -55,6 +55,32 @@ try '$t -h'"
 	done
 }
 
+@test "a long option of another tool is unknown here, named as written, exit 64" {
+	run --separate-stderr stp-seed --embed
+	assert_failure 64
+	assert_stderr "stp-seed: unrecognized option '--embed'
+try 'stp-seed -h'"
+	run --separate-stderr stp-config --model m.safetensors
+	assert_failure 64
+	assert_stderr "stp-config: unrecognized option '--model'
+try 'stp-config -h'"
+	run --separate-stderr stp-passk --split=test /dev/null
+	assert_success
+	run --separate-stderr stp-sftdata --split=test /dev/null
+	assert_failure 64
+	assert_stderr "stp-sftdata: unrecognized option '--split=test'
+try 'stp-sftdata -h'"
+	# -j is --jobs in stp-verify and --threads elsewhere: each takes its own
+	run --separate-stderr stp-verify --threads 2
+	assert_failure 64
+	assert_stderr "stp-verify: unrecognized option '--threads'
+try 'stp-verify -h'"
+	run --separate-stderr stp-prove --jobs 2
+	assert_failure 64
+	assert_stderr "stp-prove: unrecognized option '--jobs'
+try 'stp-prove -h'"
+}
+
 @test "messages begin with the tool's name when it is run by its path" {
 	for t in $TOOLS; do
 		run --separate-stderr "$STP_ROOT/bin/$t" -Z

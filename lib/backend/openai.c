@@ -13,7 +13,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stddef.h>
@@ -116,23 +115,23 @@ oai_cli_init(struct oai_cli *cli)
 int
 oai_cli_parse(struct oai_cli *cli, int code, const char *arg)
 {
-	switch (code - OAI_OPT_BASE) {
-	case 0:
+	switch (code) {
+	case CLI_ENDPOINT:
 		xgrow(&cli->endpoints, &cli->capendpoints, cli->nendpoints + 1,
 		      sizeof *cli->endpoints);
 		cli->endpoints[cli->nendpoints++] = arg;
 		return 1;
-	case 1: cli->concurrency = (int)cli_long("--concurrency", arg, 1, 4096); return 1;
-	case 2: cli->timeout = cli_double("--timeout", arg, 0.001, 86400); return 1;
-	case 3: cli->retries = (int)cli_long("--retries", arg, 0, 1000); return 1;
-	case 4:
+	case CLI_CONCURRENCY: cli->concurrency = (int)cli_long("--concurrency", arg, 1, 4096); return 1;
+	case CLI_TIMEOUT: cli->timeout = cli_double("--timeout", arg, 0.001, 86400); return 1;
+	case CLI_RETRIES: cli->retries = (int)cli_long("--retries", arg, 0, 1000); return 1;
+	case CLI_STOP:
 		xgrow(&cli->stop, &cli->capstop, cli->nstop + 1, sizeof *cli->stop);
 		cli->stop[cli->nstop++] = arg;
 		return 1;
-	case 5: cli->choices = (int)cli_long("--choices", arg, 1, 1024); return 1;
-	case 6: cli->api_key_env = arg; return 1;
-	case 7: cli->backoff = cli_double("--backoff", arg, 0, 3600); return 1;
-	case 8: cli->window = (int)cli_long("--window", arg, 1, 1L << 24); return 1;
+	case CLI_CHOICES: cli->choices = (int)cli_long("--choices", arg, 1, 1024); return 1;
+	case CLI_API_KEY_ENV: cli->api_key_env = arg; return 1;
+	case CLI_BACKOFF: cli->backoff = cli_double("--backoff", arg, 0, 3600); return 1;
+	case CLI_WINDOW: cli->window = (int)cli_long("--window", arg, 1, 1L << 24); return 1;
 	}
 	return 0;
 }

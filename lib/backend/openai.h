@@ -119,10 +119,12 @@ void oai_config_load(struct oai_config *c, struct config *cf, const char **api_k
 extern const struct config_key oai_config_keys[];
 
 /*
- * Command-line flags shared by the tools that have --backend openai, as a
- * fragment of their getopt_long table (codes from OAI_OPT_BASE up), a fragment
- * of their help text, and a parser: oai_cli_parse() returns 1 when the code
- * was one of these (dying with 64 on a bad value), 0 otherwise. Unset values
+ * Command-line flags shared by the tools that have --backend openai (their
+ * rows and codes are lib/cli's, cli_longopts: --endpoint, --concurrency,
+ * --timeout, --retries, --stop, --choices, --api-key-env, --backoff,
+ * --window), a fragment of their help text, and a parser: oai_cli_parse()
+ * returns 1 when the code was one of these (dying with 64 on a bad value),
+ * 0 otherwise. Unset values
  * stay -1 / NULL / 0; oai_cli_apply() writes the set ones over c.
  */
 struct oai_cli {
@@ -135,17 +137,6 @@ struct oai_cli {
 	double timeout, backoff;
 };
 
-#define OAI_OPT_BASE 0x200
-#define OAI_LONGOPTS                                                             \
-	{ "endpoint", required_argument, NULL, OAI_OPT_BASE + 0 },               \
-	{ "concurrency", required_argument, NULL, OAI_OPT_BASE + 1 },            \
-	{ "timeout", required_argument, NULL, OAI_OPT_BASE + 2 },                \
-	{ "retries", required_argument, NULL, OAI_OPT_BASE + 3 },                \
-	{ "stop", required_argument, NULL, OAI_OPT_BASE + 4 },                   \
-	{ "choices", required_argument, NULL, OAI_OPT_BASE + 5 },                \
-	{ "api-key-env", required_argument, NULL, OAI_OPT_BASE + 6 },            \
-	{ "backoff", required_argument, NULL, OAI_OPT_BASE + 7 },                \
-	{ "window", required_argument, NULL, OAI_OPT_BASE + 8 }
 #define OAI_USAGE                                                                            \
 	"  with --backend openai (an OpenAI-compatible server; configuration section 'openai'):\n" \
 	"      --model CKPT      the checkpoint; the served model is openai.model with {run},\n"  \

@@ -7,12 +7,12 @@
  */
 #include "unit.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 
+#include "cli.h"
 #include "config.h"
 #include "msg.h"
 #include "backend/openai.h"
@@ -418,18 +418,16 @@ test_embed_hash(void)
 static void
 test_cli(void)
 {
-	static const struct option opts[] = { OAI_LONGOPTS, { NULL, 0, NULL, 0 } };
 	struct oai_cli cli;
 	struct oai_config c;
 	const char *key = "OPENAI_API_KEY";
 
 	oai_cli_init(&cli);
-	CHECK_STR_EQ(opts[0].name, "endpoint");
-	CHECK_INT_EQ(oai_cli_parse(&cli, OAI_OPT_BASE + 0, "http://a"), 1);
-	CHECK_INT_EQ(oai_cli_parse(&cli, OAI_OPT_BASE + 0, "http://b"), 1);
-	CHECK_INT_EQ(oai_cli_parse(&cli, OAI_OPT_BASE + 1, "64"), 1);
-	CHECK_INT_EQ(oai_cli_parse(&cli, OAI_OPT_BASE + 4, "```"), 1);
-	CHECK_INT_EQ(oai_cli_parse(&cli, OAI_OPT_BASE + 6, "MY_KEY"), 1);
+	CHECK_INT_EQ(oai_cli_parse(&cli, CLI_ENDPOINT, "http://a"), 1);
+	CHECK_INT_EQ(oai_cli_parse(&cli, CLI_ENDPOINT, "http://b"), 1);
+	CHECK_INT_EQ(oai_cli_parse(&cli, CLI_CONCURRENCY, "64"), 1);
+	CHECK_INT_EQ(oai_cli_parse(&cli, CLI_STOP, "```"), 1);
+	CHECK_INT_EQ(oai_cli_parse(&cli, CLI_API_KEY_ENV, "MY_KEY"), 1);
 	CHECK_INT_EQ(oai_cli_parse(&cli, 'n', "3"), 0);
 	oai_config_init(&c);
 	c.concurrency = 3;
@@ -452,7 +450,7 @@ bad_flag(void *arg)
 	(void)arg;
 	msg_init("stp-prove");
 	oai_cli_init(&cli);
-	oai_cli_parse(&cli, OAI_OPT_BASE + 1, "0");
+	oai_cli_parse(&cli, CLI_CONCURRENCY, "0");
 }
 
 static void

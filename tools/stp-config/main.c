@@ -38,11 +38,6 @@ static const char usage_text[] =
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "default", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *dflt = NULL, *v;
 	struct config *c;
 	struct cli cl;
@@ -50,12 +45,11 @@ main(int argc, char **argv)
 	int ch, found = 0;
 
 	cli_init(&cl, argc, argv, usage_text);
-	while ((ch = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dflt = optarg; break;
+		case CLI_DEFAULT: dflt = optarg; break;
 		default:
-			if (!cli_option(&cl, ch, argv))
-				cli_bad_option(argv, ch);
+			cli_option(&cl, ch, argv);
 		}
 	}
 	if (!cl.print_config && (!cl.config || optind != argc - 1))

@@ -41,10 +41,6 @@ static const struct config_key export_keys[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct model_config *mc;
 	struct tokenizer *tok;
 	struct model *m;
@@ -54,9 +50,8 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	config_free(cli_config_apply(&cl, export_keys, NULL));
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1)
-		if (!cli_option(&cl, c, argv))
-			cli_bad_option(argv, c);
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1)
+		cli_option(&cl, c, argv);
 	if (cl.print_config)
 		cli_print_config(export_keys, NULL);
 	if (!cl.out)

@@ -741,14 +741,6 @@ putnam_path(struct run *x, const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "format", required_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "split", required_argument, NULL, 'S' },
-		{ "header", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct lopts o = { STP_HEADER, NULL, NULL, -1 };
 	struct cli cl;
 	struct run x;
@@ -759,15 +751,14 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	config_free(cli_config_apply(&cl, leandata_keys, &o));
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o.format = cli_enum("--format", optarg, formats); break;
-		case 'N': o.name = optarg; break;
-		case 'S': o.split = splits[cli_enum("--split", optarg, splits)]; break;
-		case 'H': o.header = optarg; break;
+		case CLI_FORMAT: o.format = cli_enum("--format", optarg, formats); break;
+		case CLI_NAME: o.name = optarg; break;
+		case CLI_SPLIT: o.split = splits[cli_enum("--split", optarg, splits)]; break;
+		case CLI_HEADER: o.header = optarg; break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	if (cl.print_config)

@@ -318,14 +318,6 @@ ntokens(const char *s)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "set-mm", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "hard", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mmopts mo = { "/usr/share/metamath/databases/set.mm", "data/mm-pc", "mm-pc", 0 };
 	const char *setmm, *outdir;
 	struct lines L;
@@ -350,14 +342,13 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	config_free(cli_config_apply(&cl, mmdata_keys, &mo));
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': mo.set_mm = optarg; break;
-		case 'n': mo.name = optarg; break;
-		case 'H': mo.hard = cli_long("--hard", optarg, 1, 1000000); break;
+		case CLI_SET_MM: mo.set_mm = optarg; break;
+		case CLI_NAME: mo.name = optarg; break;
+		case CLI_HARD: mo.hard = cli_long("--hard", optarg, 1, 1000000); break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	if (cl.out)

@@ -130,12 +130,6 @@ split_list(struct popts *o, const char *list)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "ks", required_argument, NULL, 'K' },
-		{ "split", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const default_ks[] = { "1", "8", "32", NULL };
 	struct popts po = { (const char **)default_ks, 3, NULL };
 	struct stmt *st = NULL;
@@ -158,13 +152,12 @@ main(int argc, char **argv)
 		config_die_at(cf, "passk.ks", "expected 1 to %d whole numbers from 1 to %d, got '%s'",
 		              PASSK_MAXK, PASSK_MAXSAMPLE, bad);
 	config_free(cf);
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "K:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING "K:", cli_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'K': split_list(&po, optarg); break;
-		case 's': po.split = optarg; break;
+		case CLI_SPLIT: po.split = optarg; break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	if ((bad = parse_ks(&po, ks)))

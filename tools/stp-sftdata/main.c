@@ -113,14 +113,6 @@ conj_example(FILE *fp, const struct mm_db *db, const char *lemma, int32_t ls,
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ "db", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "lemma-cap", required_argument, NULL, 'L' },
-		{ "labels", no_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *dbpath = default_db(), *statements = NULL;
 	struct sftopts so = { 1, -1, 0 };
 	uint64_t seed;
@@ -141,15 +133,14 @@ main(int argc, char **argv)
 
 	cli_init(&cl, argc, argv, usage_text);
 	config_free(cli_config_apply(&cl, sftdata_keys, &so));
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING, cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dbpath = optarg; break;
-		case 's': so.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
-		case 'L': so.cap = cli_long("--lemma-cap", optarg, 0, 1L << 40); break;
-		case 'l': so.labels = 1; break;
+		case CLI_DB: dbpath = optarg; break;
+		case CLI_SEED: so.seed = (uint64_t)cli_long("--seed", optarg, 0, 1L << 62); break;
+		case CLI_LEMMA_CAP: so.cap = cli_long("--lemma-cap", optarg, 0, 1L << 40); break;
+		case CLI_LABELS: so.labels = 1; break;
 		default:
-			if (!cli_option(&cl, c, argv))
-				cli_bad_option(argv, c);
+			cli_option(&cl, c, argv);
 		}
 	}
 	if (cl.print_config)
