@@ -592,6 +592,22 @@ jsonl_get_strarray(json_t *obj, const char *key, int required, json_t **out,
 	return 1;
 }
 
+int
+jsonl_get_strs(json_t *obj, const char *key, int required, struct jsonl_strs *s,
+               const char *file, long lineno, struct jsonl_err *err)
+{
+	json_t *a = NULL;
+	int r = jsonl_get_strarray(obj, key, required, &a, file, lineno, err);
+	size_t n = r > 0 ? json_array_size(a) : 0;
+
+	xgrow(&s->v, &s->cap, n + 1, sizeof *s->v);
+	for (size_t i = 0; i < n; i++)
+		s->v[i] = json_string_value(json_array_get(a, i));
+	s->v[n] = NULL;
+	s->n = n;
+	return r;
+}
+
 /*
  * Our own encoder, not jansson's: the same compact form ({"a":1,"b":[2]},
  * keys in insertion order, UTF-8 written as is), but reals in the shortest

@@ -112,6 +112,18 @@ int jsonl_get_bool(json_t *obj, const char *key, int required, int *out,
 int jsonl_get_strarray(json_t *obj, const char *key, int required, json_t **out,
                        const char *file, long lineno, struct jsonl_err *err);
 
+/* An array of strings as C strings: v[0..n) (borrowed from obj; v[n] is
+ * NULL), in a vector reused from call to call (free v at the end). */
+struct jsonl_strs {
+	const char **v;
+	size_t n, cap;
+};
+
+/* jsonl_get_strarray() into *s: 1, 0 when absent and not required (n 0),
+ * -1 on an error (*err). */
+int jsonl_get_strs(json_t *obj, const char *key, int required, struct jsonl_strs *s,
+                   const char *file, long lineno, struct jsonl_err *err);
+
 /*
  * Serialise obj compactly ({"a":1,"b":[2]}; keys in insertion order, UTF-8
  * kept) followed by '\n' into a malloc'd buffer; *len gets its length. Never

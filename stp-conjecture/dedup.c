@@ -49,29 +49,22 @@ dedup_dataset(struct dedup *d, const char *path)
 	struct jsonl_err err;
 	struct jsonl_line l;
 	const char *s, *system;
-	const char **hv = NULL;
-	size_t caphv = 0;
+	struct jsonl_strs h = { NULL, 0, 0 };
 	json_t *rec;
 	int r;
 
 	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
-		json_t *h = NULL;
-		size_t nh;
 		if (r < 0)
 			die(err.status, "%s", err.msg);
 		system = "metamath";
 		if (!rec || jsonl_get_str(rec, "statement", 1, &s, l.file, l.lineno, &err) < 0 ||
 		    jsonl_get_str(rec, "system", 0, &system, l.file, l.lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0)
+		    jsonl_get_strs(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0)
 			die(EX_DATAERR, "%s", err.msg);
-		nh = h ? json_array_size(h) : 0;
-		xgrow(&hv, &caphv, nh + 1, sizeof *hv);
-		for (size_t i = 0; i < nh; i++)
-			hv[i] = json_string_value(json_array_get(h, i));
-		hset64_add(&d->seen, stmt_key(system, NULL, s, hv, nh));
+		hset64_add(&d->seen, stmt_key(system, NULL, s, h.v, h.n));
 		json_decref(rec);
 	}
-	free(hv);
+	free(h.v);
 	jsonl_in_close(in);
 }
 

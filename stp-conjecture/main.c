@@ -104,28 +104,6 @@ static const struct config_key conj_keys[] = {
 };
 #undef C
 
-struct strv {
-	const char **v;
-	size_t n, cap;
-};
-
-static int
-strv_get(json_t *rec, const char *key, struct strv *sv, const char *file, long line,
-         struct jsonl_err *err)
-{
-	json_t *a;
-	int r = jsonl_get_strarray(rec, key, 0, &a, file, line, err);
-
-	sv->n = 0;
-	if (r <= 0)
-		return r;
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		xgrow(&sv->v, &sv->cap, sv->n + 1, sizeof *sv->v);
-		sv->v[sv->n++] = json_string_value(json_array_get(a, i));
-	}
-	return 1;
-}
-
 /* --filter: conjecture records in, the filters applied (a rerun of the
  * dedup, the prefilter and the cut on their own) */
 static void
@@ -136,13 +114,13 @@ filter_records(struct cfilter *f, struct copts *o, char **files, int nfiles, str
 	struct jsonl_line l;
 	json_t *rec;
 	int r;
-	struct strv h = { NULL, 0, 0 };
+	struct jsonl_strs h = { NULL, 0, 0 };
 
 	while ((r = jsonl_in_object(in, &l, &rec, &jerr)) != 0) {
 		const char *stmt, *ctx = NULL, *seed = NULL, *lemma = NULL;
 		int32_t context;
 		if (!rec || jsonl_get_str(rec, "statement", 1, &stmt, l.file, l.lineno, &jerr) < 0 ||
-		    strv_get(rec, "hyps", &h, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_strs(rec, "hyps", 0, &h, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "context", 0, &ctx, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "seed", 0, &seed, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "lemma", 0, &lemma, l.file, l.lineno, &jerr) < 0) {
@@ -190,7 +168,7 @@ main(int argc, char **argv)
 	json_t *rec;
 	struct out out;
 	struct pbuf prompt = { NULL, 0, 0 };
-	struct strv lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
+	struct jsonl_strs lh = { NULL, 0, 0 }, th = { NULL, 0, 0 };
 	int c, r, io, st;
 	struct model_ksample ks;
 	const struct model_sample *res;
@@ -266,13 +244,13 @@ main(int argc, char **argv)
 
 		if (!rec || jsonl_get_str(rec, "id", 1, &sid, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "statement", 1, &stmt, l.file, l.lineno, &jerr) < 0 ||
-		    strv_get(rec, "hyps", &th, l.file, l.lineno, &jerr) < 0 ||
+		    jsonl_get_strs(rec, "hyps", 0, &th, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "proof", 1, &proof, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "context", 0, &ctx, l.file, l.lineno, &jerr) < 0 ||
 		    jsonl_get_str(rec, "lemma", 1, &lemma, l.file, l.lineno, &jerr) < 0 ||
 		    (*lemma && jsonl_get_str(rec, "lemma_statement", 1, &lstmt, l.file, l.lineno,
 		                             &jerr) < 0) ||
-		    strv_get(rec, "lemma_hyps", &lh, l.file, l.lineno, &jerr) < 0) {
+		    jsonl_get_strs(rec, "lemma_hyps", 0, &lh, l.file, l.lineno, &jerr) < 0) {
 			json_decref(rec);
 			if (!o.keep_going) {
 				if (!out.is_stdout)

@@ -69,30 +69,24 @@ static int
 mm_prompt(struct run *x, json_t *rec, const char *stmt, const char *proof, const char *lemma,
           const char *file, long lineno, struct jsonl_err *err)
 {
-	json_t *th = NULL, *lh = NULL;
-	const char *lstmt = "", **tv = NULL, **lv = NULL;
-	size_t nt, nl;
+	struct jsonl_strs th = { NULL, 0, 0 }, lh = { NULL, 0, 0 };
+	const char *lstmt = "";
 	struct pstmt lem, thm;
+	int r = -1;
 
-	if (jsonl_get_strarray(rec, "hyps", 0, &th, file, lineno, err) < 0 ||
+	if (jsonl_get_strs(rec, "hyps", 0, &th, file, lineno, err) < 0 ||
 	    (*lemma && jsonl_get_str(rec, "lemma_statement", 1, &lstmt, file, lineno, err) < 0) ||
-	    jsonl_get_strarray(rec, "lemma_hyps", 0, &lh, file, lineno, err) < 0)
-		return -1;
-	nt = th ? json_array_size(th) : 0;
-	nl = lh ? json_array_size(lh) : 0;
-	tv = xcalloc(nt + 1, sizeof *tv);
-	lv = xcalloc(nl + 1, sizeof *lv);
-	for (size_t i = 0; i < nt; i++)
-		tv[i] = json_string_value(json_array_get(th, i));
-	for (size_t i = 0; i < nl; i++)
-		lv[i] = json_string_value(json_array_get(lh, i));
-	lem = (struct pstmt){ lstmt, lv, nl };
-	thm = (struct pstmt){ stmt, tv, nt };
+	    jsonl_get_strs(rec, "lemma_hyps", 0, &lh, file, lineno, err) < 0)
+		goto done;
+	lem = (struct pstmt){ lstmt, lh.v, lh.n };
+	thm = (struct pstmt){ stmt, th.v, th.n };
 	pbuf_reset(&x->prompt);
 	prompt_mm_conjecturer(&x->prompt, lemma, &lem, &thm, proof);
-	free(tv);
-	free(lv);
-	return 0;
+	r = 0;
+done:
+	free(th.v);
+	free(lh.v);
+	return r;
 }
 
 /* The reader thread: a seed's job (an oai_make_fn). */

@@ -108,9 +108,10 @@ static int
 get_srec(const struct prove_opts *o, json_t *rec, struct srec *s, const char *file, long line,
          struct jsonl_err *err)
 {
-	static __thread const char **hv, **dvv;
-	static __thread size_t caph, capd;
-	json_t *h = NULL, *dv;
+	static __thread const char **dvv;
+	static __thread size_t capd;
+	static __thread struct jsonl_strs h;
+	json_t *dv;
 
 	const char *cat = NULL;
 
@@ -121,14 +122,10 @@ get_srec(const struct prove_opts *o, json_t *rec, struct srec *s, const char *fi
 	if (jsonl_get_str(rec, "id", 1, &s->id, file, line, err) < 0 ||
 	    jsonl_get_str(rec, "context", 0, &s->context, file, line, err) < 0 ||
 	    jsonl_get_str(rec, "statement", 1, &s->statement, file, line, err) < 0 ||
-	    jsonl_get_strarray(rec, "hyps", 0, &h, file, line, err) < 0)
+	    jsonl_get_strs(rec, "hyps", 0, &h, file, line, err) < 0)
 		return -1;
-	for (size_t i = 0; h && i < json_array_size(h); i++) {
-		xgrow(&hv, &caph, i + 1, sizeof *hv);
-		hv[i] = json_string_value(json_array_get(h, i));
-		s->nhyps = i + 1;
-	}
-	s->hyps = hv;
+	s->hyps = h.v;
+	s->nhyps = h.n;
 	dv = json_object_get(rec, "dv");
 	if (dv && !json_is_null(dv)) {
 		size_t i;

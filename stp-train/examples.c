@@ -32,34 +32,12 @@
 #include "shard.h"
 #include "train.h"
 
-struct strs {
-	const char **v;
-	size_t n, cap;
-};
-
-static int
-get_hyps(json_t *o, const char *key, struct strs *s, const char *file, long line,
-         struct jsonl_err *err)
-{
-	json_t *a;
-	int r = jsonl_get_strarray(o, key, 0, &a, file, line, err);
-
-	s->n = 0;
-	if (r <= 0)
-		return r;
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		xgrow(&s->v, &s->cap, s->n + 1, sizeof *s->v);
-		s->v[s->n++] = json_string_value(json_array_get(a, i));
-	}
-	return 1;
-}
-
 /* Format one example into prompt and target; -1 with err on a bad record. */
 static int
 format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, double *weight,
        const char *file, long line, struct jsonl_err *err)
 {
-	static __thread struct strs h1, h2, h3;
+	static __thread struct jsonl_strs h1, h2, h3;
 	const char *a, *b, *c, *d;
 
 	pbuf_reset(prompt);
@@ -77,7 +55,7 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 	if (strcmp(*role, "prover") == 0) {
 		struct pstmt s;
 		if (jsonl_get_str(o, "statement", 1, &a, file, line, err) < 0 ||
-		    get_hyps(o, "hyps", &h1, file, line, err) < 0 ||
+		    jsonl_get_strs(o, "hyps", 0, &h1, file, line, err) < 0 ||
 		    jsonl_get_str(o, "target", 1, &b, file, line, err) < 0)
 			return -1;
 		s = (struct pstmt){ a, h1.v, h1.n };
@@ -87,11 +65,11 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 		struct pstmt lem, thm, conj;
 		if (jsonl_get_str(o, "lemma", 1, &a, file, line, err) < 0 ||
 		    jsonl_get_str(o, "lemma_statement", 1, &b, file, line, err) < 0 ||
-		    get_hyps(o, "lemma_hyps", &h1, file, line, err) < 0 ||
+		    jsonl_get_strs(o, "lemma_hyps", 0, &h1, file, line, err) < 0 ||
 		    jsonl_get_str(o, "theorem", 1, &c, file, line, err) < 0 ||
-		    get_hyps(o, "theorem_hyps", &h2, file, line, err) < 0 ||
+		    jsonl_get_strs(o, "theorem_hyps", 0, &h2, file, line, err) < 0 ||
 		    jsonl_get_str(o, "theorem_proof", 1, &d, file, line, err) < 0 ||
-		    get_hyps(o, "target_hyps", &h3, file, line, err) < 0)
+		    jsonl_get_strs(o, "target_hyps", 0, &h3, file, line, err) < 0)
 			return -1;
 		lem = (struct pstmt){ b, h1.v, h1.n };
 		thm = (struct pstmt){ c, h2.v, h2.n };
@@ -104,7 +82,7 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 		struct pstmt s;
 		if (jsonl_get_str(o, "label", 1, &a, file, line, err) < 0 ||
 		    jsonl_get_str(o, "target", 1, &b, file, line, err) < 0 ||
-		    get_hyps(o, "target_hyps", &h1, file, line, err) < 0)
+		    jsonl_get_strs(o, "target_hyps", 0, &h1, file, line, err) < 0)
 			return -1;
 		s = (struct pstmt){ b, h1.v, h1.n };
 		prompt_mm_label(prompt, a);

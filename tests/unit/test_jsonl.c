@@ -877,6 +877,34 @@ test_read_object(void)
 	free(path);
 }
 
+/* jsonl_get_strs: the strings in order and NULL after them; absent is 0
+ * with none; a number among them is an error naming the field */
+static void
+test_get_strs(void)
+{
+	struct jsonl_err err;
+	struct jsonl_strs s = { NULL, 0, 0 };
+	json_t *o = jsonl_parse("{\"h\":[\"a\",\"b\"],\"e\":[],\"x\":[1]}", 30, "f", 3, &err);
+
+	if (!CHECK(o != NULL))
+		return;
+	CHECK_INT_EQ(jsonl_get_strs(o, "h", 1, &s, "f", 3, &err), 1);
+	CHECK_INT_EQ((int)s.n, 2);
+	CHECK_STR_EQ(s.v[0], "a");
+	CHECK_STR_EQ(s.v[1], "b");
+	CHECK(s.v[2] == NULL);
+	CHECK_INT_EQ(jsonl_get_strs(o, "e", 1, &s, "f", 3, &err), 1);
+	CHECK_INT_EQ((int)s.n, 0);
+	CHECK_INT_EQ(jsonl_get_strs(o, "none", 0, &s, "f", 3, &err), 0);
+	CHECK_INT_EQ((int)s.n, 0);
+	CHECK(s.v[0] == NULL);
+	CHECK_INT_EQ(jsonl_get_strs(o, "x", 0, &s, "f", 3, &err), -1);
+	CHECK(strstr(err.msg, "f:3: field 'x'") != NULL);
+	CHECK_INT_EQ(jsonl_get_strs(o, "none", 1, &s, "f", 3, &err), -1);
+	free(s.v);
+	json_decref(o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -884,6 +912,7 @@ main(int argc, char **argv)
 	RUN(test_lines);
 	RUN(test_read_line);
 	RUN(test_read_object);
+	RUN(test_get_strs);
 	RUN(test_empty_inputs);
 	RUN(test_several_files);
 	RUN(test_directory);
