@@ -44,3 +44,15 @@ sampling_option(struct sampling *s, int c, const char *arg)
 	}
 	return 1;
 }
+
+int
+sampling_next(int argc, char **argv, struct sampling *s, struct oai_cli *oc)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, cli_longopts,
+	                        NULL)) != -1)
+		if (!sampling_option(s, c, optarg) && !oai_cli_parse(oc, c, optarg))
+			return c;
+	return -1;
+}

@@ -6,9 +6,9 @@
  * A tool embeds a struct sampling in its options, sets its defaults with
  * sampling_defaults(), puts SAMPLING_KEYS(section, its type, member) in its
  * key table and SAMPLING_OPTSTRING in its short options (its long options
- * are lib/cli's one table, cli_longopts), and hands each option code to
- * sampling_option() before its own switch, the codes that neither takes to
- * oai_cli_parse() (the openai backend's flags), then to cli_option().
+ * are lib/cli's one table, cli_longopts), and reads the line with
+ * sampling_next(): the codes it returns are the tool's own, and those its
+ * switch does not take go to cli_option().
  */
 #ifndef STP_SAMPLING_H
 #define STP_SAMPLING_H
@@ -89,5 +89,11 @@ void sampling_defaults(struct sampling *s, int samples, int max_tokens);
  * --top-p, --max-tokens, --seed, --iter, --backend), 0 when it is not (dies
  * with 64 on a bad value). */
 int sampling_option(struct sampling *s, int c, const char *arg);
+
+/* The next option of the line (getopt_long with CLI_OPTSTRING
+ * SAMPLING_OPTSTRING and cli_longopts) that is neither a sampling flag
+ * (sampling_option, into *s) nor the openai backend's (oai_cli_parse, into
+ * *oc): its code, for the tool's switch; -1 at the end of the options. */
+int sampling_next(int argc, char **argv, struct sampling *s, struct oai_cli *oc);
 
 #endif

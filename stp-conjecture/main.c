@@ -181,10 +181,7 @@ main(int argc, char **argv)
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, conj_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, cli_longopts,
-	                        NULL)) != -1) {
-		if (sampling_option(&o.s, c, optarg))
-			continue;
+	while ((c = sampling_next(argc, argv, &o.s, &o.cli)) != -1) {
 		switch (c) {
 		case CLI_DATASET: o.dataset = optarg; break;
 		case CLI_MAX: o.max = cli_long("--max", optarg, 0, 1L << 40); break;
@@ -192,9 +189,7 @@ main(int argc, char **argv)
 		case CLI_STATE: o.state = optarg; break;
 		case CLI_NO_PREFILTER: o.prefilter = 0; break;
 		case CLI_FILTER: o.filter = 1; break;
-		default:
-			if (!oai_cli_parse(&o.cli, c, optarg))
-				cli_option(&cl, c, argv);
+		default: cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;

@@ -309,10 +309,7 @@ main(int argc, char **argv)
 	oai_cli_init(&o.cli);
 	cf = cli_config_apply(&cl, prove_keys, &o);
 	o.config = cl.config;
-	while ((c = getopt_long(argc, argv, CLI_OPTSTRING SAMPLING_OPTSTRING, cli_longopts,
-	                        NULL)) != -1) {
-		if (sampling_option(&o.s, c, optarg))
-			continue;
+	while ((c = sampling_next(argc, argv, &o.s, &o.cli)) != -1) {
 		switch (c) {
 		case CLI_NO_CONSTRAIN: o.constrain = 0; break;
 		case CLI_EMBED: o.embed = 1; break;
@@ -326,9 +323,7 @@ main(int argc, char **argv)
 		case CLI_LEAN_PROMPT:
 			o.lean_prompt = cli_enum("--lean-prompt", optarg, lean_prompts);
 			break;
-		default:
-			if (!oai_cli_parse(&o.cli, c, optarg))
-				cli_option(&cl, c, argv);
+		default: cli_option(&cl, c, argv);
 		}
 	}
 	o.out = cl.out;
