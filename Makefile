@@ -285,7 +285,7 @@ TOOLS_  = | $(BINS)
 # the run's copy of CONFIG: replaced only when the settings differ (stp-config
 # --print-config), so that a newer CONFIG with the same settings (a comment, a
 # checkout) keeps the copy's time and retrains nothing
-$(R)/config.yaml: $(CONFIG) | bin/stp-config
+$(R)/config.yaml: $(CONFIG) $(TOOLS_)
 	@mkdir -p $(R)
 	@if [ -e $@ ] && bin/stp-config -c $(CONFIG) --print-config >$@.new 2>/dev/null && \
 	    bin/stp-config -c $@ --print-config 2>/dev/null | cmp -s - $@.new; then \
