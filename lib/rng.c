@@ -1,6 +1,8 @@
 /*
  * rng.c - the random streams (see rng.h)
  */
+#include <stdlib.h>
+
 #include "rng.h"
 
 /* splitmix64: the state advances by the golden gamma and is mixed out. */
@@ -77,4 +79,34 @@ rng_permutation(struct rng *r, size_t *v, size_t n)
 		v[i - 1] = v[j];
 		v[j] = t;
 	}
+}
+
+static int
+cmp_draw(const void *a, const void *b)
+{
+	const struct rng_ranked *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int
+cmp_order(const void *a, const void *b)
+{
+	const struct rng_ranked *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void
+rng_ranked_by_draw(void *base, size_t n, size_t size)
+{
+	if (n)
+		qsort(base, n, size, cmp_draw);
+}
+
+void
+rng_ranked_by_order(void *base, size_t n, size_t size)
+{
+	if (n)
+		qsort(base, n, size, cmp_order);
 }

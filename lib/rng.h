@@ -32,4 +32,23 @@ float rng_float(struct rng *r);
 /* v = 0 .. n-1 in a uniformly random order (Fisher-Yates, from the end). */
 void rng_permutation(struct rng *r, size_t *v, size_t n);
 
+/*
+ * A seeded random subset kept in input order (the cut of conjectures to M,
+ * the replayed examples under their share): each item carries its draw
+ * (rank, e.g. rng_seed of the run's seed and the item's id) and its place in
+ * the input (order). Sort by draw, take a prefix, sort the prefix back to
+ * input order. The items are elements of size bytes whose first member is a
+ * struct rng_ranked; n may be 0 (base NULL).
+ */
+struct rng_ranked {
+	uint64_t rank;
+	size_t order;
+};
+
+/* By draw, ties by place. */
+void rng_ranked_by_draw(void *base, size_t n, size_t size);
+
+/* Back to input order. */
+void rng_ranked_by_order(void *base, size_t n, size_t size);
+
 #endif

@@ -16,6 +16,7 @@
 #include "mmsteps/grammar.h"
 #include "mmsteps/semantics.h"
 #include "backend/openai.h"
+#include "rng.h"
 #include "sampling.h"
 
 struct copts {
@@ -37,9 +38,9 @@ struct copts {
 /* ---- filter.c: well formed, new, valid, at most M (docs/algorithm.md) */
 
 struct ccand {
+	struct rng_ranked r;       /* first: the seeded draw that decides the cut to M,
+	                              and the place offered */
 	json_t *rec;
-	uint64_t rank;             /* the seeded draw that decides the cut to M */
-	size_t order;              /* offered */
 };
 
 struct cfilter {

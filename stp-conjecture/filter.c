@@ -186,27 +186,11 @@ cfilter_offer(struct cfilter *f, json_t *base, const char *ctx, int32_t context,
 	{
 		uint64_t wd[3] = { o->s.seed, (uint64_t)(o->s.iter < 0 ? 0 : o->s.iter),
 		                   hash64_str(id) };
-		f->cands[f->ncands].rank = rng_seed(wd, 3);
+		f->cands[f->ncands].r.rank = rng_seed(wd, 3);
 	}
 	f->cands[f->ncands].rec = cj;
-	f->cands[f->ncands].order = f->ncands;
+	f->cands[f->ncands].r.order = f->ncands;
 	f->ncands++;
-}
-
-static int
-cmp_rank(const void *a, const void *b)
-{
-	const struct ccand *x = a, *y = b;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int
-cmp_order(const void *a, const void *b)
-{
-	const struct ccand *x = a, *y = b;
-	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* How many conjectures to keep: the dataset statements of the state still
@@ -232,13 +216,11 @@ cfilter_finish(struct cfilter *f, FILE *fp)
 	f->max = o->max;
 	if (f->max < 0 && o->state)
 		f->max = keep_max(o->state, o->keep_n);
-	if (f->ncands)
-		qsort(f->cands, f->ncands, sizeof *f->cands, cmp_rank);
+	rng_ranked_by_draw(f->cands, f->ncands, sizeof *f->cands);
 	f->nkept = f->max >= 0 && (long)f->ncands > f->max ? f->max : (long)f->ncands;
 	for (size_t i = (size_t)f->nkept; i < f->ncands; i++)
 		json_decref(f->cands[i].rec);
-	if (f->nkept)
-		qsort(f->cands, (size_t)f->nkept, sizeof *f->cands, cmp_order);
+	rng_ranked_by_order(f->cands, (size_t)f->nkept, sizeof *f->cands);
 	for (long i = 0; i < f->nkept; i++) {
 		if (jsonl_write(fp, f->cands[i].rec) < 0)
 			die(EX_IOERR, "write error:");

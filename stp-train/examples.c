@@ -181,27 +181,10 @@ heldout_hit(json_t *ex, const char *role)
 
 /* A replayed example: its draw and its weighted target tokens. */
 struct rex {
-	uint64_t rank;
+	struct rng_ranked r;   /* first: the draw, and the place in the replay files' order */
 	double wtok;
-	size_t index;          /* in the replay files' order */
 	int keep;
 };
-
-static int
-cmp_rex_rank(const void *a, const void *b)
-{
-	const struct rex *x = a, *y = b;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static int
-cmp_rex_index(const void *a, const void *b)
-{
-	const struct rex *x = a, *y = b;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
 
 /*
  * One pass over files: format each example; with w, write it to the shards
@@ -256,9 +239,9 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 			if (rx) {
 				uint64_t wd[2] = { o->seed, my };
 				xgrow(rx, &caprx, *nrx + 1, sizeof **rx);
-				(*rx)[*nrx].rank = rng_seed(wd, 2);
+				(*rx)[*nrx].r.rank = rng_seed(wd, 2);
 				(*rx)[*nrx].wtok = t;
-				(*rx)[*nrx].index = my;
+				(*rx)[*nrx].r.order = my;
 				(*rx)[*nrx].keep = 1;
 				(*nrx)++;
 			}
@@ -306,15 +289,13 @@ examples_to_shards(const struct train_opts *o, const char *dir)
 		pass_examples(o, o->replay, o->nreplay, NULL, NULL, &wrep, &rx, &nrx, &unused, &nbad);
 		cap = o->replay_share >= 1 ? wrep
 		    : o->replay_share <= 0 ? 0 : o->replay_share / (1 - o->replay_share) * wnew;
-		if (nrx)
-			qsort(rx, nrx, sizeof *rx, cmp_rex_rank);
+		rng_ranked_by_draw(rx, nrx, sizeof *rx);
 		for (size_t i = 0; i < nrx; i++) {
 			rx[i].keep = sum + rx[i].wtok <= cap * (1 + 1e-9);
 			if (rx[i].keep)
 				sum += rx[i].wtok;
 		}
-		if (nrx)
-			qsort(rx, nrx, sizeof *rx, cmp_rex_index);
+		rng_ranked_by_order(rx, nrx, sizeof *rx);
 		pass_examples(o, o->replay, o->nreplay, w, rx, &wrep, NULL, NULL, &nok, &nbad);
 		nrep = nok - before;
 		progress("replayed %ld of %zu examples: %.1f%% of the weighted target tokens "

@@ -94,6 +94,33 @@ test_permutation(void)
 		CHECK(counts[i] > 9500 && counts[i] < 10500);
 }
 
+/* rng_ranked_by_draw / _by_order: items of a larger struct sort by their
+ * draw (ties by place), and a prefix goes back to input order */
+struct item {
+	struct rng_ranked r;
+	int payload;
+};
+
+static void
+test_ranked_subset(void)
+{
+	struct item v[5] = {
+		{ { 30, 0 }, 100 }, { { 10, 1 }, 101 }, { { 30, 2 }, 102 },
+		{ { 5, 3 }, 103 }, { { 20, 4 }, 104 },
+	};
+	int by_draw[5] = { 103, 101, 104, 100, 102 };
+	int kept[3] = { 101, 103, 104 };
+
+	rng_ranked_by_draw(v, 5, sizeof *v);
+	for (int i = 0; i < 5; i++)
+		CHECK_INT_EQ(v[i].payload, by_draw[i]);
+	rng_ranked_by_order(v, 3, sizeof *v);   /* the three least draws */
+	for (int i = 0; i < 3; i++)
+		CHECK_INT_EQ(v[i].payload, kept[i]);
+	rng_ranked_by_draw(NULL, 0, sizeof *v);   /* nothing to sort */
+	rng_ranked_by_order(NULL, 0, sizeof *v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -103,5 +130,6 @@ main(int argc, char **argv)
 	RUN(test_seed_order);
 	RUN(test_float_range);
 	RUN(test_permutation);
+	RUN(test_ranked_subset);
 	return unit_done();
 }
