@@ -6,6 +6,7 @@
 
 #include "canon.h"
 #include "hash.h"
+#include "jsonl.h"
 #include "msg.h"
 #include "mm/mm.h"
 
@@ -481,4 +482,33 @@ canon_mm_type(void *ctx, const char *tok, size_t len)
 	if (db->syms[s].global_f < 0)
 		return 0;
 	return db->pool[db->stmts[db->syms[s].global_f].expr];
+}
+
+void
+canon_load_statements(struct mm_db *db, const char *path, struct hset64 *test,
+                      struct hset64 *other)
+{
+	struct jsonl_in *in = jsonl_in_open1(path);
+	struct jsonl_err err;
+	struct jsonl_line l;
+	struct jsonl_strs h = { NULL, 0, 0 };   /* "hyps" may be absent */
+	json_t *rec;
+	int r;
+
+	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
+		const char *s, *split = NULL;
+		struct hset64 *to;
+		if (r < 0)
+			die(err.status, "%s", err.msg);
+		if (!rec || jsonl_get_str(rec, "statement", 1, &s, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_strs(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0 ||
+		    jsonl_get_str(rec, "split", 0, &split, l.file, l.lineno, &err) < 0)
+			die(EX_DATAERR, "%s", err.msg);
+		to = split && strcmp(split, "test") == 0 ? test : other;
+		if (to)
+			hset64_add(to, canon_key(canon_mm_type, db, s, h.v, h.n));
+		json_decref(rec);
+	}
+	free(h.v);
+	jsonl_in_close(in);
 }

@@ -53,6 +53,18 @@ uint64_t canon_key(canon_type_fn type, void *ctx, const char *conclusion,
  * (or 0 without one); anything else is a constant. */
 long canon_mm_type(void *db, const char *tok, size_t len);
 
+/*
+ * The keys of a statements file (records with "statement", optional "hyps"
+ * and "split"; docs/records.md), Metamath's types from db: those of split
+ * `test` are added to test, the others to other (NULL: not kept). Any number
+ * of hypotheses. A record that is not such a statement dies (EX_DATAERR), an
+ * unreadable file too (lib/jsonl.h). The one reader behind the conjectures'
+ * dedup sets and stp-train's held-out check.
+ */
+struct hset64;
+void canon_load_statements(struct mm_db *db, const char *path, struct hset64 *test,
+                           struct hset64 *other);
+
 /* How many orders the last canon_key() on this thread wrote out (for tests
  * and benchmarks of the refinement). */
 unsigned long canon_last_orders(void);

@@ -67,29 +67,9 @@ cfilter_release(struct cfilter *f)
 void
 cfilter_dataset(struct cfilter *f, const char *path)
 {
-	struct jsonl_in *in = jsonl_in_open1(path);
-	struct jsonl_err err;
-	struct jsonl_line l;
-	struct jsonl_strs h = { NULL, 0, 0 };   /* "hyps" may be absent */
-	json_t *rec;
-	int r;
-
-	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
-		const char *s, *split = NULL;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &s, l.file, l.lineno, &err) < 0 ||
-		    jsonl_get_strs(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "split", 0, &split, l.file, l.lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		/* any number: one with more hypotheses than a conjecture may have
-		 * (MM_CAND_MAXHYPS) is equal to none, but is read all the same */
-		hset64_add(split && strcmp(split, "test") == 0 ? &f->dtest : &f->dother,
-		           canon_key(canon_mm_type, f->db, s, h.v, h.n));
-		json_decref(rec);
-	}
-	free(h.v);
-	jsonl_in_close(in);
+	/* any number of hypotheses: a statement with more than a conjecture may
+	 * have (MM_CAND_MAXHYPS) is equal to none, but is read all the same */
+	canon_load_statements(f->db, path, &f->dtest, &f->dother);
 }
 
 /* Is text (typecode + symbols) well formed before the context? Of any

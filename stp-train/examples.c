@@ -125,36 +125,13 @@ static struct heldout held;
 static void
 heldout_load(const struct train_opts *o)
 {
-	struct jsonl_in *in;
-	struct jsonl_err err;
-	struct jsonl_line l;
-	json_t *rec;
-	int r, io;
+	int io;
 	char e[1024];
 
 	held.db = mm_db_load(o->db, e, sizeof e, &io);
 	if (!held.db)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s", e);
-	in = jsonl_in_open1(o->held_out);
-	while ((r = jsonl_in_object(in, &l, &rec, &err)) != 0) {
-		json_t *h = NULL;
-		const char *st, *split = NULL, *hv[256];
-		size_t nh;
-		if (r < 0)
-			die(err.status, "%s", err.msg);
-		if (!rec || jsonl_get_str(rec, "statement", 1, &st, l.file, l.lineno, &err) < 0 ||
-		    jsonl_get_strarray(rec, "hyps", 0, &h, l.file, l.lineno, &err) < 0 ||
-		    jsonl_get_str(rec, "split", 0, &split, l.file, l.lineno, &err) < 0)
-			die(EX_DATAERR, "%s", err.msg);
-		nh = h ? json_array_size(h) : 0;
-		if (split && strcmp(split, "test") == 0 && nh <= 256) {
-			for (size_t i = 0; i < nh; i++)
-				hv[i] = json_string_value(json_array_get(h, i));
-			hset64_add(&held.keys, canon_key(canon_mm_type, held.db, st, hv, nh));
-		}
-		json_decref(rec);
-	}
-	jsonl_in_close(in);
+	canon_load_statements(held.db, o->held_out, &held.keys, NULL);
 }
 
 /* Does the example state a held-out statement (its prover statement, or
@@ -165,18 +142,16 @@ heldout_hit(json_t *ex, const char *role)
 	const char *key = strcmp(role, "prover") == 0 ? "statement" : "target";
 	const char *hk = strcmp(role, "prover") == 0 ? "hyps" : "target_hyps";
 	json_t *st = json_object_get(ex, key), *h = json_object_get(ex, hk);
-	const char *hv[256];
 	size_t nh = json_is_array(h) ? json_array_size(h) : 0;
+	const char **hv = nh ? xmalloc(nh * sizeof *hv) : NULL;
+	int hit = json_is_string(st);
 
-	if (!json_is_string(st) || nh > 256)
-		return 0;
-	for (size_t i = 0; i < nh; i++) {
-		hv[i] = json_string_value(json_array_get(h, i));
-		if (!hv[i])
-			return 0;
-	}
-	return hset64_has(&held.keys,
-	                  canon_key(canon_mm_type, held.db, json_string_value(st), hv, nh));
+	for (size_t i = 0; hit && i < nh; i++)
+		hit = (hv[i] = json_string_value(json_array_get(h, i))) != NULL;
+	hit = hit && hset64_has(&held.keys, canon_key(canon_mm_type, held.db,
+	                                              json_string_value(st), hv, nh));
+	free(hv);
+	return hit;
 }
 
 /* A replayed example: its draw and its weighted target tokens. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "canon.h"
 #include "hash.h"
@@ -377,6 +378,52 @@ test_db_classes(void)
 	mm_db_free(f.db);
 }
 
+/* canon_load_statements: `test` records to one set, the others to the
+ * other, keys as canon_key gives them, any number of hypotheses */
+static void
+test_load_statements(void)
+{
+	struct fix f;
+	struct hset64 test = { 0 }, other = { 0 };
+	char path[] = "/tmp/stp-test-canon-XXXXXX";
+	const char *h1[] = { "|- ps" }, *many[300];
+	int fd;
+	FILE *fp;
+
+	if (!fix_open(&f))
+		return;
+	fd = mkstemp(path);
+	if (!CHECK(fd >= 0) || !CHECK((fp = fdopen(fd, "w")) != NULL))
+		return;
+	fprintf(fp, "{\"id\":\"a\",\"statement\":\"|- ( ph -> ph )\",\"split\":\"test\"}\n");
+	fprintf(fp, "{\"id\":\"b\",\"statement\":\"|- ph\",\"hyps\":[\"|- ps\"],"
+	            "\"split\":\"train\"}\n");
+	fprintf(fp, "{\"id\":\"c\",\"statement\":\"|- ch\",\"hyps\":[");
+	for (int i = 0; i < 300; i++) {
+		many[i] = "|- ( ph -> ch )";
+		fprintf(fp, "%s\"|- ( ph -> ch )\"", i ? "," : "");
+	}
+	fprintf(fp, "],\"split\":\"test\"}\n");
+	fclose(fp);
+	canon_load_statements(f.db, path, &test, &other);
+	CHECK_INT_EQ((long)test.n, 2);
+	CHECK_INT_EQ((long)other.n, 1);
+	/* renamed: ps for ph */
+	CHECK(hset64_has(&test, canon_key(canon_mm_type, f.db, "|- ( ps -> ps )", NULL, 0)));
+	CHECK(hset64_has(&other, canon_key(canon_mm_type, f.db, "|- ch", h1, 1)));
+	CHECK(hset64_has(&test, canon_key(canon_mm_type, f.db, "|- ch", many, 300)));
+	CHECK(!hset64_has(&test, canon_key(canon_mm_type, f.db, "|- ch", many, 299)));
+	/* other NULL: only the `test` keys are kept */
+	free(test.v);
+	memset(&test, 0, sizeof test);
+	canon_load_statements(f.db, path, &test, NULL);
+	CHECK_INT_EQ((long)test.n, 2);
+	unlink(path);
+	free(test.v);
+	free(other.v);
+	mm_db_free(f.db);
+}
+
 int
 main(void)
 {
@@ -387,5 +434,6 @@ main(void)
 	RUN(test_symmetric);
 	RUN(test_db_invariance);
 	RUN(test_db_classes);
+	RUN(test_load_statements);
 	return unit_done();
 }
