@@ -32,10 +32,12 @@
 #include "shard.h"
 #include "train.h"
 
-/* Format one example into prompt and target; -1 with err on a bad record. */
+/* Format one example into prompt and target, and *stated: the statement it
+ * teaches (the prover's statement; the conjecture or label target), valid
+ * while o is and until the next call; -1 with err on a bad record. */
 static int
 format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, double *weight,
-       const char *file, long line, struct jsonl_err *err)
+       struct pstmt *stated, const char *file, long line, struct jsonl_err *err)
 {
 	static __thread struct jsonl_strs h1, h2, h3;
 	const char *a, *b, *c, *d;
@@ -61,6 +63,7 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 		s = (struct pstmt){ a, h1.v, h1.n };
 		prompt_mm_prover(prompt, &s);
 		prompt_mm_prover_target(target, b);
+		*stated = s;
 	} else if (strcmp(*role, "conjecturer") == 0) {
 		struct pstmt lem, thm, conj;
 		if (jsonl_get_str(o, "lemma", 1, &a, file, line, err) < 0 ||
@@ -78,6 +81,7 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 		conj = (struct pstmt){ b, h3.v, h3.n };
 		prompt_mm_conjecturer(prompt, a, &lem, &thm, d);
 		prompt_mm_conjecturer_target(target, &conj);
+		*stated = conj;
 	} else if (strcmp(*role, "label") == 0) {
 		struct pstmt s;
 		if (jsonl_get_str(o, "label", 1, &a, file, line, err) < 0 ||
@@ -87,6 +91,7 @@ format(json_t *o, struct pbuf *prompt, struct pbuf *target, const char **role, d
 		s = (struct pstmt){ b, h1.v, h1.n };
 		prompt_mm_label(prompt, a);
 		prompt_mm_conjecturer_target(target, &s);
+		*stated = s;
 	} else {
 		err->status = EX_DATAERR;
 		snprintf(err->msg, sizeof err->msg,
@@ -134,24 +139,12 @@ heldout_load(const struct train_opts *o)
 	canon_load_statements(held.db, o->held_out, &held.keys, NULL);
 }
 
-/* Does the example state a held-out statement (its prover statement, or
- * the conjecture or label statement it teaches)? */
+/* Is the statement an example teaches (format()'s stated) a held-out one? */
 static int
-heldout_hit(json_t *ex, const char *role)
+heldout_hit(const struct pstmt *stated)
 {
-	const char *key = strcmp(role, "prover") == 0 ? "statement" : "target";
-	const char *hk = strcmp(role, "prover") == 0 ? "hyps" : "target_hyps";
-	json_t *st = json_object_get(ex, key), *h = json_object_get(ex, hk);
-	size_t nh = json_is_array(h) ? json_array_size(h) : 0;
-	const char **hv = nh ? xmalloc(nh * sizeof *hv) : NULL;
-	int hit = json_is_string(st);
-
-	for (size_t i = 0; hit && i < nh; i++)
-		hit = (hv[i] = json_string_value(json_array_get(h, i))) != NULL;
-	hit = hit && hset64_has(&held.keys, canon_key(canon_mm_type, held.db,
-	                                              json_string_value(st), hv, nh));
-	free(hv);
-	return hit;
+	return hset64_has(&held.keys, canon_key(canon_mm_type, held.db, stated->statement,
+	                                        stated->hyps, stated->nhyps));
 }
 
 /* A replayed example: its draw and its weighted target tokens. */
@@ -182,11 +175,12 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 	while ((r = jsonl_in_object(in, &l, &ex, &err)) != 0) {
 		json_t *rec;
 		const char *role;
+		struct pstmt stated;
 		double weight;
 		char *txt;
 		size_t tl;
 
-		if (ex && format(ex, &prompt, &target, &role, &weight, l.file, l.lineno, &err) < 0) {
+		if (ex && format(ex, &prompt, &target, &role, &weight, &stated, l.file, l.lineno, &err) < 0) {
 			json_decref(ex);
 			ex = NULL;
 		}
@@ -203,7 +197,7 @@ pass_examples(const struct train_opts *o, char *const *files, int nfiles, struct
 			}
 			continue;
 		}
-		if (held.db && heldout_hit(ex, role))
+		if (held.db && heldout_hit(&stated))
 			die(EX_DATAERR, "%s:%ld: the example states a `test` statement of %s (up to "
 			    "renaming and hypothesis order): it must never be trained on", l.file,
 			    l.lineno, o->held_out);
