@@ -418,9 +418,25 @@ $(EN)/examples.jsonl: $(EN)/verdicts.jsonl $(TOOLS_)
 	bin/stp-reward -q -c $(R)/config.yaml --final -o $@ \
 		$$(for i in $$(seq 1 $(N)); do printf '$(REI)/iter-%03d/verdicts.jsonl ' $$i; done)
 
-$(EN)/model.safetensors: $(EN)/examples.jsonl $(I0)/model.safetensors $(TOOLS_)
-	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --phase iter --init $(I0)/model.safetensors \
+# With train.iter.refresh_every k the baseline gets the same periodic refresh:
+# every k-th round re-trains from scratch on the SFT examples and every proof
+# so far, and the rounds between start from the latest such model instead of
+# the SFT model.
+EI_LAST_REFRESH = $(if $(filter-out 0,$(REFRESH_EVERY)),$(shell echo $$(($(N) / $(REFRESH_EVERY) * $(REFRESH_EVERY)))),0)
+EI_INIT = $(if $(filter 0,$(EI_LAST_REFRESH)),$(I0),$(REI)/iter-$(shell printf %03d $(EI_LAST_REFRESH)))/model.safetensors
+ifeq ($(REFRESH_NOW),1)
+$(EN)/refresh.jsonl: $(EN)/examples.jsonl $(I0)/examples.jsonl $(TOOLS_)
+	bin/stp-reward -q -c $(R)/config.yaml --final --sft $(I0)/examples.jsonl -o $@.tmp \
+		$$(for i in $$(seq 1 $(N)); do printf '$(REI)/iter-%03d/verdicts.jsonl ' $$i; done)
+	mv $@.tmp $@
+
+$(EN)/model.safetensors: $(EN)/refresh.jsonl $(TOOLS_)
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --resume -o $@ $(EN)/refresh.jsonl
+else
+$(EN)/model.safetensors: $(EN)/examples.jsonl $(EI_INIT) $(TOOLS_)
+	bin/stp-train -q -c $(R)/config.yaml --db $(DB) --held-out $(STMTS) --phase iter --init $(EI_INIT) \
 		-o $@ $(EN)/examples.jsonl
+endif
 endif
 
 $(R)/test.jsonl: $(STMTS)

@@ -9,14 +9,18 @@
 # no conjectures; K = 64 samples of every statement not yet proved; the new
 # state and stats; the model re-trained from the SFT model (runs/RUN/iter-000)
 # on every correct proof of rounds 1..N (at most 16 per statement: stp-reward
-# --final). Round N-1 must exist; round 0 is a copy of runs/RUN/iter-000's
-# state, stats and model (make sft first). It shares the verifier's cache
-# with the STP run (runs/RUN/verdict-cache.jsonl), as make does.
+# --final); with train.iter.refresh_every k, every k-th round re-trains from
+# scratch on the SFT examples and those proofs (refresh.jsonl) and the rounds
+# between start from the latest such model. Round N-1 must exist; round 0 is
+# a copy of runs/RUN/iter-000's state, stats and model (make sft first). It
+# shares the verifier's cache with the STP run (runs/RUN/verdict-cache.jsonl),
+# as make does.
 #
 #   stp-seed --select --unproved-only | stp-prove -n 64 | stp-verify  -> inputs, attempts, verdicts
 #   stp-reward                       -> state.jsonl, stats.json
 #   stp-reward --final               -> examples.jsonl
 #   stp-train --init iter-000's model -> model.safetensors
+#   (a refresh round: stp-reward --final --sft -> refresh.jsonl; stp-train)
 #
 # Exit: the status of the first stage that failed (docs/exit-status.md); 64 bad usage.
 set -euo pipefail
@@ -89,7 +93,20 @@ for ((i = 1; i <= N; i++)); do
 done
 stp-reward -q -c "$C" --final -o "$EN/examples.jsonl" "${rounds[@]}"
 
-# re-trained from the SFT model
-stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" --phase iter --init "$I0/model.safetensors" \
-	-o "$EN/model.safetensors" "$EN/examples.jsonl"
+# re-trained from the SFT model; every train.iter.refresh_every-th round from
+# scratch on the SFT examples and every proof so far, and the rounds between
+# from the latest such model (as the Makefile does)
+refresh=$(stp-config -c "$C" --default 0 train.iter.refresh_every)
+if [ "$refresh" != 0 ] && [ $((N % refresh)) = 0 ]; then
+	stp-reward -q -c "$C" --final --sft "$I0/examples.jsonl" -o "$EN/refresh.jsonl.tmp" "${rounds[@]}"
+	mv "$EN/refresh.jsonl.tmp" "$EN/refresh.jsonl"
+	stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" -o "$EN/model.safetensors" "$EN/refresh.jsonl"
+else
+	init=$I0/model.safetensors
+	if [ "$refresh" != 0 ] && [ "$N" -ge "$refresh" ]; then
+		init=$REI/iter-$(printf %03d $((N / refresh * refresh)))/model.safetensors
+	fi
+	stp-train -q -c "$C" --db "$DB" --held-out "$STMTS" --phase iter --init "$init" \
+		-o "$EN/model.safetensors" "$EN/examples.jsonl"
+fi
 cat "$EN/stats.json"

@@ -134,3 +134,26 @@ setup() {
 	[[ $(grep -c '"source":"conjecture"' $E/inputs.jsonl) == 0 ]]
 	[[ -s b/runs/tiny-ei/iter-002/examples.jsonl ]]
 }
+
+@test "train.iter.refresh_every 2 in expert iteration: round 2 from scratch on the SFT examples and the proofs, round 3 from round 2's model; ei.sh the same bytes" {
+	sed -i 's/lr: 0.003 }/lr: 0.003, refresh_every: 2 }/' a/tiny.yaml b/tiny.yaml
+	grep -q 'refresh_every: 2 }' a/tiny.yaml
+	grep -q 'refresh_every: 2 }' b/tiny.yaml
+	(cd a && for n in 1 2 3; do "${MK[@]}" ei N=$n >/dev/null 2>&1 || exit 1; done)
+	(cd b && for n in 1 2 3; do STMTS=stmts.jsonl pipelines/ei.sh tiny $n tiny.yaml >/dev/null 2>&1 || exit 1; done)
+	diff <(cd a/runs && find . | sort) <(cd b/runs && find . | sort)
+	diff -r -x metrics.jsonl -x versions.txt a/runs b/runs
+	cd a
+	E=runs/tiny-ei
+	[[ ! -e $E/iter-001/refresh.jsonl && ! -e $E/iter-003/refresh.jsonl ]]
+	# the SFT examples first, then the proofs of rounds 1 and 2
+	n0=$(wc -l <runs/tiny/iter-000/examples.jsonl)
+	cmp <(head -n "$n0" $E/iter-002/refresh.jsonl) runs/tiny/iter-000/examples.jsonl
+	[[ $(wc -l <$E/iter-002/refresh.jsonl) -gt $n0 ]]
+	stp-train -q -c tiny.yaml --db data/mm-pc/pc.mm -o m2.safetensors $E/iter-002/refresh.jsonl
+	cmp m2.safetensors $E/iter-002/model.safetensors
+	# round 3 continues from round 2's model, not the SFT model
+	stp-train -q -c tiny.yaml --db data/mm-pc/pc.mm --held-out stmts.jsonl --phase iter \
+		--init $E/iter-002/model.safetensors -o m3.safetensors $E/iter-003/examples.jsonl
+	cmp m3.safetensors $E/iter-003/model.safetensors
+}
